@@ -1,0 +1,42 @@
+"""Typed items that flow from the crawler to the database."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class Article:
+    """One extracted article page, ready to be stored.
+
+    Dates are ISO 8601 strings with a UTC offset (Europe/Paris when the page gives none).
+    """
+
+    url: str
+    canonical_url: str
+    source: str
+    title: str | None = None
+    author: str | None = None
+    published: str | None = None
+    modified: str | None = None
+    lang: str | None = None
+    text: str = ""
+    paywalled: bool = False
+    fetched_at: str | None = None
+    # URLs that led to this page (the requested URL before redirects, feed links...).
+    seen_urls: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        """Plain dict, for JSON output and storage."""
+        return asdict(self)
+
+
+@dataclass
+class FetchError:
+    """A page or source that could not be fetched or read; stored in `fetch_errors`."""
+
+    url: str
+    source: str
+    reason: str
+    status: int | None = None
+    time: str | None = None

