@@ -227,3 +227,28 @@ def m002_entities(db: Database) -> None:
         pk="id",
         not_null={"action", "name", "created_at"},
     )
+
+
+@migrations()
+def m003_daily_runs(db: Database) -> None:
+    """Daily runs (`veille run`): one crawl then NLP processing, as staff see them in status."""
+    db["daily_runs"].create(
+        {
+            "id": int,
+            "started_at": str,
+            "ended_at": str,
+            "status": str,  # running, completed, interrupted, failed
+            "pid": int,
+            "crawl_run_id": int,
+            "pages": int,
+            "new_articles": int,
+            "errors": int,  # failed fetches
+            "failed_sources": str,  # JSON list of outlet names that could not be read at all
+            "processed": int,  # articles processed by the NLP stage
+            "new_entities": int,
+            "message": str,  # why a run failed, for `veille status`
+        },
+        pk="id",
+        foreign_keys=[("crawl_run_id", "crawl_runs", "id")],
+    )
+    db["daily_runs"].create_index(["started_at"])
