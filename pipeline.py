@@ -160,5 +160,118 @@ def demo(db_path: str, serve: bool, port: int) -> None:
         fail(str(exc))
 
 
+@cli.command("run")
+@sources_option
+@db_option
+@model_option
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 32), help="NLP processes.")
+@click.option(
+    "--wait",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(0),
+    help="Seconds to wait for a database locked by another program.",
+)
+def run_command(sources_path: str | None, db_path: str, model: str, workers: int, wait: float) -> None:
+    """Daily job: crawl every source, process the new articles, print a summary.
+
+    Exits 0 when the run completed, even if some outlets failed (the summary lists them);
+    2 when nothing could run (bad sources file, unusable database), 3 when another run is
+    already running on the database, 1 when the run started but could not complete.
+    """
+    from ops.run import AlreadyRunning, RunError, daily_run, make_reporter, sigterm_as_interrupt
+
+    config = load_sources_or_fail(sources_path)
+    sigterm_as_interrupt()
+    try:
+        summary = daily_run(
+            config, db_path, model=model, workers=workers, wait=wait, reporter=make_reporter()
+        )
+    except AlreadyRunning as exc:
+        fail(str(exc), 3)
+    except (RunError, DatabaseError) as exc:
+        fail(str(exc))
+    except KeyboardInterrupt:
+        fail("run interrupted; what was stored is kept and the next run completes the rest", 130)
+    click.echo(summary.describe())
+    sys.exit(0 if summary.status == "completed" else 1)
+
+
+@cli.command("schedule")
+@click.option("--at", "at", required=True, help="Time of day of the run, HH:MM (24-hour clock).")
+@click.option("--every-hours", type=int, default=None, help="Also run every N hours after --at, each day.")
+@click.option("--run-now", is_flag=True, help="Also start a run right away.")
+@sources_option
+@db_option
+@model_option
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 32), help="NLP processes.")
+def schedule_command(
+    at: str,
+    every_hours: int | None,
+    run_now: bool,
+    sources_path: str | None,
+    db_path: str,
+    model: str,
+    workers: int,
+) -> None:
+    """Keep running and start `veille run` every day at the set times.
+
+    Logs go to <db name>-schedule.log beside the database. Ctrl-C or SIGTERM stops it once
+    the run in progress has finished; a second one stops that run too.
+    """
+    from ops.run import RunError, check_model
+    from ops.schedule import ScheduleError, Scheduler, log_path_for, make_logger, run_times
+
+    try:
+        times = run_times(at, every_hours)
+        check_model(model)
+    except (ScheduleError, RunError) as exc:
+        fail(str(exc))
+    config = load_sources_or_fail(sources_path)
+    db = Path(db_path).resolve()
+    if not db.parent.is_dir():
+        fail(f"{db_path}: folder {db.parent} does not exist")
+    args = ["--db", str(db), "--sources", str(Path(config.path).resolve()), "--model", model]
+    args += ["--workers", str(workers)]
+    try:
+        logger = make_logger(log_path_for(db))
+    except OSError as exc:
+        fail(f"{log_path_for(db)}: cannot write the log file ({exc.strerror})")
+    sys.exit(Scheduler(times, args, logger).serve(run_now=run_now))
+
+
+@cli.command("status")
+@db_option
+def status_command(db_path: str) -> None:
+    """Show the last runs, outlets in trouble and the size of the database."""
+    from ops.status import gather_status, render_status
+
+    try:
+        click.echo(render_status(gather_status(db_path)))
+    except DatabaseError as exc:
+        fail(str(exc))
+
+
+@cli.command("report")
+@db_option
+@click.option("--since", default=None, help="First day, YYYY-MM-DD or DD/MM/YYYY. Default: 7 days ago.")
+@click.option("--out", default=None, type=click.Path(dir_okay=False), help="Write to FILE.md or FILE.html.")
+def report_command(db_path: str, since: str | None, out: str | None) -> None:
+    """Write a press review in French: watchlist entities in the news, most named entities."""
+    from ops import report
+
+    try:
+        fmt = report.output_format(out)
+        review = report.build_review(db_path, since=report.parse_since(since) if since else None)
+        text = report.render(review, fmt)
+        if out and out != "-":
+            report.write_report(text, out)
+            click.echo(f"Press review written to {out}", err=True)
+        else:
+            click.echo(text, nl=False)
+    except (report.ReportError, DatabaseError) as exc:
+        fail(str(exc))
+
+
 if __name__ == "__main__":
     cli()

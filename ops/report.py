@@ -1,0 +1,350 @@
+"""`veille report`: a press review of a period, in French, as Markdown or HTML.
+
+Only titles, links, dates and one short sentence per article are shown, never article texts:
+redistributing French press texts needs a licence, quoting a title and a line does not.
+HTML is written with `html.escape` rather than a template engine: the page is small and
+escaping every value at one place is easy to check.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import sqlite3
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from db import status as store
+from db.schema import DatabaseError, open_db
+
+DEFAULT_DAYS = 7
+SENTENCE_MAX = 240  # characters of context shown around a mention
+TOP_ENTITIES = 15
+
+MONTHS = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+LABELS = {"ORG": "organisation", "PER": "personne", "LOC": "lieu", "MISC": "divers"}
+
+
+class ReportError(ValueError):
+    """Bad report options (date, output file); the message says what to give instead."""
+
+
+def parse_since(value: str) -> date:
+    """A start date given as YYYY-MM-DD or DD/MM/YYYY."""
+    text = value.strip()
+    for pattern in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, pattern).date()
+        except ValueError:
+            continue
+    raise ReportError(
+        f"--since {value!r}: not a date; give it as YYYY-MM-DD (e.g. 2024-03-01) or DD/MM/YYYY"
+    )
+
+
+def output_format(out: str | Path | None) -> str:
+    """'md' or 'html' from the output file's extension (Markdown when writing to stdout)."""
+    if out is None or str(out) == "-":
+        return "md"
+    suffix = Path(out).suffix.lower()
+    if suffix in (".md", ".markdown"):
+        return "md"
+    if suffix in (".html", ".htm"):
+        return "html"
+    raise ReportError(f"--out {out}: unknown extension {suffix or '(none)'!r}; use .md or .html")
+
+
+@dataclass
+class Item:
+    """One article that mentions a watchlist entity."""
+
+    title: str
+    source: str
+    day: str | None  # YYYY-MM-DD
+    url: str
+    excerpt: str
+    mentions: int
+
+
+@dataclass
+class Section:
+    """A watchlist entity and the articles of the period that name it."""
+
+    name: str
+    label: str
+    items: list[Item] = field(default_factory=list)
+
+
+@dataclass
+class Review:
+    """The press review's content, independent of its format."""
+
+    since: date
+    until: date
+    articles: int
+    sources: int
+    sections: list[Section]
+    silent: list[str]  # watchlist entities not mentioned in the period
+    top: list[dict]
+    watchlist_size: int
+
+
+def build_review(
+    db_path: str | Path, *, since: date | None = None, today: date | None = None
+) -> Review:
+    """Read the period's watchlist mentions and most named entities (never writes)."""
+    db_path = Path(db_path)
+    if not db_path.is_file():
+        raise DatabaseError(f"{db_path}: no such database; run `veille run` first, or pass --db")
+    today = today or date.today()
+    since = since or today - timedelta(days=DEFAULT_DAYS)
+    if since > today:
+        raise ReportError(f"--since {since.isoformat()}: in the future; give a past date")
+    try:
+        db = open_db(db_path, readonly=True)
+        watchlist = store.watchlist_entities(db)
+        rows = store.watchlist_mentions(db, since=since.isoformat())
+        top = store.top_entities(db, since=since.isoformat(), limit=TOP_ENTITIES)
+        counts = store.period_counts(db, since=since.isoformat())
+    except sqlite3.DatabaseError as exc:
+        raise DatabaseError(f"{db_path}: cannot read the database ({exc})") from None
+    sections: dict[int, Section] = {e["id"]: Section(e["name"], e["label"]) for e in watchlist}
+    for row in rows:
+        section = sections.get(row["entity_id"])
+        if section is None:
+            continue
+        section.items.append(
+            Item(
+                title=_clean(row["title"]) or "(sans titre)",
+                source=row["source"] or "",
+                day=(row["published"] or row["fetched_at"] or "")[:10] or None,
+                url=row["url"] or "",
+                excerpt=excerpt(row["sentence"], row["mention"]),
+                mentions=row["mentions"] or 1,
+            )
+        )
+    return Review(
+        since=since,
+        until=today,
+        articles=counts["articles"],
+        sources=counts["sources"],
+        sections=[s for s in sections.values() if s.items],
+        silent=[s.name for s in sections.values() if not s.items],
+        top=top,
+        watchlist_size=len(watchlist),
+    )
+
+
+def excerpt(sentence: str | None, mention: str | None, limit: int = SENTENCE_MAX) -> str:
+    """The sentence around a mention, cut to `limit` characters around it."""
+    text = _clean(sentence)
+    if len(text) <= limit:
+        return text
+    at = text.find(mention) if mention else -1
+    if at < 0:
+        at = 0
+    # Centre the window on the mention, then snap to word boundaries.
+    start = max(0, min(at - (limit - len(mention or "")) // 2, len(text) - limit))
+    end = start + limit
+    if start > 0:
+        space = text.find(" ", start)
+        start = space + 1 if 0 <= space < at else start
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > at + len(mention or "") else end
+    return ("… " if start > 0 else "") + text[start:end].strip() + (" …" if end < len(text) else "")
+
+
+def _clean(text: str | None) -> str:
+    return re.sub(r"\s+", " ", text or "").strip()
+
+
+def french_date(day: str | date | None) -> str:
+    """'1er mars 2024', '15 avril 2024'; 'date inconnue' when missing."""
+    if not day:
+        return "date inconnue"
+    if isinstance(day, str):
+        try:
+            day = date.fromisoformat(day[:10])
+        except ValueError:
+            return day
+    first = "1er" if day.day == 1 else str(day.day)
+    return f"{first} {MONTHS[day.month - 1]} {day.year}"
+
+
+def _title(review: Review) -> str:
+    return f"Revue de presse du {french_date(review.since)} au {french_date(review.until)}"
+
+
+def _intro(review: Review) -> str:
+    if not review.articles:
+        return "Aucun article sur la période."
+    return (
+        f"{review.articles} article{'s' if review.articles > 1 else ''} de "
+        f"{review.sources} média{'s' if review.sources > 1 else ''} sur la période."
+    )
+
+
+def _safe_url(url: str) -> str | None:
+    """Only http(s) links become links: a `javascript:` URL in a page must not."""
+    return url if re.match(r"https?://", url or "", re.I) else None
+
+
+def _mentions_note(item: Item) -> str:
+    return f" ({item.mentions} mentions)" if item.mentions > 1 else ""
+
+
+def render_markdown(review: Review) -> str:
+    """The review as Markdown."""
+    out = [f"# {_md(_title(review))}", "", _intro(review), ""]
+    out.append("## Entités suivies")
+    out.append("")
+    if not review.watchlist_size:
+        out += ["Aucune entité n'est dans la liste de veille.", ""]
+    elif not review.sections:
+        out += ["Aucune entité suivie n'est citée sur la période.", ""]
+    for section in review.sections:
+        label = LABELS.get(section.label, section.label)
+        count = len(section.items)
+        out += [f"### {_md(section.name)} ({label}, {count} article{'s' if count > 1 else ''})", ""]
+        for item in section.items:
+            url = _safe_url(item.url)
+            title = f"[{_md(item.title)}](<{_md_url(url)}>)" if url else _md(item.title)
+            out.append(
+                f"- **{title}** — {_md(item.source)}, {french_date(item.day)}{_mentions_note(item)}"
+            )
+            if item.excerpt:
+                out.append(f"  > {_md(item.excerpt)}")
+        out.append("")
+    if review.silent and review.sections:
+        out += [f"Sans mention sur la période : {_md(', '.join(review.silent))}.", ""]
+    out += ["## Les plus citées", ""]
+    if not review.top:
+        out += ["Aucune entité citée sur la période.", ""]
+    else:
+        out += ["| Entité | Type | Articles | Mentions |", "|---|---|---:|---:|"]
+        for row in review.top:
+            name = _md(row["name"]).replace("|", "\\|")
+            out.append(
+                f"| {name} | {LABELS.get(row['label'], row['label'])} | {row['articles']} | {row['mentions']} |"
+            )
+        out.append("")
+    out.append(_footer())
+    return "\n".join(out) + "\n"
+
+
+def _md(text: str) -> str:
+    # Escape what Markdown would read as markup, so a title shows as written.
+    return re.sub(r"([\\`*_\[\]<>#|])", r"\\\1", text or "")
+
+
+def _md_url(url: str) -> str:
+    return url.replace(" ", "%20").replace("<", "%3C").replace(">", "%3E")
+
+
+def render_html(review: Review) -> str:
+    """The review as a standalone HTML page."""
+    e = html.escape
+    title = e(_title(review))
+    out = [
+        "<!DOCTYPE html>",
+        '<html lang="fr">',
+        "<head>",
+        '<meta charset="utf-8">',
+        f"<title>{title}</title>",
+        "<style>body{font-family:sans-serif;max-width:50rem;margin:2rem auto;padding:0 1rem;"
+        "line-height:1.5}blockquote{color:#444;margin:.3rem 0 1rem 1rem}"
+        "td,th{padding:.2rem .6rem;text-align:left}td.n{text-align:right}"
+        ".meta{color:#666}</style>",
+        "</head>",
+        "<body>",
+        f"<h1>{title}</h1>",
+        f"<p>{e(_intro(review))}</p>",
+        "<h2>Entités suivies</h2>",
+    ]
+    if not review.watchlist_size:
+        out.append("<p>Aucune entité n'est dans la liste de veille.</p>")
+    elif not review.sections:
+        out.append("<p>Aucune entité suivie n'est citée sur la période.</p>")
+    for section in review.sections:
+        label = LABELS.get(section.label, section.label)
+        count = len(section.items)
+        out.append(
+            f'<h3>{e(section.name)} <span class="meta">({e(label)}, {count} '
+            f"article{'s' if count > 1 else ''})</span></h3>"
+        )
+        out.append("<ul>")
+        for item in section.items:
+            url = _safe_url(item.url)
+            title_html = f'<a href="{e(url)}">{e(item.title)}</a>' if url else e(item.title)
+            out.append(
+                f'<li><strong>{title_html}</strong> <span class="meta">— {e(item.source)}, '
+                f"{e(french_date(item.day))}{e(_mentions_note(item))}</span>"
+            )
+            if item.excerpt:
+                out.append(f"<blockquote>{e(item.excerpt)}</blockquote>")
+            out.append("</li>")
+        out.append("</ul>")
+    if review.silent and review.sections:
+        out.append(f"<p>Sans mention sur la période : {e(', '.join(review.silent))}.</p>")
+    out.append("<h2>Les plus citées</h2>")
+    if not review.top:
+        out.append("<p>Aucune entité citée sur la période.</p>")
+    else:
+        out.append("<table><tr><th>Entité</th><th>Type</th><th>Articles</th><th>Mentions</th></tr>")
+        for row in review.top:
+            out.append(
+                f"<tr><td>{e(row['name'])}</td><td>{e(LABELS.get(row['label'], row['label'] or ''))}</td>"
+                f'<td class="n">{row["articles"]}</td><td class="n">{row["mentions"]}</td></tr>'
+            )
+        out.append("</table>")
+    out += [f'<p class="meta">{e(_footer())}</p>', "</body>", "</html>"]
+    return "\n".join(out) + "\n"
+
+
+def _footer() -> str:
+    return (
+        "Revue établie par veille : titres, liens et courts extraits seulement ; "
+        "lisez les articles chez leurs éditeurs."
+    )
+
+
+def render(review: Review, fmt: str) -> str:
+    """Markdown ('md') or HTML ('html')."""
+    return render_html(review) if fmt == "html" else render_markdown(review)
+
+
+def write_report(text: str, out: str | Path) -> None:
+    """Write atomically, so a reader never sees half a report."""
+    out = Path(out)
+    folder = out.resolve().parent
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{out.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise ReportError(
+            f"--out {out}: cannot write in folder {folder} ({exc.strerror})"
+        ) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, out)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise ReportError(f"--out {out}: cannot write the report ({exc.strerror})") from None

@@ -1,0 +1,192 @@
+"""`veille report`: the French press review, on a database filled through sqlite-utils."""
+
+from __future__ import annotations
+
+from datetime import date
+from html.parser import HTMLParser
+
+import pytest
+from click.testing import CliRunner
+from helpers_ops import filled_db
+
+from ops.report import (
+    SENTENCE_MAX,
+    ReportError,
+    build_review,
+    excerpt,
+    french_date,
+    output_format,
+    parse_since,
+    render_html,
+    render_markdown,
+)
+from pipeline import cli
+
+SINCE = date(2024, 3, 13)
+TODAY = date(2024, 3, 20)
+
+
+@pytest.fixture(scope="module")
+def db_path(tmp_path_factory):
+    return filled_db(tmp_path_factory.mktemp("report") / "veille.db")
+
+
+@pytest.fixture(scope="module")
+def review(db_path):
+    return build_review(db_path, since=SINCE, today=TODAY)
+
+
+def test_watchlist_sections_list_the_articles_that_name_each_entity(review):
+    sections = {s.name: s for s in review.sections}
+    assert list(sections) == ["Camille Vautrin", "Silicon Comté"]
+    titles = [i.title for i in sections["Silicon Comté"].items]
+    # Newest first; the 20-day-old article is outside the period.
+    assert titles == [
+        "La maire inaugure le campus",
+        "Silicon Comté lance un <b>incubateur</b> & un fonds",
+    ]
+    first = sections["Silicon Comté"].items[1]
+    assert (first.source, first.day, first.mentions) == ("Le Journal de Comté", "2024-03-18", 2)
+    assert first.url.startswith("https://")
+    assert review.silent == ["Agence Oubliée"]
+    assert (review.articles, review.sources) == (3, 2)
+
+
+def test_an_article_without_publication_date_is_dated_by_its_fetch(review):
+    item = next(s for s in review.sections if s.name == "Camille Vautrin").items[0]
+    assert item.title == "La maire inaugure le campus"
+    assert item.day == "2024-03-19"
+
+
+def test_most_named_entities_count_articles_then_mentions(review):
+    top = [(row["name"], row["articles"], row["mentions"]) for row in review.top]
+    assert top[0] == ("Silicon Comté", 2, 3)
+    assert set(top[1:]) == {("Besançon", 2, 2), ("Camille Vautrin", 2, 2)}
+
+
+def test_markdown_is_french_and_never_carries_article_texts(review):
+    text = render_markdown(review)
+    assert text.startswith("# Revue de presse du 13 mars 2024 au 20 mars 2024")
+    assert "## Entités suivies" in text and "## Les plus citées" in text
+    assert "Texte intégral" not in text
+    assert "Un vieux sujet" not in text
+    assert "Sans mention sur la période : Agence Oubliée." in text
+    # Markup characters in titles are escaped, and a javascript: URL is never a link.
+    assert "Titre \\[piège\\] \\*gras\\* \\| pipe" in text
+    assert "javascript:" not in text
+    for line in text.splitlines():
+        if line.lstrip().startswith(">"):
+            assert len(line) <= SENTENCE_MAX + 40, line
+
+
+class _Tags(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: set[str] = set()
+        self.hrefs: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.add(tag)
+        self.hrefs += [value for name, value in attrs if name == "href"]
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def test_html_escapes_every_value(review):
+    page = render_html(review)
+    parser = _Tags()
+    parser.feed(page)
+    assert "script" not in parser.tags and "b" not in parser.tags
+    assert parser.hrefs and all(h.startswith("https://") for h in parser.hrefs)
+    text = "".join(parser.text)
+    assert "Silicon Comté lance un <b>incubateur</b> & un fonds" in text
+    assert "<script>alert('x')</script>" in text  # shown as text, not run
+    assert '<html lang="fr">' in page
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-03-01", date(2024, 3, 1)),
+        ("01/03/2024", date(2024, 3, 1)),
+        (" 2024-12-31 ", date(2024, 12, 31)),
+    ],
+)
+def test_since_accepts_iso_and_french_dates(value, expected):
+    assert parse_since(value) == expected
+
+
+@pytest.mark.parametrize("value", ["hier", "2024-02-30", "13/13/2024", "2024/03/01", ""])
+def test_since_rejects_anything_else_with_a_clear_message(value):
+    with pytest.raises(ReportError, match="YYYY-MM-DD"):
+        parse_since(value)
+
+
+def test_output_format_follows_the_extension():
+    assert output_format(None) == "md"
+    assert output_format("revue.HTML") == "html"
+    assert output_format("revue.md") == "md"
+    with pytest.raises(ReportError, match=".pdf"):
+        output_format("revue.pdf")
+
+
+def test_excerpt_keeps_short_sentences_and_centres_long_ones_on_the_mention():
+    assert excerpt("  Une phrase\n courte. ", "phrase") == "Une phrase courte."
+    long = "début " * 60 + "Silicon Comté" + " fin" * 80
+    cut = excerpt(long, "Silicon Comté", limit=100)
+    assert "Silicon Comté" in cut
+    assert cut.startswith("… ") and cut.endswith(" …")
+    assert len(cut) <= 104
+
+
+@pytest.mark.parametrize(
+    ("day", "text"),
+    [
+        ("2024-03-01", "1er mars 2024"),
+        ("2024-08-15T10:00:00+02:00", "15 août 2024"),
+        (None, "date inconnue"),
+    ],
+)
+def test_french_dates(day, text):
+    assert french_date(day) == text
+
+
+def test_cli_writes_markdown_to_stdout(db_path):
+    result = CliRunner().invoke(cli, ["report", "--db", str(db_path), "--since", "2024-03-13"])
+    assert result.exit_code == 0, result.output
+    assert "### Silicon Comté (organisation, 2 articles)" in result.output
+
+
+def test_cli_writes_html_to_a_file(db_path, tmp_path):
+    out = tmp_path / "revue.html"
+    result = CliRunner().invoke(
+        cli, ["report", "--db", str(db_path), "--since", "13/03/2024", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert [p.name for p in tmp_path.iterdir()] == ["revue.html"]  # no temporary file left
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--since", "la semaine dernière"], "--since 'la semaine dernière': not a date"),
+        (["--out", "revue.pdf"], "unknown extension '.pdf'"),
+        (["--out", "/nonexistent-folder/revue.md"], "cannot write in folder"),
+    ],
+)
+def test_cli_bad_options_get_a_message_not_a_traceback(db_path, args, message):
+    result = CliRunner().invoke(cli, ["report", "--db", str(db_path), *args])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_cli_missing_database_is_not_created(tmp_path):
+    missing = tmp_path / "absent.db"
+    result = CliRunner().invoke(cli, ["report", "--db", str(missing)])
+    assert result.exit_code == 2
+    assert "no such database" in result.output
+    assert not missing.exists()
