@@ -299,9 +299,6 @@ def daily_run(
     Raises AlreadyRunning, RunError or DatabaseError when the run cannot start; once started,
     outlets that fail are recorded in the summary and the run goes on.
     """
-    from crawler.run import run_crawl
-    from nlp.process import process_articles
-
     reporter = reporter or Reporter()
     check_model(model)
     with run_lock(db_path):
@@ -319,6 +316,11 @@ def daily_run(
             f"run #{run_id}: {len(config.sources)} source(s) from {config.path}, database {db_path}"
         )
         try:
+            # Imported here, once the database is known usable: Scrapy and spaCy are slow to
+            # import, and errors about the database should come at once.
+            from crawler.run import run_crawl
+            from nlp.process import process_articles
+
             try:
                 with reporter.phase(f"Crawling {len(config.sources)} source(s)"):
                     crawl = run_crawl(config, db_path, progress=reporter.progress)

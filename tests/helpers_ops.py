@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -187,4 +193,92 @@ def filled_db(path: Path) -> Path:
     add_mention(
         db, maire, evil, "Camille Vautrin", "Camille Vautrin <script>alert('x')</script> répond."
     )
+    db.conn.close()
     return path
+
+
+# --- real processes -------------------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+SITES = Path(__file__).resolve().parent / "sites"
+OPS_SOURCES = SITES / "ops_sources.toml"
+TEST_MODEL = "fr_core_news_sm"  # the model's quality does not matter to these tests
+
+
+def veille_env() -> dict[str, str]:
+    """The environment for a `python -m pipeline` child: the checkout importable from anywhere."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH")) if p)
+    env.pop("VEILLE_DB", None)
+    return env
+
+
+def veille_command(*args: str) -> list[str]:
+    """The command line of `veille ARGS` run by this interpreter."""
+    return [sys.executable, "-m", "pipeline", *args]
+
+
+def run_veille(
+    *args: str, timeout: float = 180, prefix: tuple[str, ...] = (), **kwargs
+) -> subprocess.CompletedProcess:
+    """Run `veille ARGS` to completion in a child process; output captured as text."""
+    kwargs.setdefault("cwd", REPO)
+    return subprocess.run(
+        [*prefix, *veille_command(*args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=veille_env(),
+        **kwargs,
+    )
+
+
+def free_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (bound, then released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def render_sources(template: Path, bases: dict[str, str], out: Path) -> Path:
+    """Write `template` with `{{base:<site>}}` and `{{down}}` replaced; return the new file."""
+    text = template.read_text(encoding="utf-8")
+    for name, base in bases.items():
+        text = text.replace("{{base:" + name + "}}", base)
+    text = text.replace("{{down}}", f"http://127.0.0.1:{free_port()}")
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
+def wait_until(predicate, *, timeout: float = 120, what: str = "condition") -> None:
+    """Poll `predicate` until true; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def query(db_path: Path, sql: str, params: tuple = ()) -> list[tuple]:
+    """Rows of a read-only query, on a fresh connection (the database may be in use)."""
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def settle(db_path: Path) -> None:
+    """Checkpoint and close, so SQLite removes the -wal and -shm files beside the database."""
+    conn = sqlite3.connect(db_path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+
+
+def snapshot(db_path: Path) -> list[str]:
+    """Every stored row, as SQL text, to compare a database before and after."""
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()
