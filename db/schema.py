@@ -252,3 +252,75 @@ def m003_daily_runs(db: Database) -> None:
         foreign_keys=[("crawl_run_id", "crawl_runs", "id")],
     )
     db["daily_runs"].create_index(["started_at"])
+
+
+@migrations()
+def m004_search(db: Database) -> None:
+    """Full-text search (accent- and case-insensitive), kept in sync by triggers; views to facet."""
+    # Triggers rather than a rebuild by each writing stage: the crawler and the NLP stage both
+    # write these tables, and a trigger keeps the index right whoever writes, in the same
+    # transaction. Our own triggers rather than enable_fts(create_triggers=True): its update
+    # trigger fires on any column, so each `processed_at` or `article_count` update would
+    # re-index a whole article; these fire only when an indexed column changes.
+    fts = {
+        "articles": ["title", "text"],
+        "mentions": ["sentence"],
+        "entities": ["name"],
+        "entity_aliases": ["alias"],
+        "quotes": ["text"],
+    }
+    for table, columns in fts.items():
+        db[table].enable_fts(columns, tokenize="unicode61 remove_diacritics 2")
+        cols = ", ".join(f'"{c}"' for c in columns)
+        new = ", ".join(f'new."{c}"' for c in columns)
+        old = ", ".join(f'old."{c}"' for c in columns)
+        fts_table = f"{table}_fts"
+        db.executescript(
+            f"""
+            CREATE TRIGGER "{table}_fts_insert" AFTER INSERT ON "{table}" BEGIN
+              INSERT INTO "{fts_table}" (rowid, {cols}) VALUES (new.rowid, {new});
+            END;
+            CREATE TRIGGER "{table}_fts_delete" AFTER DELETE ON "{table}" BEGIN
+              INSERT INTO "{fts_table}" ("{fts_table}", rowid, {cols})
+                VALUES ('delete', old.rowid, {old});
+            END;
+            CREATE TRIGGER "{table}_fts_update" AFTER UPDATE OF {cols} ON "{table}" BEGIN
+              INSERT INTO "{fts_table}" ("{fts_table}", rowid, {cols})
+                VALUES ('delete', old.rowid, {old});
+              INSERT INTO "{fts_table}" (rowid, {cols}) VALUES (new.rowid, {new});
+            END;
+            """
+        )
+    db["articles"].create_index(["fetched_at"])  # new_mentions: articles stored after a time
+    db.executescript(
+        """
+        CREATE VIEW mention_rows AS
+        SELECT m.id AS mention_id, e.name AS entity, e.label, a.title, a.url, a.published,
+               substr(a.published, 1, 7) AS month, a.source, s.region,
+               e.region AS entity_region, m.sentence, m.entity_id, m.article_id
+        FROM mentions m
+        JOIN entities e ON e.id = m.entity_id
+        JOIN articles a ON a.id = m.article_id
+        LEFT JOIN sources s ON s.name = a.source;
+
+        CREATE VIEW mentions_by_month AS
+        SELECT e.id AS entity_id, e.name AS entity, e.label, e.region AS entity_region,
+               substr(a.published, 1, 7) AS month,
+               count(*) AS mentions, count(DISTINCT m.article_id) AS articles
+        FROM mentions m
+        JOIN entities e ON e.id = m.entity_id
+        JOIN articles a ON a.id = m.article_id
+        GROUP BY e.id, month;
+
+        CREATE VIEW co_mentions AS
+        WITH pairs AS (SELECT DISTINCT article_id, entity_id FROM mentions)
+        SELECT ea.name AS entity_a, ea.label AS label_a, eb.name AS entity_b,
+               eb.label AS label_b, count(*) AS articles,
+               x.entity_id AS entity_a_id, y.entity_id AS entity_b_id
+        FROM pairs x
+        JOIN pairs y ON y.article_id = x.article_id AND y.entity_id > x.entity_id
+        JOIN entities ea ON ea.id = x.entity_id
+        JOIN entities eb ON eb.id = y.entity_id
+        GROUP BY x.entity_id, y.entity_id;
+        """
+    )
