@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -24,7 +24,14 @@ SOURCE_KEYS = {
     "listing_depth",
 }
 SELECTOR_KEYS = {"text", "title", "date", "author"}
-CRAWL_KEYS = {"user_agent", "listing_depth", "timeout", "max_pages_per_source"}
+CRAWL_KEYS = {
+    "user_agent",
+    "listing_depth",
+    "timeout",
+    "max_pages_per_source",
+    "download_delay",
+    "autothrottle_start_delay",
+}
 
 
 class SourcesError(ValueError):
@@ -69,6 +76,10 @@ class CrawlSettings:
     listing_depth: int = 3
     timeout: float = 30.0
     max_pages_per_source: int = 0  # 0: no limit
+    # Seconds between two requests to a host (AutoThrottle never goes below it) and
+    # AutoThrottle's first delay. Lower them only for sites you run yourself (tests, demo).
+    download_delay: float = 1.0
+    autothrottle_start_delay: float = 5.0
 
 
 @dataclass(frozen=True)
@@ -91,6 +102,24 @@ class Config:
                 f"known sources: {', '.join(sorted(known))}"
             )
         return Config(self.path, self.crawl, tuple(known[n] for n in names))
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready data; `config_from_dict` reads it back (for the crawl's child)."""
+        data = asdict(self)
+        data["path"] = str(self.path)
+        return data
+
+
+def config_from_dict(data: dict) -> Config:
+    """The `Config` that `Config.to_dict` gave."""
+    sources = []
+    for raw in data["sources"]:
+        raw = dict(raw)
+        for key in ("feeds", "sitemaps", "listings", "allow", "deny"):
+            raw[key] = tuple(raw.get(key) or ())
+        raw["selectors"] = Selectors(**(raw.get("selectors") or {}))
+        sources.append(Source(**raw))
+    return Config(Path(data["path"]), CrawlSettings(**data["crawl"]), tuple(sources))
 
 
 def load_config(path: str | Path | None = None) -> Config:
@@ -150,7 +179,13 @@ def _parse_crawl(raw: object, path: Path) -> CrawlSettings:
     timeout = raw.get("timeout", 30.0)
     if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
         raise SourcesError(f"{where}: key 'timeout': must be a positive number of seconds")
-    return CrawlSettings(agent.strip(), depth, float(timeout), max_pages)
+    delays = {}
+    for key, default in (("download_delay", 1.0), ("autothrottle_start_delay", 5.0)):
+        value = raw.get(key, default)
+        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+            raise SourcesError(f"{where}: key {key!r}: must be a number of seconds >= 0")
+        delays[key] = float(value)
+    return CrawlSettings(agent.strip(), depth, float(timeout), max_pages, **delays)
 
 
 def _parse_source(raw: object, index: int, path: Path) -> Source:

@@ -1,0 +1,1 @@
+"""veille's spiders: one, `news`, crawls every configured source."""

@@ -1,0 +1,297 @@
+"""Every read and write of the crawl: sources, articles, URLs seen, crawl runs, fetch errors.
+
+Functions take an open `sqlite_utils.Database` (see `db.schema.open_db`). Each write is one
+transaction, so a crawl killed at any moment leaves whole articles and whole run figures.
+Dates are ISO 8601 strings with an offset (UTC).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from crawler.items import Article, FetchError
+from crawler.sources import Config
+
+RUN_STATUSES = ("running", "completed", "interrupted", "failed")
+# Below this many characters two texts are not called copies of each other: paywall teasers
+# and short briefs ("Cet article est réservé aux abonnés") are often word for word the same
+# while being different articles.
+MIN_COPY_CHARS = 200
+
+_SPACES = re.compile(r"\s+")
+
+
+def now_iso() -> str:
+    """The current time, ISO 8601 with offset, to the second."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def content_hash(text: str) -> str:
+    """sha256 of the text with whitespace runs collapsed, so reflowed copies match."""
+    normal = _SPACES.sub(" ", text or "").strip()
+    return hashlib.sha256(normal.encode("utf-8")).hexdigest()
+
+
+def sync_sources(db: Database, config: Config) -> None:
+    """Insert or update a `sources` row for each source of `config` (others are kept)."""
+    stamp = now_iso()
+    with db.atomic():
+        for s in config.sources:
+            db.execute(
+                "INSERT INTO sources (name, region, homepage, feeds, sitemaps, listings, "
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET "
+                "region = excluded.region, homepage = excluded.homepage, feeds = excluded.feeds, "
+                "sitemaps = excluded.sitemaps, listings = excluded.listings, "
+                "updated_at = excluded.updated_at",
+                [
+                    s.name,
+                    s.region,
+                    s.homepage,
+                    json.dumps(list(s.feeds)),
+                    json.dumps(list(s.sitemaps)),
+                    json.dumps(list(s.listings)),
+                    stamp,
+                ],
+            )
+
+
+def start_run(db: Database, sources: Iterable[str] = ()) -> int:
+    """Insert a `running` crawl run (with a zero row per source given) and return its id."""
+    with db.atomic():
+        cursor = db.execute(
+            "INSERT INTO crawl_runs (started_at, status, pages, new_articles, errors) "
+            "VALUES (?, 'running', 0, 0, 0)",
+            [now_iso()],
+        )
+        run_id = cursor.lastrowid
+        for name in sources:
+            _bump(db, run_id, name)
+    return run_id
+
+
+def count_pages(db: Database, run_id: int, source: str, pages: int = 1) -> None:
+    """Add fetched pages (feeds, sitemaps, listings, articles) to a run's per-source figures."""
+    with db.atomic():
+        _bump(db, run_id, source, pages=pages)
+
+
+def finish_run(db: Database, run_id: int, status: str) -> dict:
+    """Close a run: status, end time, per-source errors and run totals. Returns `get_run`."""
+    if status not in RUN_STATUSES:
+        raise ValueError(f"unknown run status {status!r}")
+    with db.atomic():
+        # Errors are recounted from fetch_errors, the authoritative rows, in case a counter
+        # update was lost with a killed process.
+        db.execute(
+            "INSERT INTO crawl_run_sources (run_id, source, pages, new_articles, errors) "
+            "SELECT run_id, source, 0, 0, 0 FROM fetch_errors WHERE run_id = ? "
+            "GROUP BY source ON CONFLICT(run_id, source) DO NOTHING",
+            [run_id],
+        )
+        db.execute(
+            "UPDATE crawl_run_sources SET errors = (SELECT count(*) FROM fetch_errors f "
+            "WHERE f.run_id = crawl_run_sources.run_id AND f.source = crawl_run_sources.source) "
+            "WHERE run_id = ?",
+            [run_id],
+        )
+        db.execute(
+            "UPDATE crawl_runs SET status = ?, ended_at = ?, "
+            "pages = (SELECT COALESCE(sum(pages), 0) FROM crawl_run_sources WHERE run_id = ?), "
+            "new_articles = (SELECT COALESCE(sum(new_articles), 0) FROM crawl_run_sources "
+            "WHERE run_id = ?), "
+            "errors = (SELECT count(*) FROM fetch_errors WHERE run_id = ?) WHERE id = ?",
+            [status, now_iso(), run_id, run_id, run_id, run_id],
+        )
+    return get_run(db, run_id)
+
+
+def get_run(db: Database, run_id: int) -> dict:
+    """A crawl run as a dict, with `per_source`: {source: {pages, new_articles, errors}}.
+
+    While the run is going, the totals are summed from the live per-source figures.
+    """
+    row = db.execute(
+        "SELECT id, started_at, ended_at, status, pages, new_articles, errors "
+        "FROM crawl_runs WHERE id = ?",
+        [run_id],
+    ).fetchone()
+    if row is None:
+        raise KeyError(f"no crawl run {run_id}")
+    keys = ("id", "started_at", "ended_at", "status", "pages", "new_articles", "errors")
+    run = dict(zip(keys, row, strict=True))
+    per_source = {}
+    for source, pages, new, errors in db.execute(
+        "SELECT source, pages, new_articles, errors FROM crawl_run_sources WHERE run_id = ? "
+        "ORDER BY source",
+        [run_id],
+    ):
+        per_source[source] = {"pages": pages or 0, "new_articles": new or 0, "errors": errors or 0}
+    run["per_source"] = per_source
+    if run["status"] == "running":
+        run["pages"] = sum(s["pages"] for s in per_source.values())
+        run["new_articles"] = sum(s["new_articles"] for s in per_source.values())
+        run["errors"] = db.execute(
+            "SELECT count(*) FROM fetch_errors WHERE run_id = ?", [run_id]
+        ).fetchone()[0]
+    return run
+
+
+def last_run_id(db: Database) -> int | None:
+    """The id of the most recent crawl run, if any."""
+    row = db.execute("SELECT max(id) FROM crawl_runs").fetchone()
+    return row[0] if row else None
+
+
+def record_error(db: Database, run_id: int, error: FetchError) -> int:
+    """Store a failed fetch (it stays out of seen_urls, so the next crawl retries it)."""
+    with db.atomic():
+        cursor = db.execute(
+            "INSERT INTO fetch_errors (run_id, url, source, reason, status, time) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            [run_id, error.url, error.source, error.reason, error.status, error.time or now_iso()],
+        )
+        _bump(db, run_id, error.source, errors=1)
+    return cursor.lastrowid
+
+
+def fetch_errors(db: Database, run_id: int) -> list[dict]:
+    """The failed fetches of a run, oldest first."""
+    keys = ("url", "source", "reason", "status", "time")
+    rows = db.execute(
+        "SELECT url, source, reason, status, time FROM fetch_errors WHERE run_id = ? ORDER BY id",
+        [run_id],
+    )
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def record_seen(
+    db: Database, url: str, kind: str, source: str, article_id: int | None = None
+) -> None:
+    """Remember a fetched URL so later crawls skip it (kind: page, not-html, article, copy…)."""
+    with db.atomic():
+        _seen(db, [url], kind, source, article_id, now_iso())
+
+
+def seen_urls(db: Database, source: str | None = None) -> set[str]:
+    """Every URL already fetched for good (of one source when given)."""
+    if source is None:
+        rows = db.execute("SELECT url FROM seen_urls")
+    else:
+        rows = db.execute("SELECT url FROM seen_urls WHERE source = ?", [source])
+    return {url for (url,) in rows}
+
+
+def save_article(db: Database, article: Article, run_id: int) -> tuple[str, int | None]:
+    """Store an extracted article once: ("new" | "copy" | "seen", the stored article's id).
+
+    "seen": its canonical URL is already stored. "copy": the same text is stored under
+    another canonical URL (a syndicated copy), recorded in article_copies. In both cases the
+    URLs that led here are added to seen_urls so they are not fetched again.
+    """
+    fetched_at = article.fetched_at or now_iso()
+    urls = _unique([article.canonical_url, article.url, *article.seen_urls])
+    digest = content_hash(article.text)
+    with db.atomic():
+        row = db.execute(
+            "SELECT id FROM articles WHERE canonical_url = ?", [article.canonical_url]
+        ).fetchone()
+        if row is not None:
+            _seen(db, urls, "article", article.source, row[0], fetched_at)
+            return "seen", row[0]
+        row = None
+        if len(_SPACES.sub(" ", article.text).strip()) >= MIN_COPY_CHARS:
+            row = db.execute(
+                "SELECT id FROM articles WHERE content_hash = ? ORDER BY id LIMIT 1", [digest]
+            ).fetchone()
+        if row is not None:
+            db.execute(
+                "INSERT INTO article_copies (url, article_id, source, fetched_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT(url) DO NOTHING",
+                [article.canonical_url, row[0], article.source, fetched_at],
+            )
+            _seen(db, urls, "copy", article.source, row[0], fetched_at)
+            return "copy", row[0]
+        cursor = db.execute(
+            "INSERT INTO articles (url, canonical_url, source, title, author, published, "
+            "modified, lang, text, content_hash, paywalled, fetched_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                article.url,
+                article.canonical_url,
+                article.source,
+                article.title,
+                article.author,
+                article.published,
+                article.modified,
+                article.lang,
+                article.text,
+                digest,
+                int(bool(article.paywalled)),
+                fetched_at,
+            ],
+        )
+        article_id = cursor.lastrowid
+        _seen(db, urls, "article", article.source, article_id, fetched_at)
+        _bump(db, run_id, article.source, new_articles=1)
+    return "new", article_id
+
+
+def overview(db_path: str | Path) -> dict[str, int]:
+    """Row counts for a one-line summary: articles, sources, entities, mentions, quotes."""
+    from db.schema import open_db
+
+    db = open_db(db_path)
+    try:
+        facts = {}
+        for key, table in (
+            ("articles", "articles"),
+            ("entities", "entities"),
+            ("mentions", "mentions"),
+            ("quotes", "quotes"),
+            ("copies", "article_copies"),
+        ):
+            facts[key] = db.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0]
+        # Outlets that gave at least one article, as the demo reports them.
+        facts["sources"] = db.execute("SELECT count(DISTINCT source) FROM articles").fetchone()[0]
+        return facts
+    finally:
+        db.conn.close()
+
+
+def _bump(
+    db: Database, run_id: int, source: str, pages: int = 0, new_articles: int = 0, errors: int = 0
+) -> None:
+    db.execute(
+        "INSERT INTO crawl_run_sources (run_id, source, pages, new_articles, errors) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT(run_id, source) DO UPDATE SET "
+        "pages = pages + excluded.pages, new_articles = new_articles + excluded.new_articles, "
+        "errors = errors + excluded.errors",
+        [run_id, source, pages, new_articles, errors],
+    )
+
+
+def _seen(
+    db: Database,
+    urls: Iterable[str],
+    kind: str,
+    source: str,
+    article_id: int | None,
+    stamp: str,
+) -> None:
+    for url in urls:
+        db.execute(
+            "INSERT INTO seen_urls (url, article_id, kind, source, first_seen) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(url) DO NOTHING",
+            [url, article_id, kind, source, stamp],
+        )
+
+
+def _unique(urls: Iterable[str | None]) -> list[str]:
+    return list(dict.fromkeys(u for u in urls if u))
