@@ -219,7 +219,13 @@ def format_duration(seconds: float | None) -> str:
 
 
 class Reporter:
-    """Plain timestamped log lines on stderr, for cron, systemd and log files."""
+    """Where the run tells what it is doing: plain timestamped lines on stderr.
+
+    The crawl and the NLP stage draw their own progress (a live table and a bar on a
+    terminal, a line now and then otherwise); `live` tells them which.
+    """
+
+    live = False
 
     def __init__(self, stream=None) -> None:
         self.stream = stream or sys.stderr
@@ -229,55 +235,20 @@ class Reporter:
         stamp = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S")
         print(f"{stamp} veille run: {message}", file=self.stream, flush=True)
 
-    @contextmanager
-    def phase(self, title: str) -> Iterator[None]:
-        """A stage of the run (crawl, processing)."""
-        self.log(f"{title}…")
-        yield
-
-    def progress(self, *args: object, **info: object) -> None:
-        """Progress callback handed to the crawl and the NLP stage."""
-        text = _progress_text(args, info)
-        if text:
-            self.log(text)
-
 
 class RichReporter(Reporter):
-    """A live progress display on a terminal."""
+    """On a terminal: rich's log lines, and live progress from the crawl and the NLP stage."""
+
+    live = True
 
     def __init__(self) -> None:
         from rich.console import Console
 
         super().__init__(sys.stderr)
         self.console = Console(stderr=True)
-        self._status = None
 
     def log(self, message: str) -> None:
         self.console.log(message)
-
-    @contextmanager
-    def phase(self, title: str) -> Iterator[None]:
-        with self.console.status(title + "…") as status:
-            self._status = (status, title)
-            try:
-                yield
-            finally:
-                self._status = None
-        self.console.log(f"{title}: done")
-
-    def progress(self, *args: object, **info: object) -> None:
-        text = _progress_text(args, info)
-        if self._status and text:
-            status, title = self._status
-            status.update(f"{title}… {text}")
-
-
-def _progress_text(args: tuple, info: dict) -> str:
-    # The crawl and the NLP stage report progress in their own shape; show whatever they
-    # give rather than couple this display to either.
-    parts = [str(a.describe() if hasattr(a, "describe") else a) for a in args]
-    parts += [f"{k.replace('_', ' ')} {v}" for k, v in info.items()]
-    return ", ".join(p for p in parts if p)
 
 
 def make_reporter() -> Reporter:
@@ -319,11 +290,10 @@ def daily_run(
             # Imported here, once the database is known usable: Scrapy and spaCy are slow to
             # import, and errors about the database should come at once.
             from crawler.run import run_crawl
-            from nlp.process import process_articles
 
+            reporter.log(f"crawling {len(config.sources)} source(s)")
             try:
-                with reporter.phase(f"Crawling {len(config.sources)} source(s)"):
-                    crawl = run_crawl(config, db_path, progress=reporter.progress)
+                crawl = run_crawl(config, db_path, progress=reporter.live)
             except DatabaseError:
                 raise
             except Exception as exc:  # noqa: BLE001 — a dead crawl must not stop processing
@@ -331,10 +301,14 @@ def daily_run(
                 reporter.log(summary.message)
             else:
                 _take_crawl(db, summary, crawl)
-            with reporter.phase("Finding entities in new articles"):
-                processed = process_articles(
-                    db_path, workers=workers, model=model, progress=reporter.progress
-                )
+            reporter.log(
+                f"crawl done: {summary.new_articles} new article(s); finding entities with {model}"
+            )
+            from nlp.process import process_articles
+
+            processed = process_articles(
+                db_path, workers=workers, model=model, progress=reporter.live
+            )
             summary.processed = processed.articles
             summary.new_entities = processed.new_entities
             summary.unprocessed = store.unprocessed_count(db)
@@ -368,8 +342,13 @@ def _take_crawl(db, summary: DailySummary, crawl) -> None:
             failed=store.source_failed(stats.pages, stats.new_articles, stats.errors),
             first_errors=errors.get(name, []),
         )
-    if getattr(crawl, "status", "completed") not in ("completed", None):
-        summary.message = f"the crawl ended with status {crawl.status!r}"
+    status = getattr(crawl, "status", "completed")
+    if status == "interrupted":
+        # run_crawl turns Ctrl-C (and our SIGTERM) into a clean stop of its child and returns;
+        # the run must stop there too rather than go on to the NLP stage.
+        raise KeyboardInterrupt
+    if status not in ("completed", None):
+        summary.message = f"the crawl ended with status {status!r}"
 
 
 def _record(db, summary: DailySummary) -> None:
