@@ -108,6 +108,9 @@ def crawl(sources_path: str | None, db_path: str, source_names: tuple[str, ...])
     except DatabaseError as exc:
         fail(str(exc))
     click.echo(summary.describe())
+    # Failing outlets are reported above and do not fail the crawl; a crash or Ctrl-C does.
+    if summary.status != "completed":
+        sys.exit(130 if summary.status == "interrupted" else 1)
 
 
 @cli.command()

@@ -1,0 +1,210 @@
+"""Crawl benchmark: a generated 2,000-article site on 127.0.0.1, politeness delays off.
+
+Prints, beside a baseline measured in the same run (plain HTTP GETs of the same article pages
+over two connections, the crawler's per-host limit, with no parsing or storing):
+pages/s of a first crawl, then the time and request count of an unchanged re-crawl.
+robots.txt is still obeyed and the user agent still sent.
+
+    .venv/bin/python bench/crawl.py [--articles 2000] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from crawler.run import run_crawl  # noqa: E402
+from crawler.siteserver import SiteServer  # noqa: E402
+from crawler.sources import load_config  # noqa: E402
+
+USER_AGENT = "veille-bench/0.1 (+mailto:bench@example.org)"
+PER_LISTING = 20
+LISTING_DEPTH = 3
+
+SUBJECTS = [
+    "La start-up bisontine",
+    "L'incubateur régional",
+    "La communauté French Tech",
+    "Le conseil régional",
+    "Une entreprise de décolletage",
+    "L'association des professionnels du numérique",
+    "Le laboratoire de l'université",
+    "Une jeune pousse dijonnaise",
+    "La chambre de commerce",
+    "Le tiers-lieu de Lons-le-Saunier",
+]
+VERBS = [
+    "annonce",
+    "prépare",
+    "inaugure",
+    "finance",
+    "présente",
+    "accompagne",
+    "recrute pour",
+    "lance",
+    "soutient",
+    "teste",
+]
+OBJECTS = [
+    "un programme de formation aux métiers du logiciel",
+    "une levée de fonds de deux millions d'euros",
+    "un nouveau laboratoire de prototypage",
+    "un salon consacré à la cybersécurité des PME",
+    "une plateforme de covoiturage pour les zones rurales",
+    "des capteurs pour les fromageries d'affinage",
+    "un centre de données refroidi par la rivière",
+    "un concours de programmation pour les lycéens",
+    "une application de suivi des chantiers",
+    "un réseau de bornes de recharge",
+]
+PLACES = ["à Besançon", "à Dijon", "à Belfort", "à Dole", "à Vesoul", "à Montbéliard", "à Auxerre"]
+TAILS = [
+    "d'ici la fin de l'année.",
+    "avec le soutien de la région.",
+    "selon son directeur.",
+    "pour répondre à la demande des entreprises locales.",
+    "après deux ans de préparation.",
+    "malgré la pénurie de techniciens.",
+]
+
+
+def sentence(rng: random.Random) -> str:
+    return " ".join(
+        [rng.choice(SUBJECTS), rng.choice(VERBS), rng.choice(OBJECTS), rng.choice(PLACES)]
+        + [rng.choice(TAILS)]
+    )
+
+
+def generate(root: Path, count: int, seed: int = 7) -> None:
+    """Write a site of `count` articles with a sitemap and paginated listings."""
+    rng = random.Random(seed)
+    (root / "articles").mkdir(parents=True)
+    (root / "rubrique").mkdir()
+    (root / "robots.txt").write_text("User-agent: *\nDisallow: /admin/\n")
+    locs = []
+    titles = []
+    for n in range(count):
+        title = f"{sentence(rng)[:-1]} (n° {n})"
+        titles.append(title)
+        paras = "".join(
+            "<p>" + " ".join(sentence(rng) for _ in range(4)) + "</p>" for _ in range(5)
+        )
+        day = 1 + n % 28
+        (root / "articles" / f"{n}.html").write_text(
+            "<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'>"
+            f"<title>{title}</title>"
+            f"<meta property='article:published_time' content='2024-03-{day:02d}T08:00:00+01:00'>"
+            "</head><body><nav><a href='/'>Accueil</a> <a href='/rubrique/'>Économie</a></nav>"
+            f"<article><h1>{title}</h1><p class='auteur'>Par Camille Durand</p>{paras}</article>"
+            "<footer>© Journal fictif du banc d'essai</footer></body></html>",
+            encoding="utf-8",
+        )
+        locs.append(f"<url><loc>{{{{base}}}}/articles/{n}.html</loc></url>")
+    (root / "sitemap.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">' + "".join(locs) + "</urlset>"
+    )
+    pages = (count + PER_LISTING - 1) // PER_LISTING
+    for page in range(1, pages + 1):
+        first = (page - 1) * PER_LISTING
+        links = "".join(
+            f"<li><a href='/articles/{n}.html'>{titles[n]}</a></li>"
+            for n in range(first, min(first + PER_LISTING, count))
+        )
+        nxt = (
+            f"<a rel='next' href='/rubrique/{page + 1}.html'>Suivant ›</a>" if page < pages else ""
+        )
+        html = (
+            "<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'><title>Économie</title>"
+            f"</head><body><h1>Économie, page {page}</h1><ul>{links}</ul>{nxt}</body></html>"
+        )
+        target = root / "rubrique" / ("index.html" if page == 1 else f"{page}.html")
+        target.write_text(html, encoding="utf-8")
+
+
+def baseline(base: str, count: int) -> float:
+    """Seconds to GET every article page over 2 connections, no parsing or storing."""
+
+    def get(n: int) -> int:
+        request = urllib.request.Request(
+            f"{base}/articles/{n}.html", headers={"User-Agent": USER_AGENT}
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return len(response.read())
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(get, range(count)))
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=2000)
+    parser.add_argument("--keep", type=Path, help="keep the site and database in this folder")
+    args = parser.parse_args()
+    work = args.keep or Path(tempfile.mkdtemp(prefix="veille-bench-crawl-"))
+    work.mkdir(parents=True, exist_ok=True)
+    site = work / "site"
+    if not site.exists():
+        generate(site, args.articles)
+    db_path = work / "bench.db"
+    for old in work.glob("bench.*"):
+        old.unlink()
+    with SiteServer({"banc": site}) as server:
+        base = server.base_url("banc")
+        sources = work / "sources.toml"
+        sources.write_text(
+            f'[crawl]\nuser_agent = "{USER_AGENT}"\ndownload_delay = 0\n'
+            f"autothrottle_start_delay = 0\nlisting_depth = {LISTING_DEPTH}\n\n"
+            f'[[sources]]\nname = "Banc d\'essai"\nhomepage = "{base}/"\n'
+            f'sitemaps = ["{base}/sitemap.xml"]\nlistings = ["{base}/rubrique/"]\n',
+            encoding="utf-8",
+        )
+        config = load_config(sources)
+
+        plain = baseline(base, args.articles)
+        server.clear_log()
+        started = time.perf_counter()
+        first = run_crawl(config, db_path, progress=False)
+        first_time = time.perf_counter() - started
+        first_requests = len(server.requests())
+
+        server.clear_log()
+        started = time.perf_counter()
+        second = run_crawl(config, db_path, progress=False)
+        second_time = time.perf_counter() - started
+        second_requests = server.requests()
+
+    print(f"\nveille crawl benchmark — {args.articles} generated articles on 127.0.0.1")
+    print(f"{'':34}{'seconds':>10}{'pages':>8}{'pages/s':>10}")
+    print(
+        f"{'baseline: plain GETs, 2 conns':34}{plain:10.1f}{args.articles:8}{args.articles / plain:10.1f}"
+    )
+    print(
+        f"{'veille crawl (child, store)':34}{first_time:10.1f}{first.pages:8}"
+        f"{first.pages / first_time:10.1f}"
+    )
+    print(
+        f"  first crawl: {first.new_articles} new articles, {first.errors} errors, "
+        f"{first_requests} requests (robots.txt included); status {first.status}"
+    )
+    article_hits = sum(r.path.startswith("/articles/") for r in second_requests)
+    print(
+        f"unchanged re-crawl: {second_time:.1f} s, {len(second_requests)} requests "
+        f"({article_hits} article pages), {second.new_articles} new articles; "
+        f"status {second.status}"
+    )
+    print(f"(site and database in {work})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,150 @@
+"""db/store.py: articles stored once, copies, URLs seen, crawl runs and their figures."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from crawler.items import Article, FetchError
+from crawler.sources import Config, CrawlSettings, Source
+from db import store
+from db.schema import open_db
+
+TEXT = (
+    "La communauté French Tech de Franche-Comté a présenté jeudi son programme de l'année. "
+    "Trois nouvelles jeunes pousses rejoignent l'accélérateur, dont une entreprise de Vesoul "
+    "qui recycle les batteries de vélos électriques et emploie déjà douze personnes."
+)
+
+
+def config(*names: str) -> Config:
+    sources = tuple(
+        Source(name=n, homepage=f"https://{i}.exemple.test/", feeds=(f"https://{i}.test/rss",))
+        for i, n in enumerate(names)
+    )
+    return Config(Path("sources.toml"), CrawlSettings(), sources)
+
+
+@pytest.fixture
+def db(tmp_path):
+    database = open_db(tmp_path / "veille.db")
+    store.sync_sources(database, config("Gazette", "Écho"))
+    yield database
+    database.conn.close()
+
+
+def article(url: str, text: str = TEXT, source: str = "Gazette", **kw) -> Article:
+    return Article(url=url, canonical_url=url, source=source, title="Titre", text=text, **kw)
+
+
+def test_sync_sources_is_idempotent_and_updates(db):
+    store.sync_sources(db, config("Gazette", "Écho"))
+    assert db["sources"].count == 2
+    changed = config("Gazette")
+    object.__setattr__(changed.sources[0], "region", "Bourgogne-Franche-Comté")
+    store.sync_sources(db, changed)
+    assert db["sources"].get("Gazette")["region"] == "Bourgogne-Franche-Comté"
+    assert db["sources"].count == 2
+
+
+def test_new_then_seen_then_copy(db):
+    run = store.start_run(db, ["Gazette", "Écho"])
+    first = article("https://g.test/2024/03/a.html", seen_urls=["https://g.test/a?utm_source=rss"])
+    assert store.save_article(db, first, run) == ("new", 1)
+    row = db["articles"].get(1)
+    assert row["content_hash"] == store.content_hash(TEXT)
+    assert row["fetched_at"]
+    assert store.seen_urls(db) == {
+        "https://g.test/2024/03/a.html",
+        "https://g.test/a?utm_source=rss",
+    }
+    # Same canonical URL again (e.g. reached through another link): nothing new.
+    again = article("https://g.test/2024/03/a.html", seen_urls=["https://g.test/old.html"])
+    assert store.save_article(db, again, run) == ("seen", 1)
+    assert db["articles"].count == 1
+    assert "https://g.test/old.html" in store.seen_urls(db)
+    # Same text with other line breaks under another site's URL: a syndicated copy.
+    copy = article("https://e.test/reprise.html", TEXT.replace(". ", ".\n\n  "), source="Écho")
+    assert store.save_article(db, copy, run) == ("copy", 1)
+    assert db["articles"].count == 1
+    (copy_row,) = db["article_copies"].rows
+    assert (copy_row["url"], copy_row["article_id"], copy_row["source"]) == (
+        "https://e.test/reprise.html",
+        1,
+        "Écho",
+    )
+    assert "https://e.test/reprise.html" in store.seen_urls(db, "Écho")
+    assert "https://e.test/reprise.html" not in store.seen_urls(db, "Gazette")
+    figures = store.get_run(db, run)["per_source"]
+    assert figures["Gazette"]["new_articles"] == 1
+    assert figures["Écho"]["new_articles"] == 0
+
+
+def test_short_identical_texts_are_not_copies(db):
+    run = store.start_run(db)
+    teaser = "Cet article est réservé aux abonnés."
+    assert store.save_article(db, article("https://g.test/1", teaser), run)[0] == "new"
+    assert store.save_article(db, article("https://g.test/2", teaser), run)[0] == "new"
+
+
+def test_save_article_is_all_or_nothing(db):
+    run = store.start_run(db)
+    stray = article("https://x.test/a", source="Inconnue", seen_urls=["https://x.test/b"])
+    with pytest.raises(sqlite3.IntegrityError):
+        store.save_article(db, stray, run)  # no such source: foreign key
+    assert db["articles"].count == 0
+    assert store.seen_urls(db) == set()
+    assert store.get_run(db, run)["new_articles"] == 0
+
+
+def test_record_seen_and_errors(db):
+    run = store.start_run(db, ["Gazette"])
+    store.record_seen(db, "https://g.test/rubrique/", "page", "Gazette")
+    store.record_seen(db, "https://g.test/rubrique/", "page", "Gazette")
+    assert store.seen_urls(db, "Gazette") == {"https://g.test/rubrique/"}
+    store.record_error(db, run, FetchError("https://g.test/x", "Gazette", "HTTP 404", 404))
+    store.count_pages(db, run, "Gazette", 3)
+    running = store.get_run(db, run)
+    assert (running["status"], running["pages"], running["errors"]) == ("running", 3, 1)
+    (error,) = store.fetch_errors(db, run)
+    assert (error["url"], error["reason"], error["status"]) == ("https://g.test/x", "HTTP 404", 404)
+    assert error["time"]
+    # Failed fetches stay out of seen_urls: the next crawl retries them.
+    assert "https://g.test/x" not in store.seen_urls(db)
+
+
+def test_finish_run_fills_totals(db):
+    run = store.start_run(db, ["Gazette", "Écho"])
+    store.count_pages(db, run, "Gazette", 4)
+    store.count_pages(db, run, "Écho", 2)
+    store.save_article(db, article("https://g.test/a"), run)
+    store.record_error(db, run, FetchError("https://e.test/f", "Écho", "timeout after 2 s"))
+    store.record_error(db, run, FetchError("https://n.test/", "Nouvelle", "connection refused"))
+    result = store.finish_run(db, run, "completed")
+    assert result["status"] == "completed"
+    assert result["ended_at"] >= result["started_at"]
+    assert (result["pages"], result["new_articles"], result["errors"]) == (6, 1, 2)
+    assert result["per_source"] == {
+        "Gazette": {"pages": 4, "new_articles": 1, "errors": 0},
+        "Nouvelle": {"pages": 0, "new_articles": 0, "errors": 1},
+        "Écho": {"pages": 2, "new_articles": 0, "errors": 1},
+    }
+    assert store.last_run_id(db) == run
+    with pytest.raises(ValueError, match="unknown run status"):
+        store.finish_run(db, run, "done")
+    with pytest.raises(KeyError):
+        store.get_run(db, run + 1)
+
+
+def test_overview(tmp_path):
+    path = tmp_path / "o.db"
+    db = open_db(path)
+    store.sync_sources(db, config("Gazette", "Écho"))
+    store.save_article(db, article("https://g.test/a"), store.start_run(db))
+    db.conn.close()
+    facts = store.overview(path)
+    assert facts["articles"] == 1
+    assert facts["sources"] == 1
+    assert facts["entities"] == 0
