@@ -10,11 +10,7 @@ from typing import Any
 
 from crawler.items import Article, FetchError
 from crawler.spiders.news import PageVisit
-
-try:  # TEMPORARY until helper A's modules land
-    from crawler.urls import canonicalize_url
-except ImportError:
-    from crawler._devfallback import canonicalize_url
+from crawler.urls import canonicalize_url
 from db import store
 from db.schema import open_db
 

@@ -38,11 +38,7 @@ except ImportError:
     from crawler._devfallback import extract
 from crawler.items import Article, FetchError
 from crawler.sources import Config, Source
-
-try:  # TEMPORARY until helper A's modules land
-    from crawler.urls import canonicalize_url
-except ImportError:
-    from crawler._devfallback import canonicalize_url
+from crawler.urls import canonicalize_url
 from db.schema import open_db
 from db.store import now_iso, seen_urls
 
