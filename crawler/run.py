@@ -137,7 +137,9 @@ def _run_child(job: dict, log_file: Path, show: _Display) -> bool:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     interrupted = False
-    with open(log_file, "w", encoding="utf-8") as log:
+    log_file.write_text("", encoding="utf-8")  # one crawl's log at a time
+    # Append mode: the child's own output and Scrapy's log handler share this file.
+    with open(log_file, "a", encoding="utf-8") as log:
         child = subprocess.Popen(
             [sys.executable, "-m", "crawler.child"],
             stdin=subprocess.PIPE,

@@ -111,3 +111,25 @@ def test_cli_sources_lists_and_fails_cleanly(tmp_path):
 def test_every_command_has_help():
     for name, command in cli.commands.items():
         assert command.help, f"command {name!r} has no help"
+
+
+def test_crawl_delays_and_their_validation(tmp_path):
+    config = load_config(write(tmp_path, GOOD))
+    assert (config.crawl.download_delay, config.crawl.autothrottle_start_delay) == (1.0, 5.0)
+    fast = GOOD.replace("[crawl]\n", "[crawl]\ndownload_delay = 0\nautothrottle_start_delay = 0\n")
+    config = load_config(write(tmp_path, fast))
+    assert (config.crawl.download_delay, config.crawl.autothrottle_start_delay) == (0.0, 0.0)
+    bad = GOOD.replace("[crawl]\n", "[crawl]\ndownload_delay = -1\n")
+    with pytest.raises(SourcesError, match="key 'download_delay': must be a number"):
+        load_config(write(tmp_path, bad))
+
+
+def test_config_round_trips_through_json(tmp_path):
+    import json
+
+    from crawler.sources import config_from_dict
+
+    config = load_config(write(tmp_path, GOOD))
+    again = config_from_dict(json.loads(json.dumps(config.to_dict())))
+    assert again == config
+    assert load_config() == config_from_dict(load_config().to_dict())

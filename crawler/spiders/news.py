@@ -123,9 +123,12 @@ class NewsSpider(SitemapSpider):
         """RSS 2.0 or Atom: each item's link is an article candidate."""
         source = self._source(response)
         yield PageVisit(response.url, source.name, "feed")
-        selector = Selector(body=response.body, type="xml")
-        selector.remove_namespaces()
-        root = selector.xpath("name(/*)").get() or ""
+        try:
+            selector = Selector(body=response.body or b"<empty/>", type="xml")
+            selector.remove_namespaces()
+            root = selector.xpath("name(/*)").get() or ""
+        except (ValueError, TypeError):  # parsel gives up on some binary garbage
+            root = ""
         if root not in ("rss", "feed", "RDF"):
             yield self._error(response.url, source, f"not an RSS or Atom feed ({_ctype(response)})")
             return
