@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import click
+from click_default_group import DefaultGroup
 
 from crawler.sources import DEFAULT_SOURCES, SourcesError, load_config
 from db.schema import DatabaseError, default_db_path
@@ -140,11 +141,13 @@ def extract(page, url: str, source_name: str | None, sources_path: str | None) -
 @model_option
 def process(db_path: str, process_all: bool, workers: int, model: str) -> None:
     """Find organisations, people, places and quotes in stored articles."""
+    from nlp.model import ModelError
     from nlp.process import process_articles
+    from nlp.resources import ResourceError
 
     try:
         summary = process_articles(db_path, all_articles=process_all, workers=workers, model=model)
-    except DatabaseError as exc:
+    except (DatabaseError, ModelError, ResourceError) as exc:
         fail(str(exc))
     click.echo(summary.describe())
 
@@ -274,6 +277,85 @@ def report_command(db_path: str, since: str | None, out: str | None) -> None:
             click.echo(text, nl=False)
     except (report.ReportError, DatabaseError) as exc:
         fail(str(exc))
+
+
+@cli.group(cls=DefaultGroup, default="list", default_if_no_args=False)
+def entities() -> None:
+    """Entities of text files (veille entities FILE...), or corrections: merge, relabel, ignore."""
+
+
+@entities.command("list", hidden=True)
+@click.argument("files", nargs=-1, required=True)
+@model_option
+def entities_list(files: tuple[str, ...], model: str) -> None:
+    """Print the entities of plain-text files as JSON lines ("-" reads standard input)."""
+    from nlp.entities import EntitiesError, entities_of_files
+    from nlp.model import ModelError
+    from nlp.resources import ResourceError
+
+    try:
+        for row in entities_of_files(files, model=model):
+            click.echo(json.dumps(row, ensure_ascii=False))
+    except (EntitiesError, ModelError, ResourceError) as exc:
+        fail(str(exc))
+
+
+def _store_correction(db_path: str, action: str, name: str, target=None, label=None) -> None:
+    from nlp.entities import EntitiesError, add_correction, describe_rule
+
+    try:
+        rule = add_correction(db_path, action, name, target=target, label=label)
+    except (EntitiesError, DatabaseError) as exc:
+        fail(str(exc))
+    click.echo(f"Stored rule {describe_rule(rule)}.")
+    click.echo("It applies to new articles; run `veille process --all` to apply it to past ones.")
+
+
+_LABEL_CHOICE = click.Choice(["PER", "ORG", "LOC"], case_sensitive=False)
+
+
+@entities.command("merge")
+@click.argument("name")
+@click.argument("target")
+@click.option("--label", type=_LABEL_CHOICE, default=None, help="Only mentions of NAME with this label.")
+@db_option
+def entities_merge(name: str, target: str, label: str | None, db_path: str) -> None:
+    """Merge entity NAME into TARGET (e.g. a spelling variant into the right name)."""
+    _store_correction(db_path, "merge", name, target=target, label=label.upper() if label else None)
+
+
+@entities.command("relabel")
+@click.argument("name")
+@click.argument("label", type=_LABEL_CHOICE)
+@db_option
+def entities_relabel(name: str, label: str, db_path: str) -> None:
+    """Give entity NAME another label: PER, ORG or LOC."""
+    _store_correction(db_path, "relabel", name, label=label.upper())
+
+
+@entities.command("ignore")
+@click.argument("name")
+@click.option("--label", type=_LABEL_CHOICE, default=None, help="Only mentions of NAME with this label.")
+@db_option
+def entities_ignore(name: str, label: str | None, db_path: str) -> None:
+    """Never record NAME as an entity again (a word the model takes for a name)."""
+    _store_correction(db_path, "ignore", name, label=label.upper() if label else None)
+
+
+@entities.command("rules")
+@db_option
+def entities_rules(db_path: str) -> None:
+    """List the stored corrections, oldest first."""
+    from nlp.entities import describe_rule, list_corrections
+
+    try:
+        rules = list_corrections(db_path)
+    except DatabaseError as exc:
+        fail(str(exc))
+    for rule in rules:
+        click.echo(describe_rule(rule))
+    if not rules:
+        click.echo("No corrections stored.")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,292 @@
+"""Texts in, mentions and quotes out: normalise, run the pipeline, name things canonically.
+
+Within one article a surname alone takes the full name used in the same article
+("Brenas" → "Jean-Pierre Brenas"), an acronym takes the expansion the article gives
+("Agence régionale de l'innovation (ARI)"), watchlist aliases take the watchlist name and
+places the gazetteer's name and région. Offsets always index the text as given.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from nlp.keys import entity_key
+from nlp.model import DEFAULT_MODEL, load_pipeline
+from nlp.normalize import Normalized, normalize
+from nlp.quotes import find_quotes
+from nlp.resources import (
+    Gazetteer,
+    OrgPhrases,
+    WatchEntry,
+    data_path,
+    data_version,
+    load_org_phrases,
+    load_places,
+    load_watchlist,
+)
+
+LABELS = ("PER", "ORG", "LOC")
+TITLES = {
+    "m.", "mme", "mlle", "mme.", "me", "dr", "dr.", "pr", "pr.", "maître", "monsieur",
+    "madame", "mademoiselle", "docteur", "professeur",
+}  # fmt: skip
+ACRONYM = re.compile(r"^[A-Z][A-Z0-9&]{1,9}$")
+MAX_SENTENCE = 600
+BATCH_SIZE = 64
+
+
+@dataclass
+class Mention:
+    """One entity mention: offsets and text as stored, label, canonical name, sentence."""
+
+    start: int
+    end: int
+    text: str
+    label: str
+    name: str
+    sentence: str
+    region: str | None = None
+    watchlist: bool = False
+    # Offsets in the normalised text, for quote attribution.
+    nstart: int = field(default=0, repr=False)
+    nend: int = field(default=0, repr=False)
+
+
+@dataclass
+class Quote:
+    """A quote: offsets and text as stored, and who said it (canonical name and label)."""
+
+    start: int
+    end: int
+    text: str
+    speaker: str
+    speaker_label: str
+
+
+@dataclass
+class Analysis:
+    """Everything veille finds in one text."""
+
+    mentions: list[Mention]
+    quotes: list[Quote]
+    tokens: int = 0
+
+
+class Analyzer:
+    """The loaded pipeline and data, applied to texts (one per process; see `get_analyzer`)."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, data_dir: str | Path | None = None):
+        self.nlp: Language = load_pipeline(model, data_dir)
+        self.places: Gazetteer = load_places(data_path("places.csv", data_dir))
+        self.watchlist: dict[str, WatchEntry] = {}
+        for entry in load_watchlist(data_path("watchlist.toml", data_dir)):
+            for spelling in (entry.name, *entry.aliases):
+                self.watchlist.setdefault(entity_key(spelling), entry)
+        phrases: OrgPhrases = load_org_phrases(data_path("org_phrases.toml", data_dir))
+        self.legal_forms = {f.lower() for f in phrases.legal_forms}
+
+    def analyse(self, texts: Iterable[str], batch_size: int = BATCH_SIZE) -> Iterator[Analysis]:
+        """Analyse texts in order, through `nlp.pipe` in batches."""
+        norms: deque[Normalized] = deque()
+
+        def normalised() -> Iterator[str]:
+            for text in texts:
+                norm = normalize(text or "")
+                norms.append(norm)
+                yield norm.text
+
+        for doc in self.nlp.pipe(normalised(), batch_size=batch_size):
+            norm = norms.popleft()
+            yield self.read(doc, norm)
+
+    def read(self, doc: Doc, norm: Normalized) -> Analysis:
+        """Mentions and quotes of one processed doc."""
+        sentences = [(s.start_char, s.end_char) for s in doc.sents]
+        sent_of = _sentence_index(doc)
+        mentions: list[Mention] = []
+        for span, label, name in self._canonical_spans(doc):
+            mention = self._mention(doc, norm, span.start_char, span.end_char, label, name)
+            if mention is None:
+                continue
+            s_start, s_end = sentences[sent_of[span.start]] if sentences else (0, len(doc.text))
+            mention.sentence = _sentence_text(norm, s_start, s_end, mention)
+            mentions.append(mention)
+        mentions.sort(key=lambda m: m.start)
+        found = find_quotes(doc.text, sentences, [(m.nstart, m.nend, m.label) for m in mentions])
+        quotes = []
+        for q in found:
+            start, end = norm.to_original(q.start, q.end)
+            speaker = mentions[q.speaker]
+            quotes.append(Quote(start, end, norm.original[start:end], speaker.name, speaker.label))
+        return Analysis(mentions, quotes, len(doc))
+
+    # --- canonical names within one article -------------------------------------------
+
+    def _canonical_spans(self, doc: Doc) -> list[tuple[Span, str, str]]:
+        spans: list[tuple[Span, str, str]] = []
+        for ent in doc.ents:
+            if ent.label_ in LABELS:
+                spans.append((ent, ent.label_, self._surface_name(ent)))
+        spans = self._acronyms(doc, spans)
+        spans = self._surnames(spans)
+        out = []
+        for span, label, name in spans:
+            entry = self.watchlist.get(entity_key(name)) or self.watchlist.get(
+                entity_key(span.text)
+            )
+            if entry is not None:
+                label, name = entry.label, entry.name
+            elif label == "LOC":
+                place = self.places.lookup(name)
+                if place is not None:
+                    name = place.name
+            if entity_key(name):
+                out.append((span, label, name))
+        return out
+
+    def _surface_name(self, span: Span) -> str:
+        words = span.text.split()
+        label = span.label_
+        if label == "PER":
+            while len(words) > 1 and words[0].lower() in TITLES:
+                words = words[1:]
+        if label == "ORG":
+            while len(words) > 1 and words[-1].lower().strip(".") in self.legal_forms:
+                words = words[:-1]
+        return " ".join(words).strip("«»\"' ")
+
+    def _acronyms(
+        self, doc: Doc, spans: list[tuple[Span, str, str]]
+    ) -> list[tuple[Span, str, str]]:
+        """Map acronyms to the expansion given in the article: "Expansion (ACR)", "ACR (Expansion)"."""
+        expansions: dict[str, tuple[str, str]] = {}
+        by_start = {span.start: (span, label, name) for span, label, name in spans}
+        for ent in doc.ents:
+            after = doc[ent.end : ent.end + 3]
+            if len(after) == 3 and after[0].text == "(" and after[2].text == ")":
+                acronym, info = after[1].text, by_start.get(ent.start)
+                if (
+                    info
+                    and info[1] != "PER"
+                    and ACRONYM.match(acronym)
+                    and info[2] != acronym
+                    and entity_key(info[2])[:1] == acronym[:1].lower()
+                ):
+                    expansions.setdefault(acronym, (info[1], info[2]))
+            if len(ent) == 1 and ACRONYM.match(ent.text) and after[:1].text == "(":
+                inner = by_start.get(ent.end + 1)
+                if inner and inner[1] == "ORG" and doc[inner[0].end : inner[0].end + 1].text == ")":
+                    expansions.setdefault(ent.text, ("ORG", inner[2]))
+        if not expansions:
+            return spans
+        covered = {i for span, _, _ in spans if len(span) > 1 for i in range(span.start, span.end)}
+        out = [
+            (span, label, name)
+            for span, label, name in spans
+            if not (len(span) == 1 and span.text in expansions)
+        ]
+        for token in doc:
+            if token.text in expansions and token.i not in covered:
+                label, name = expansions[token.text]
+                out.append((doc[token.i : token.i + 1], label, name))
+        out.sort(key=lambda item: item[0].start)
+        return out
+
+    def _surnames(self, spans: list[tuple[Span, str, str]]) -> list[tuple[Span, str, str]]:
+        """A surname alone ("Brenas", "M. Brenas") takes the nearest full name that ends with it."""
+        full = [
+            (span.start, name, [entity_key(w) for w in name.split()])
+            for span, label, name in spans
+            if label == "PER" and len(name.split()) > 1
+        ]
+        if not full:
+            return spans
+        out = []
+        for span, label, name in spans:
+            if label == "PER":
+                words = [entity_key(w) for w in name.split()]
+                matches = [
+                    (start, full_name)
+                    for start, full_name, full_words in full
+                    if len(full_words) > len(words) and full_words[-len(words) :] == words
+                ]
+                if matches and len({m[1] for m in matches}) >= 1:
+                    before = [m for m in matches if m[0] < span.start]
+                    name = (before[-1] if before else matches[0])[1]
+            out.append((span, label, name))
+        return out
+
+    def _mention(
+        self, doc: Doc, norm: Normalized, nstart: int, nend: int, label: str, name: str
+    ) -> Mention | None:
+        start, end = norm.to_original(nstart, nend)
+        text = norm.original[start:end]
+        if "\n" in text:
+            # Only a line break the normaliser joined (hyphenation) can be left inside:
+            # keep the longest line of the span.
+            offset, best = 0, (0, 0)
+            for piece in text.split("\n"):
+                if len(piece.strip()) > best[1] - best[0]:
+                    lead = len(piece) - len(piece.lstrip())
+                    best = (offset + lead, offset + len(piece.rstrip()))
+                offset += len(piece) + 1
+            start, end = start + best[0], start + best[1]
+            text = norm.original[start:end]
+        if not text.strip():
+            return None
+        place = self.places.lookup(name) if label == "LOC" else None
+        return Mention(
+            start=start,
+            end=end,
+            text=text,
+            label=label,
+            name=name,
+            sentence="",
+            region=place.region if place and place.region else None,
+            watchlist=entity_key(name) in self.watchlist,
+            nstart=nstart,
+            nend=nend,
+        )
+
+
+def _sentence_index(doc: Doc) -> list[int]:
+    index, current = [], -1
+    for token in doc:
+        if token.is_sent_start or current < 0:
+            current += 1
+        index.append(current)
+    return index
+
+
+def _sentence_text(norm: Normalized, s_start: int, s_end: int, mention: Mention) -> str:
+    start, end = norm.to_original(s_start, s_end)
+    if end - start > MAX_SENTENCE:
+        # A "sentence" this long is a run-on list or a menu: keep a window around the name.
+        start = max(start, mention.start - MAX_SENTENCE // 2)
+        end = min(end, start + MAX_SENTENCE)
+    return " ".join(norm.original[start:end].split())
+
+
+_ANALYZERS: dict[tuple[str, str | None, str], Analyzer] = {}
+
+
+def get_analyzer(model: str = DEFAULT_MODEL, data_dir: str | Path | None = None) -> Analyzer:
+    """The process's Analyzer for this model and data folder (built once)."""
+    key = (model, str(data_dir) if data_dir else None, data_version(data_dir))
+    if key not in _ANALYZERS:
+        _ANALYZERS[key] = Analyzer(model, data_dir)
+    return _ANALYZERS[key]
+
+
+def analyse_texts(
+    texts: Iterable[str], model: str = DEFAULT_MODEL, data_dir: str | Path | None = None
+) -> Iterator[Analysis]:
+    """Analyse texts with the process's pipeline (loaded on first use)."""
+    return get_analyzer(model, data_dir).analyse(texts)

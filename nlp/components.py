@@ -1,0 +1,325 @@
+"""spaCy components veille adds around the model's NER.
+
+- `veille_org_phrases` (after NER): organisation-shaped phrases from org_phrases.toml
+  correct the model: "la start-up X" and "X SAS" make X an ORG, "Université de X" one ORG.
+  It runs after the NER rather than before it because a span fixed before the NER stops the
+  model from building the longer name around it (a place preset in "Université de Bourgogne"
+  leaves the model with "Université de" alone).
+- `veille_cleanup` (last): strips elisions, determiners, quotes and punctuation from span
+  edges, cuts spans at line breaks and drops what is not a name, judging by the model's own
+  part-of-speech tags rather than by a list of words.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from spacy.language import Language
+from spacy.tokens import Doc, Span, Token
+
+from nlp.resources import OrgPhrases, load_org_phrases
+
+# Span ids that mark where a span came from; spans from staff data are trusted as written.
+PHRASE_ID = "veille:phrase"
+TRUSTED_PREFIXES = ("watch:", "place:", "pattern:", PHRASE_ID)
+
+ELISIONS = {"l'", "d'", "qu'", "n'", "s'", "j'", "c'", "m'", "t'", "jusqu'", "lorsqu'", "puisqu'"}
+OPENING = {"«", '"', "'", "(", "[", "“", "‘", "-", "–", "—", "/", "•", "·", "*"}
+# Parts of speech that cannot head a name (the issue: verbs, adverbs, pronouns, determiners,
+# conjunctions, interjections; plus adpositions, numbers and symbols).
+NOT_A_NAME = {"VERB", "AUX", "ADV", "PRON", "DET", "CCONJ", "SCONJ", "INTJ", "ADP", "NUM", "SYM"}
+NAME_POS = {"PROPN", "NOUN", "X"}
+MAX_NAME_TOKENS = 8
+
+
+@dataclass
+class _Candidate:
+    start: int
+    end: int
+    kind: str  # head, trigger, legal
+    strong: bool = False
+
+
+def _is_trusted(span: Span) -> bool:
+    return span.id_.startswith(TRUSTED_PREFIXES)
+
+
+def _name_like(token: Token) -> bool:
+    """Could start or continue a proper name: capitalised, an acronym, "iXblue", "3D Ouest"."""
+    text = token.text
+    if token.is_space or token.is_punct or not text:
+        return False
+    if text[0].isupper():
+        return True
+    if text[0].isdigit():
+        return any(c.isalpha() for c in text)
+    return text[0].isalpha() and any(c.isupper() for c in text[1:])
+
+
+def proper_run(doc: Doc, start: int, stop_words: frozenset[str] = frozenset()) -> int:
+    """End of the capitalised name starting at token `start` (== start when there is none).
+
+    Hyphens and apostrophes glued to both neighbours are part of the name
+    ("Bourgogne-Franche-Comté", "Saint-Martin-d'Hères"); a line break or a new sentence
+    ends it.
+    """
+    n = len(doc)
+    if start >= n or not _name_like(doc[start]) or doc[start].text in stop_words:
+        return start
+    end = start + 1
+    while end < n and end - start < MAX_NAME_TOKENS:
+        token = doc[end]
+        if token.is_sent_start or token.text in stop_words:
+            break
+        glued = doc[end - 1].whitespace_ == ""
+        if token.text in {"-", "'", "&"} and end + 1 < n:
+            nxt = doc[end + 1]
+            if (glued and token.whitespace_ == "" and nxt.is_alpha) or (
+                token.text == "&" and _name_like(nxt)
+            ):
+                end += 2
+                continue
+            break
+        if _name_like(token):
+            end += 1
+            continue
+        break
+    return end
+
+
+class OrgPhrasesComponent:
+    """Correct the NER with organisation-shaped phrases (see the module docstring)."""
+
+    def __init__(self, nlp: Language, phrases: OrgPhrases):
+        tokenize = nlp.tokenizer
+
+        def split(phrase: str) -> tuple[str, ...]:
+            return tuple(t.text for t in tokenize(phrase))
+
+        self.triggers = sorted({split(t.lower()) for t in phrases.triggers}, key=len, reverse=True)
+        self.strong = {split(t.lower()) for t in phrases.strong}
+        self.heads = sorted({split(h) for h in phrases.heads}, key=len, reverse=True)
+        self.connectors = sorted(
+            {split(c.lower()) for c in phrases.connectors}, key=len, reverse=True
+        )
+        self.legal_forms = frozenset(phrases.legal_forms)
+        self._trigger_starts = {t[0] for t in self.triggers}
+        self._head_starts = {h[0] for h in self.heads}
+
+    def __call__(self, doc: Doc) -> Doc:
+        candidates = self._find(doc)
+        if not candidates:
+            return doc
+        ents = list(doc.ents)
+        for cand in candidates:
+            ents = self._apply(doc, ents, cand)
+        doc.ents = sorted(ents, key=lambda s: s.start)
+        return doc
+
+    def _match(self, doc: Doc, i: int, phrase: tuple[str, ...], lower: bool) -> bool:
+        if i + len(phrase) > len(doc):
+            return False
+        for k, word in enumerate(phrase):
+            token = doc[i + k]
+            if (token.lower_ if lower else token.text) != word:
+                return False
+        return True
+
+    def _find(self, doc: Doc) -> list[_Candidate]:
+        out: list[_Candidate] = []
+        n = len(doc)
+        for i, token in enumerate(doc):
+            if token.text in self._head_starts:
+                for head in self.heads:
+                    if not self._match(doc, i, head, lower=False):
+                        continue
+                    j = i + len(head)
+                    for conn in self.connectors:
+                        if self._match(doc, j, conn, lower=True):
+                            j += len(conn)
+                            break
+                    end = proper_run(doc, j, self.legal_forms)
+                    if end > j:
+                        out.append(_Candidate(i, end, "head"))
+                    break
+            # "la start-up X", "la PME X"; a capitalised "Société" starts a name instead.
+            if (token.is_lower or token.is_upper) and token.lower_ in self._trigger_starts:
+                for trigger in self.triggers:
+                    if not self._match(doc, i, trigger, lower=True):
+                        continue
+                    j = i + len(trigger)
+                    if j < n and doc[j].text in {"«", '"'}:
+                        j += 1
+                    end = proper_run(doc, j, self.legal_forms)
+                    if end > j:
+                        out.append(_Candidate(j, end, "trigger", trigger in self.strong))
+                    break
+            if token.text in self.legal_forms and i > 0 and not token.is_sent_start:
+                start = i
+                while start > 0 and i - start < MAX_NAME_TOKENS:
+                    prev = doc[start - 1]
+                    if prev.is_space or prev.is_sent_start and not _name_like(prev):
+                        break
+                    if _name_like(prev) or (prev.text in {"-", "&", "'"} and start - 1 > 0):
+                        start -= 1
+                        if doc[start].is_sent_start:
+                            break
+                        continue
+                    break
+                while start < i and not _name_like(doc[start]):
+                    start += 1
+                if start < i:
+                    out.append(_Candidate(start, i + 1, "legal"))
+        return out
+
+    def _apply(self, doc: Doc, ents: list[Span], cand: _Candidate) -> list[Span]:
+        overlapping = [e for e in ents if e.start < cand.end and e.end > cand.start]
+        start, end = cand.start, cand.end
+        if cand.kind == "trigger":
+            at_start = [e for e in overlapping if e.start == cand.start]
+            if at_start:
+                ent = at_start[0]
+                if ent.label_ == "PER" and not cand.strong:
+                    return ents
+                if _is_trusted(ent) and ent.label_ == "ORG":
+                    return ents
+                end = ent.end
+            before = [e for e in overlapping if e.start < cand.start]
+            if before:
+                # The model took the trigger in ("association Silicon Comté"): keep its end.
+                end = max(end, before[0].end)
+            end = max([end] + [e.end for e in overlapping if e.start > cand.start])
+        elif cand.kind == "head":
+            if any(e.start < cand.start for e in overlapping):
+                return ents
+            end = max([end] + [e.end for e in overlapping])
+        else:  # legal form: the name before it, as the model delimited it when it did
+            before = [e for e in overlapping if e.start < cand.start]
+            if before:
+                start = min(e.start for e in before)
+        if any(doc[k].is_space and "\n" in doc[k].text for k in range(start, end)):
+            return ents
+        span = Span(doc, start, end, label="ORG", span_id=PHRASE_ID)
+        return [e for e in ents if e.end <= start or e.start >= end] + [span]
+
+
+@Language.factory(
+    "veille_org_phrases",
+    default_config={"path": None},
+)
+def make_org_phrases(nlp: Language, name: str, path: str | None) -> OrgPhrasesComponent:
+    """Factory of `veille_org_phrases`; `path` is an org_phrases.toml file."""
+    return OrgPhrasesComponent(nlp, load_org_phrases(path) if path else OrgPhrases())
+
+
+# --- clean-up -------------------------------------------------------------------------
+
+
+def _breaks_line(token: Token) -> bool:
+    return token.is_space and ("\n" in token.text)
+
+
+def _strippable_left(token: Token, span_start: int) -> bool:
+    if token.is_space or token.is_punct or token.text in OPENING:
+        return True
+    lower = token.lower_
+    if lower in ELISIONS:
+        return True
+    if token.is_lower and (
+        token.pos_ in {"DET", "ADP"} or lower in {"le", "la", "les", "de", "du", "des"}
+    ):
+        return True
+    # A capitalised article at a sentence start, before a lowercase word, is grammar
+    # ("La start-up ..."); elsewhere it belongs to the name ("à La Rochelle").
+    return (
+        lower in {"le", "la", "les", "l'"}
+        and token.is_sent_start
+        and token.i + 1 < len(token.doc)
+        and token.doc[token.i + 1].is_lower
+    )
+
+
+def _strippable_right(token: Token) -> bool:
+    if token.is_space or token.text in {"»", '"', "'", ",", ";", ":", "!", "?", ".", "…", "(", "["}:
+        return True
+    if token.is_punct and token.text not in {")", "]"}:
+        return True
+    return (
+        token.is_lower
+        and (
+            token.pos_ in {"DET", "ADP", "CCONJ"}
+            or token.lower_ in {"de", "du", "des", "et", "le", "la", "les"}
+        )
+        or token.lower_ in ELISIONS
+    )
+
+
+def _pieces(span: Span) -> list[tuple[int, int]]:
+    """Token ranges of `span` between line breaks."""
+    out, start = [], span.start
+    for token in span:
+        if _breaks_line(token):
+            if token.i > start:
+                out.append((start, token.i))
+            start = token.i + 1
+    if span.end > start:
+        out.append((start, span.end))
+    return out
+
+
+def _keep(doc: Doc, start: int, end: int, trusted: bool) -> bool:
+    tokens = doc[start:end]
+    text = tokens.text
+    letters = [c for c in text if c.isalpha()]
+    if len(letters) < 2 and not trusted:
+        return False
+    if not letters or not any(c.isupper() for c in text):
+        return False
+    if trusted:
+        return True
+    if not doc.has_annotation("POS"):
+        return True
+    head = next((t for t in tokens if t.pos_ in NAME_POS), None)
+    if head is None:
+        return False
+    if len(tokens) == 1:
+        token = tokens[0]
+        if token.pos_ in NOT_A_NAME:
+            return False
+        line_start = token.i == 0 or _breaks_line(doc[token.i - 1])
+        line_end = token.i + 1 == len(doc) or _breaks_line(doc[token.i + 1])
+        # A common noun alone at the start of a sentence or line ("Verdict :", "Leader du
+        # marché") is capitalised by position, not because it is a name; a word alone on its
+        # line is a menu item or a button ("Partager", "Imprimer"), not running text.
+        if token.pos_ != "PROPN" and (token.is_sent_start or line_start):
+            return False
+        if line_start and line_end:
+            return False
+    return True
+
+
+class CleanupComponent:
+    """Tidy entity spans and drop what is not a name (see the module docstring)."""
+
+    def __call__(self, doc: Doc) -> Doc:
+        kept: list[Span] = []
+        for ent in doc.ents:
+            trusted = _is_trusted(ent)
+            for start, end in _pieces(ent):
+                while start < end and _strippable_left(doc[start], start):
+                    start += 1
+                while end > start and _strippable_right(doc[end - 1]):
+                    end -= 1
+                if end > start and _keep(doc, start, end, trusted):
+                    if (start, end) == (ent.start, ent.end):
+                        kept.append(ent)
+                    else:
+                        kept.append(Span(doc, start, end, label=ent.label, span_id=ent.id))
+        doc.ents = kept
+        return doc
+
+
+@Language.factory("veille_cleanup")
+def make_cleanup(nlp: Language, name: str) -> CleanupComponent:
+    """Factory of `veille_cleanup`."""
+    return CleanupComponent()

