@@ -306,8 +306,9 @@ def daily_run(
             )
             from nlp.process import process_articles
 
+            # None: the NLP stage's own plain lines when not on a terminal.
             processed = process_articles(
-                db_path, workers=workers, model=model, progress=reporter.live
+                db_path, workers=workers, model=model, progress=True if reporter.live else None
             )
             summary.processed = processed.articles
             summary.new_entities = processed.new_entities
