@@ -19,6 +19,7 @@ from pathlib import Path
 
 from db import status as store
 from db.schema import DatabaseError, open_db
+from ops.run import with_disk_hint
 
 DEFAULT_DAYS = 7
 SENTENCE_MAX = 240  # characters of context shown around a mention
@@ -122,8 +123,11 @@ def build_review(
         rows = store.watchlist_mentions(db, since=since.isoformat())
         top = store.top_entities(db, since=since.isoformat(), limit=TOP_ENTITIES)
         counts = store.period_counts(db, since=since.isoformat())
+    except DatabaseError as exc:
+        raise with_disk_hint(db_path, exc) from None
     except sqlite3.DatabaseError as exc:
-        raise DatabaseError(f"{db_path}: cannot read the database ({exc})") from None
+        error = DatabaseError(f"{db_path}: cannot read the database ({exc})")
+        raise with_disk_hint(db_path, error) from None
     sections: dict[int, Section] = {e["id"]: Section(e["name"], e["label"]) for e in watchlist}
     for row in rows:
         section = sections.get(row["entity_id"])

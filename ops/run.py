@@ -15,6 +15,7 @@ import errno
 import fcntl
 import importlib.util
 import os
+import shutil
 import sqlite3
 import sys
 import time
@@ -29,6 +30,8 @@ from db import status as store
 from db.schema import DatabaseError, open_db
 
 LOCK_SUFFIX = ".lock"
+# Below this much free space, a write error is most likely a full disk.
+FULL_DISK_BYTES = 1_000_000
 
 
 class AlreadyRunning(RuntimeError):
@@ -72,8 +75,9 @@ def run_lock(db_path: str | Path) -> Iterator[Path]:
     try:
         # The pid is informative only (for the message above); the flock is the lock. The file
         # is never deleted: unlinking it while another process opens it would split the lock.
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
+        with contextlib.suppress(OSError):  # a full disk: the lock works without the pid
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
         yield lock_path
     finally:
         os.close(fd)
@@ -114,6 +118,21 @@ def _lock_file_problem(db_path: str | Path, lock_path: Path, exc: OSError) -> st
     if exc.errno == errno.ENOSPC:
         return f"{db_path}: the disk is full ({exc.strerror}); free some space and run again."
     return f"{lock_path}: cannot create the lock file ({exc.strerror})"
+
+
+def with_disk_hint(db_path: str | Path, error: DatabaseError) -> DatabaseError:
+    """Say so when the disk is full: SQLite often reports it as a mere "disk I/O error"."""
+    folder = Path(db_path).resolve().parent
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return error
+    if free >= FULL_DISK_BYTES or "disk is full" in str(error):
+        return error
+    return DatabaseError(
+        f"{error}. The disk holding {folder} is full ({free} bytes free): free some space "
+        f"and run again; nothing stored was lost."
+    )
 
 
 def check_model(model: str) -> None:
@@ -273,7 +292,10 @@ def daily_run(
     reporter = reporter or Reporter()
     check_model(model)
     with run_lock(db_path):
-        db = open_db(db_path)
+        try:
+            db = open_db(db_path)
+        except DatabaseError as exc:
+            raise with_disk_hint(db_path, exc) from None
         # How long to wait for a database another program holds locked before giving up.
         db.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
         started = time.monotonic()
@@ -281,7 +303,7 @@ def daily_run(
             store.mark_interrupted_runs(db)
             run_id = store.begin_daily_run(db, started_at=now_iso(), pid=os.getpid())
         except sqlite3.Error as exc:
-            raise store.explain_write_error(db_path, exc) from None
+            raise with_disk_hint(db_path, store.explain_write_error(db_path, exc)) from None
         summary = DailySummary(run_id=run_id, status="running", started_at=now_iso())
         reporter.log(
             f"run #{run_id}: {len(config.sources)} source(s) from {config.path}, database {db_path}"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from db import status as store
 from db.schema import DatabaseError, open_db
-from ops.run import format_duration, running_pid
+from ops.run import format_duration, running_pid, with_disk_hint
 
 QUIET_DAYS = 14
 FAILED_RUNS = 3
@@ -62,8 +62,11 @@ def gather_status(db_path: str | Path, *, now: datetime | None = None, limit: in
         )
         if not status.runs:
             status.crawl_runs = store.last_crawl_runs(db, limit)
+    except DatabaseError as exc:
+        raise with_disk_hint(db_path, exc) from None
     except sqlite3.DatabaseError as exc:
-        raise DatabaseError(f"{db_path}: cannot read the database ({exc})") from None
+        error = DatabaseError(f"{db_path}: cannot read the database ({exc})")
+        raise with_disk_hint(db_path, error) from None
     return status
 
 

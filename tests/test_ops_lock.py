@@ -236,3 +236,42 @@ def test_missing_model_is_reported_before_anything_runs(tmp_path, sources):
     assert result.exit_code == 2
     assert "spaCy pipeline 'fr_pas_installe' is not installed" in result.output
     assert not db_path.exists()
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A real, tiny filesystem (tmpfs) that the test fills up; needs root to mount."""
+    mount_point = tmp_path / "disk"
+    mount_point.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(mount_point)],
+        capture_output=True,
+        text=True,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs for the full-disk test: {mounted.stderr.strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+def test_full_disk(full_disk, sources):
+    db_path = filled_db(full_disk / "veille.db")
+    settle(db_path)
+    before = snapshot(db_path)
+    settle(db_path)
+    with open(full_disk / "filler", "wb") as filler, pytest.raises(OSError):
+        while True:
+            filler.write(b"\0" * 65536)
+            filler.flush()
+    result = run_veille(
+        "run", "--db", str(db_path), "--sources", str(sources), "--model", TEST_MODEL, timeout=60
+    )
+    _assert_clear_failure(result, "is full", "nothing stored was lost")
+    status = run_veille("status", "--db", str(db_path), timeout=60)
+    _assert_clear_failure(status, "is full")
+    report = run_veille("report", "--db", str(db_path), timeout=60)
+    _assert_clear_failure(report, "is full")
+    (full_disk / "filler").unlink()
+    assert snapshot(db_path) == before
