@@ -280,6 +280,23 @@ def test_killed_at_any_moment_then_rerun_matches_an_uninterrupted_run(first_run,
     assert status.stdout.count(" interrupted ") == 2, status.stdout
 
 
+def test_sigterm_stops_the_run_and_records_it_as_interrupted(served, tmp_path):
+    db_path = tmp_path / "veille.db"
+    with slow_paths(served, ARTICLE_PATHS[3:], 2.0):
+        run = start_run(db_path, served.healthy_sources)
+        wait_until(lambda: _count(db_path, "articles") >= 1, what="the first stored article")
+        run.send_signal(signal.SIGTERM)
+        _, err = run.communicate(timeout=120)
+    assert run.returncode == 130, err
+    assert "run interrupted; what was stored is kept" in err
+    assert "Traceback" not in err
+    assert query(db_path, "SELECT status, message FROM daily_runs") == [
+        ("interrupted", "stopped (Ctrl-C or SIGTERM)")
+    ]
+    assert_consistent(db_path)
+    assert descendants(run.pid) == []  # the crawl child stopped too
+
+
 def test_schedule_stops_after_the_run_in_progress(first_run, served, tmp_path):
     db_path = tmp_path / "veille.db"
     # A copy of the reference database: the scheduled run finds nothing new, so no model load.
