@@ -1,0 +1,89 @@
+"""`veille demo`: serve the bundled sample web on 127.0.0.1, crawl it, process it, show it.
+
+Needs no network: the three fictional outlets under `demo_site/` are served by our own
+static server, and every later stage runs on what the crawl stored.
+"""
+
+from __future__ import annotations
+
+import socket
+import tomllib
+from contextlib import closing
+from pathlib import Path
+
+import click
+
+from crawler.sources import Config, parse_config
+
+DEMO_DIR = Path(__file__).with_name("demo_site")
+# Fixed ports keep the demo's URLs stable, so a second `veille demo` on the same database
+# finds the articles it already stored instead of seeing new URLs.
+DEMO_FIRST_PORT = 8711
+
+
+def demo_sites() -> dict[str, Path]:
+    """The outlet folders of the sample web, by name."""
+    return {p.name: p for p in sorted(DEMO_DIR.iterdir()) if p.is_dir()}
+
+
+def demo_ports(names: list[str]) -> dict[str, int]:
+    """Fixed ports when free, else free ports chosen by the system (0)."""
+    ports = {}
+    for offset, name in enumerate(names):
+        port = DEMO_FIRST_PORT + offset
+        ports[name] = port if _port_free(port) else 0
+    return ports
+
+
+def _port_free(port: int) -> bool:
+    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+def demo_config(base_urls: dict[str, str]) -> Config:
+    """The demo's sources file with each `{{base:<outlet>}}` replaced by its served URL."""
+    path = DEMO_DIR / "sources.toml"
+    text = path.read_text(encoding="utf-8")
+    for name, base in base_urls.items():
+        text = text.replace("{{base:%s}}" % name, base)
+    return parse_config(tomllib.loads(text), path)
+
+
+def run_demo(db_path: str | Path, *, serve: bool = False, port: int = 8001) -> None:
+    """Crawl and process the sample web into `db_path`; optionally serve it in Datasette."""
+    from crawler.run import run_crawl
+    from crawler.siteserver import SiteServer
+    from db.schema import open_db
+    from nlp.process import process_articles
+
+    sites = demo_sites()
+    open_db(db_path)  # fail early, before serving anything, if the database is unusable
+    with SiteServer(sites, ports=demo_ports(list(sites))) as server:
+        bases = {name: server.base_url(name) for name in sites}
+        for name, base in bases.items():
+            click.echo(f"Serving the sample outlet {name} at {base}/")
+        summary = run_crawl(demo_config(bases), db_path)
+    click.echo(summary.describe())
+    processed = process_articles(db_path)
+    click.echo(processed.describe())
+    _print_overview(db_path)
+    if serve:
+        from db.serve import serve as serve_datasette
+
+        serve_datasette(db_path, port=port)
+    else:
+        click.echo(f"Browse it with: veille serve --db {db_path}")
+
+
+def _print_overview(db_path: str | Path) -> None:
+    from db.store import overview
+
+    facts = overview(db_path)
+    click.echo(
+        f"{db_path}: {facts['articles']} articles from {facts['sources']} outlets, "
+        f"{facts['entities']} entities, {facts['mentions']} mentions, {facts['quotes']} quotes."
+    )
