@@ -47,10 +47,15 @@ def _port_free(port: int) -> bool:
 def demo_config(base_urls: dict[str, str]) -> Config:
     """The demo's sources file with each `{{base:<outlet>}}` replaced by its served URL."""
     path = DEMO_DIR / "sources.toml"
-    text = path.read_text(encoding="utf-8")
-    for name, base in base_urls.items():
-        text = text.replace("{{base:%s}}" % name, base)
+    text = fill_bases(path.read_text(encoding="utf-8"), base_urls)
     return parse_config(tomllib.loads(text), path)
+
+
+def fill_bases(text: str, base_urls: dict[str, str]) -> str:
+    """Replace each `{{base:<outlet>}}` placeholder with that outlet's served base URL."""
+    for name, base in base_urls.items():
+        text = text.replace("{{base:" + name + "}}", base)
+    return text
 
 
 def run_demo(db_path: str | Path, *, serve: bool = False, port: int = 8001) -> None:

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from crawler.demo import DEMO_DIR, demo_config, demo_sites
+from crawler.demo import DEMO_DIR, demo_config, demo_sites, fill_bases
 from crawler.run import run_crawl
 from crawler.siteserver import SiteServer
 
@@ -40,14 +40,9 @@ def demo(tmp_path_factory):
     conn = sqlite3.connect(db_path)
     conn.row_factory = sqlite3.Row
 
-    def url(template: str) -> str:
-        for name, base in bases.items():
-            template = template.replace("{{base:%s}}" % name, base)
-        return template
-
     yield {
         "conn": conn,
-        "url": url,
+        "url": lambda template: fill_bases(template, bases),
         "first": first,
         "second": second,
         "first_requests": first_requests,
