@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from parsel import Selector
-from scrapy import Request, signals
+from scrapy import Request
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
@@ -93,12 +93,6 @@ class NewsSpider(SitemapSpider):
             for url in (s.homepage, *s.feeds, *s.sitemaps, *s.listings):
                 self.entry_points.add(canonicalize_url(url))
 
-    @classmethod
-    def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> NewsSpider:
-        spider = super().from_crawler(crawler, *args, **kwargs)
-        crawler.signals.connect(spider._load_seen, signal=signals.spider_opened)
-        return spider
-
     def _load_seen(self) -> None:
         db = open_db(self.db_path)
         try:
@@ -109,6 +103,7 @@ class NewsSpider(SitemapSpider):
 
     async def start(self) -> Any:
         """Entry points of every source: feeds, sitemaps, listing pages."""
+        self._load_seen()
         for source in self.config.sources:
             for url in source.feeds:
                 yield self._request(url, source, "feed", self.parse_feed)
