@@ -137,9 +137,14 @@ def report(name: str, records: list[dict], raw: list, veille: list) -> None:
         scores["raw"].add(gold, r)
         scores["veille"].add(gold, v)
     gold_counts = scores["raw"].gold
-    print(f"\n## {name}: {len(records)} texts, gold " + ", ".join(f"{x} {gold_counts[x]}" for x in LABELS))
+    print(
+        f"\n## {name}: {len(records)} texts, gold "
+        + ", ".join(f"{x} {gold_counts[x]}" for x in LABELS)
+    )
     for mode in ("exact", "partial"):
-        print(f"{mode:8} {'':6} {'raw md  P     R     F1':>24}   {'veille  P     R     F1':>24}   ΔF1")
+        print(
+            f"{mode:8} {'':6} {'raw md  P     R     F1':>24}   {'veille  P     R     F1':>24}   ΔF1"
+        )
         for label in (*LABELS, None):
             rp, rr, rf = scores["raw"].row(label, mode)
             vp, vr, vf = scores["veille"].row(label, mode)

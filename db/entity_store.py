@@ -142,7 +142,8 @@ def article_quotes(db: Database, article_id: int) -> list[dict]:
 def find_entity(db: Database, key: str, label: str | None = None) -> dict | None:
     """The entity with this key (and label, when given), or None."""
     sql = (
-        "SELECT id, name, label, key, region, watchlist, article_count FROM entities WHERE key = ?"
+        "SELECT id, name, label, key, region, watchlist, article_count, first_seen, last_seen "
+        "FROM entities WHERE key = ?"
     )
     params: list = [key]
     if label:
@@ -151,7 +152,8 @@ def find_entity(db: Database, key: str, label: str | None = None) -> dict | None
     row = db.execute(
         sql + " ORDER BY watchlist DESC, article_count DESC, id LIMIT 1", params
     ).fetchone()
-    keys = ("id", "name", "label", "key", "region", "watchlist", "article_count")
+    keys = ("id", "name", "label", "key", "region", "watchlist", "article_count", "first_seen")
+    keys += ("last_seen",)
     return dict(zip(keys, row, strict=True)) if row else None
 
 

@@ -18,7 +18,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from nlp.keys import entity_key
-from nlp.model import DEFAULT_MODEL, load_pipeline
+from nlp.model import DEFAULT_MODEL, load_pipeline, strip_article
 from nlp.normalize import Normalized, normalize
 from nlp.quotes import find_quotes
 from nlp.resources import (
@@ -30,6 +30,7 @@ from nlp.resources import (
     load_org_phrases,
     load_places,
     load_watchlist,
+    resolve_data_dir,
 )
 
 LABELS = ("PER", "ORG", "LOC")
@@ -89,6 +90,7 @@ class Analyzer:
         for entry in load_watchlist(data_path("watchlist.toml", data_dir)):
             for spelling in (entry.name, *entry.aliases):
                 self.watchlist.setdefault(entity_key(spelling), entry)
+                self.watchlist.setdefault(entity_key(strip_article(spelling)), entry)
         phrases: OrgPhrases = load_org_phrases(data_path("org_phrases.toml", data_dir))
         self.legal_forms = {f.lower() for f in phrases.legal_forms}
 
@@ -274,14 +276,15 @@ def _sentence_text(norm: Normalized, s_start: int, s_end: int, mention: Mention)
     return " ".join(norm.original[start:end].split())
 
 
-_ANALYZERS: dict[tuple[str, str | None, str], Analyzer] = {}
+_ANALYZERS: dict[tuple[str, str, str], Analyzer] = {}
 
 
 def get_analyzer(model: str = DEFAULT_MODEL, data_dir: str | Path | None = None) -> Analyzer:
     """The process's Analyzer for this model and data folder (built once)."""
-    key = (model, str(data_dir) if data_dir else None, data_version(data_dir))
+    directory = str(resolve_data_dir(data_dir))
+    key = (model, directory, data_version(directory))
     if key not in _ANALYZERS:
-        _ANALYZERS[key] = Analyzer(model, data_dir)
+        _ANALYZERS[key] = Analyzer(model, directory)
     return _ANALYZERS[key]
 
 

@@ -24,6 +24,11 @@ PHRASE_ID = "veille:phrase"
 TRUSTED_PREFIXES = ("watch:", "place:", "pattern:", PHRASE_ID)
 
 ELISIONS = {"l'", "d'", "qu'", "n'", "s'", "j'", "c'", "m'", "t'", "jusqu'", "lorsqu'", "puisqu'"}
+# Lowercase words at a span's edge that are grammar, not name (when POS tags are missing).
+FUNCTION_WORDS = {
+    "le", "la", "les", "de", "du", "des", "à", "au", "aux", "en", "et", "pour", "par", "avec",
+    "sur", "dans", "chez",
+}  # fmt: skip
 OPENING = {"«", '"', "'", "(", "[", "“", "‘", "-", "–", "—", "/", "•", "·", "*"}
 # Parts of speech that cannot head a name (the issue: verbs, adverbs, pronouns, determiners,
 # conjunctions, interjections; plus adpositions, numbers and symbols).
@@ -225,9 +230,7 @@ def _strippable_left(token: Token, span_start: int) -> bool:
     lower = token.lower_
     if lower in ELISIONS:
         return True
-    if token.is_lower and (
-        token.pos_ in {"DET", "ADP"} or lower in {"le", "la", "les", "de", "du", "des"}
-    ):
+    if token.is_lower and (token.pos_ in {"DET", "ADP"} or lower in FUNCTION_WORDS):
         return True
     # A capitalised article at a sentence start, before a lowercase word, is grammar
     # ("La start-up ..."); elsewhere it belongs to the name ("à La Rochelle").
@@ -244,13 +247,10 @@ def _strippable_right(token: Token) -> bool:
         return True
     if token.is_punct and token.text not in {")", "]"}:
         return True
-    return (
-        token.is_lower
-        and (
-            token.pos_ in {"DET", "ADP", "CCONJ"}
-            or token.lower_ in {"de", "du", "des", "et", "le", "la", "les"}
-        )
-        or token.lower_ in ELISIONS
+    if token.lower_ in ELISIONS:
+        return True
+    return token.is_lower and (
+        token.pos_ in {"DET", "ADP", "CCONJ"} or token.lower_ in FUNCTION_WORDS
     )
 
 

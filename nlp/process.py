@@ -25,7 +25,7 @@ from db.store import now_iso
 from nlp.analyse import Analysis, get_analyzer
 from nlp.keys import entity_key
 from nlp.model import DEFAULT_MODEL, nlp_version
-from nlp.resources import data_path, load_places, load_watchlist
+from nlp.resources import data_path, load_places, load_watchlist, resolve_data_dir
 
 BATCH_ARTICLES = 64
 MAX_MERGE_CHAIN = 8
@@ -144,7 +144,7 @@ class Resolver:
 _WORKER: dict = {}
 
 
-def _init_worker(model: str, data_dir: str | None) -> None:
+def _init_worker(model: str, data_dir: str) -> None:
     _WORKER["analyzer"] = get_analyzer(model, data_dir)
 
 
@@ -157,7 +157,7 @@ def _analysed(
     ids: Sequence[int],
     model: str,
     workers: int,
-    data_dir: str | None,
+    data_dir: str,
 ) -> Iterator[tuple[list[int], list[Analysis]]]:
     """(article ids, analyses) batch by batch, in id order."""
     batches = [list(ids[i : i + BATCH_ARTICLES]) for i in range(0, len(ids), BATCH_ARTICLES)]
@@ -242,11 +242,11 @@ def process_articles(
 ) -> ProcessSummary:
     """Find entities, mentions and quotes in articles not yet processed by this version (or all).
 
-    `data_dir` replaces the shipped nlp/data folder (places, watchlist, patterns).
+    `data_dir` replaces the data folder (places, watchlist, patterns; see nlp.resources).
     """
     started = time.perf_counter()
     db = open_db(db_path)
-    data = str(Path(data_dir).resolve()) if data_dir else None
+    data = str(resolve_data_dir(data_dir))
     summary = ProcessSummary()
     try:
         sync_watchlist(db, data_path("watchlist.toml", data))

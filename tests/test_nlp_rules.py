@@ -1,0 +1,331 @@
+"""nlp rules without the trained model: keys, normalisation, data files, ruler, organisation
+phrases, clean-up and quote forms (on spacy.blank("fr") and plain strings; fast)."""
+
+from __future__ import annotations
+
+import pytest
+import spacy
+from helpers_nlp import data_dir
+
+from nlp.components import PHRASE_ID
+from nlp.keys import entity_key
+from nlp.model import add_veille_components
+from nlp.normalize import normalize
+from nlp.quotes import find_quotes
+from nlp.resources import (
+    DATA_DIR,
+    ResourceError,
+    load_org_phrases,
+    load_patterns,
+    load_places,
+    load_watchlist,
+)
+
+# --- keys ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "a, b",
+    [
+        ("FrenchTech", "French Tech"),
+        ("Bpifrance", "BPI France"),
+        ("Besançon", "BESANCON"),
+        ("Jean-Pierre Brenas", "jean pierre brenas"),
+        ("Côte-d’Or", "Cote d'Or"),
+        ("Œuvre", "oeuvre"),
+        ("S.N.C.F.", "SNCF"),
+    ],
+)
+def test_entity_key_ignores_accents_case_hyphens_spaces_apostrophes(a, b):
+    assert entity_key(a) == entity_key(b)
+    assert entity_key(a)
+
+
+def test_entity_key_keeps_different_names_apart():
+    assert entity_key("Dijon") != entity_key("Dijon Métropole")
+
+
+# --- normalisation -------------------------------------------------------------------
+
+
+def test_normalize_maps_every_offset_back():
+    original = "L’ARI\u00a0finance\u202fla ﬁlière d’inno-\nvation de\nla région.\n\nMarie Dupont"
+    norm = normalize(original)
+    assert "’" not in norm.text and "\u00a0" not in norm.text and "ﬁ" not in norm.text
+    assert "innovation" in norm.text
+    assert "de la région" in norm.text  # a layout line break inside a sentence is joined
+    assert "\n\nMarie" in norm.text  # a paragraph break is kept
+    for word in ("ARI", "finance", "région", "Marie Dupont"):
+        start = norm.text.index(word)
+        s, e = norm.to_original(start, start + len(word))
+        assert original[s:e] == word
+    s, e = norm.to_original(norm.text.index("filière"), norm.text.index("filière") + 7)
+    assert original[s:e] == "ﬁlière"
+
+
+def test_normalize_keeps_hyphen_of_compound_names_split_by_a_line():
+    norm = normalize("à Franche-\nComté.")
+    assert "Franche-Comté" in norm.text
+
+
+# --- data files ----------------------------------------------------------------------
+
+
+def test_shipped_data_files_load():
+    assert load_org_phrases(DATA_DIR / "org_phrases.toml").triggers
+    assert load_patterns(DATA_DIR / "patterns.jsonl")
+
+
+def test_places_lookup_by_alias_and_abbreviation(tmp_path):
+    places = load_places(data_dir(tmp_path) / "places.csv")
+    assert places.lookup("BFC").name == "Bourgogne-Franche-Comté"
+    assert places.lookup("Franche-Comté").region == "Bourgogne-Franche-Comté"
+    assert places.lookup("St-Etienne").name == "Saint-Étienne"
+    assert places.lookup("Atlantis") is None
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("name,kind,region\nDijon,ville,Bourgogne\n", "line 2: kind 'ville'"),
+        ("name,region\nDijon,Bourgogne\n", "lacks column"),
+    ],
+)
+def test_bad_places_file_names_the_line(tmp_path, content, message):
+    path = tmp_path / "places.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ResourceError, match=message):
+        load_places(path)
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ('[[entities]]\nname = "X"\nlabel = "COMPANY"\n', "entity 'X': `label`"),
+        ("[[entities]]\nlabel = 'ORG'\n", "entity #1: `name`"),
+        ('[[entities]]\nname = "X"\naliases = "Y"\n', "`aliases` must be a list"),
+        ("[[entities]\n", "not valid TOML"),
+    ],
+)
+def test_bad_watchlist_names_the_entry(tmp_path, content, message):
+    path = tmp_path / "watchlist.toml"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ResourceError, match=message):
+        load_watchlist(path)
+
+
+def test_bad_patterns_file_names_the_line(tmp_path):
+    path = tmp_path / "patterns.jsonl"
+    path.write_text('{"label": "ORG", "pattern": "X"}\n{"label": "ORG"\n', encoding="utf-8")
+    with pytest.raises(ResourceError, match="line 2"):
+        load_patterns(path)
+
+
+# --- ruler and components on a blank pipeline ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def blank(tmp_path_factory):
+    """spacy.blank("fr") with veille's rulers, phrases and clean-up (no trained model)."""
+    nlp = spacy.blank("fr")
+    add_veille_components(nlp, data_dir(tmp_path_factory.mktemp("nlp")))
+    return nlp
+
+
+def ents(doc):
+    return [(e.text, e.label_) for e in doc.ents]
+
+
+def test_watchlist_aliases_are_matched_in_any_case(blank):
+    doc = blank(
+        normalize("La FRENCH TECH et BPI France soutiennent l’association Silicon Comté.").text
+    )
+    found = ents(doc)
+    assert ("FRENCH TECH", "ORG") in found  # the article is grammar, not name
+    assert ("BPI France", "ORG") in found
+    assert ("Silicon Comté", "ORG") in found
+
+
+def test_watchlist_single_word_needs_a_capital(blank):
+    assert ents(blank("La bpifrance.")) == []
+    assert ents(blank("Avec Bpifrance.")) == [("Bpifrance", "ORG")]
+
+
+def test_multiword_places_are_fixed_before_the_model(blank):
+    found = ents(blank("Elle vit en Bourgogne-Franche-Comté, près de Clermont-Ferrand."))
+    assert ("Bourgogne-Franche-Comté", "LOC") in found
+    assert ("Clermont-Ferrand", "LOC") in found
+
+
+def test_one_word_places_do_not_fire_without_the_model(blank):
+    # "Laval" may be a surname: only the model's proper-noun tag lets it in (after NER).
+    assert ents(blank("Pierre Laval est venu.")) == []
+
+
+def test_french_tech_city_pattern(blank):
+    found = ents(blank("La French Tech Besançon accueille la Communauté French Tech Dijon."))
+    assert ("French Tech Besançon", "ORG") in found
+    assert ("Communauté French Tech Dijon", "ORG") in found
+
+
+def run_components(nlp, text, preset=()):
+    """Tokenise, set the given (start_char, end_char, label) spans as a NER would, run the rest."""
+    doc = nlp.make_doc(normalize(text).text)
+    spans = [doc.char_span(s, e, label=label) for s, e, label in preset]
+    doc.ents = [s for s in spans if s is not None]
+    for name in ("veille_org_phrases", "veille_cleanup"):
+        doc = nlp.get_pipe(name)(doc)
+    return doc
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Il rejoint la start-up Kalistène depuis mars.", "Kalistène"),
+        ("Il rejoint la startup Kalistène depuis mars.", "Kalistène"),
+        (
+            "Elle préside l'association Bois Numérique Franc-Comtois.",
+            "Bois Numérique Franc-Comtois",
+        ),
+        ("Audit par le cabinet Verrières & Associés.", "Verrières & Associés"),
+        ("Le groupe Ornans Industries rachète un site.", "Ornans Industries"),
+        ("La société Numelec a recruté.", "Numelec"),
+        ("Un contrat pour Numelec SAS cette année.", "Numelec SAS"),
+        ("Les étudiants de l'Université de Franche-Comté exposent.", "Université de Franche-Comté"),
+        ("La CCI du Doubs ouvre ses portes.", "CCI du Doubs"),
+    ],
+)
+def test_organisation_phrases_make_orgs(blank, text, expected):
+    doc = run_components(blank, text)
+    assert (expected, "ORG") in ents(doc)
+
+
+def test_trigger_relabels_a_place_the_model_saw(blank):
+    text = "La start-up Ovalto, basée à Dijon, recrute."
+    start = text.index("Ovalto")
+    doc = run_components(blank, text, [(start, start + 6, "LOC")])
+    assert ("Ovalto", "ORG") in ents(doc)
+    assert doc.ents[0].id_ == PHRASE_ID
+
+
+def test_weak_trigger_keeps_a_person(blank):
+    text = "Le cabinet Martin a démissionné."
+    start = text.index("Martin")
+    doc = run_components(blank, text, [(start, start + 6, "PER")])
+    assert ents(doc) == [("Martin", "PER")]
+
+
+def test_head_phrase_absorbs_the_place(blank):
+    text = "L'Université de Franche-Comté recrute."
+    start = text.index("Franche")
+    doc = run_components(blank, text, [(start, start + len("Franche-Comté"), "LOC")])
+    assert ents(doc) == [("Université de Franche-Comté", "ORG")]
+
+
+@pytest.mark.parametrize(
+    "text, span, expected",
+    [
+        ("Avec l'Agence Lumen, rien.", "l'Agence Lumen,", [("Agence Lumen", "ORG")]),
+        (
+            "Il quitte Radio Comté\n\npour Dijon.",
+            "Radio Comté\n\npour Dijon",
+            [("Radio Comté", "ORG"), ("Dijon", "ORG")],
+        ),
+        ("Voir « Kalistène » ici.", "« Kalistène »", [("Kalistène", "ORG")]),
+        ("C'est d'accord.", "d'", []),
+        ("Qu'en pense-t-il ?", "Qu'", []),
+        ("Le lot 2024 est vendu.", "2024", []),
+        ("La marque x est vendue.", "x", []),
+        ("Une entreprise innovante.", "entreprise innovante", []),
+    ],
+)
+def test_cleanup_strips_edges_cuts_lines_and_drops_non_names(blank, text, span, expected):
+    start = text.index(span)
+    doc = run_components(blank, text, [(start, start + len(span), "ORG")])
+    assert ents(doc) == expected
+
+
+# --- quotes on plain text ----------------------------------------------------------------
+
+
+def quotes(text, mentions):
+    """find_quotes with mentions given as (surface, label), located in order in the text."""
+    spans, pos = [], 0
+    for surface, label in mentions:
+        start = text.index(surface, pos)
+        spans.append((start, start + len(surface), label))
+        pos = start + len(surface)
+    sentences = [(0, len(text))]
+    found = find_quotes(text, sentences, spans)
+    return [(text[q.start : q.end], mentions[q.speaker][0]) for q in found]
+
+
+@pytest.mark.parametrize(
+    "text, mentions, expected",
+    [
+        (
+            "« Nous allons recruter dix ingénieurs », explique Claire Vasseur.",
+            [("Claire Vasseur", "PER")],
+            ("Nous allons recruter dix ingénieurs", "Claire Vasseur"),
+        ),
+        (
+            "« Le marché régional est solide », confirme Marc Oudin, maire de Dole.",
+            [("Marc Oudin", "PER"), ("Dole", "LOC")],
+            ("Le marché régional est solide", "Marc Oudin"),
+        ),
+        (
+            "« Nous avons doublé nos ventes », a confié Claire Vasseur.",
+            [("Claire Vasseur", "PER")],
+            ("Nous avons doublé nos ventes", "Claire Vasseur"),
+        ),
+        (
+            "Claire Vasseur était là. « Nous avons doublé nos ventes », sourit-elle.",
+            [("Claire Vasseur", "PER")],
+            ("Nous avons doublé nos ventes", "Claire Vasseur"),
+        ),
+        (
+            "Claire Vasseur, fondatrice de Kalistène, explique : « Nos clients sont des PME. »",
+            [("Claire Vasseur", "PER"), ("Kalistène", "ORG")],
+            ("Nos clients sont des PME", "Claire Vasseur"),
+        ),
+        (
+            "Selon Amélie Renaud, les demandes ont augmenté de 30 % cette année.",
+            [("Amélie Renaud", "PER")],
+            ("les demandes ont augmenté de 30 % cette année", "Amélie Renaud"),
+        ),
+        (
+            "Selon Amélie Renaud, directrice de l'agence, les demandes ont augmenté cette année.",
+            [("Amélie Renaud", "PER")],
+            ("les demandes ont augmenté cette année", "Amélie Renaud"),
+        ),
+        (
+            "Les demandes ont augmenté de 30 % cette année, selon Bpifrance.",
+            [("Bpifrance", "ORG")],
+            ("Les demandes ont augmenté de 30 % cette année", "Bpifrance"),
+        ),
+        (
+            "Claire Vasseur a déclaré que l'entreprise recruterait quinze ingénieurs.",
+            [("Claire Vasseur", "PER")],
+            ("l'entreprise recruterait quinze ingénieurs", "Claire Vasseur"),
+        ),
+        (
+            'Le maire, Marc Oudin, affirme que "la ville soutiendra la filière numérique".',
+            [("Marc Oudin", "PER")],
+            ("la ville soutiendra la filière numérique", "Marc Oudin"),
+        ),
+    ],
+)
+def test_quote_forms(text, mentions, expected):
+    assert quotes(text, mentions) == [expected]
+
+
+@pytest.mark.parametrize(
+    "text, mentions",
+    [
+        ("Le prix « Innovation » a été remis à Claire Vasseur.", [("Claire Vasseur", "PER")]),
+        ("« Nous allons recruter dix ingénieurs », lit-on sur le site.", []),
+        ("Il habite selon toute vraisemblance à Dole.", [("Dole", "LOC")]),
+    ],
+)
+def test_no_quote_without_speech_and_speaker(text, mentions):
+    assert quotes(text, mentions) == []
