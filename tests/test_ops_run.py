@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from helpers_ops import (
     OPS_SOURCES,
     SITES,
@@ -33,6 +34,7 @@ from helpers_ops import (
 )
 
 from crawler.siteserver import SiteServer
+from pipeline import cli
 
 SITE_NAMES = ("ops_site", "ops_slow", "ops_garbage", "ops_loop")
 HEALTHY = "Le Courrier numérique du Jura"
@@ -227,14 +229,14 @@ def test_second_run_adds_nothing_and_says_so(first_run, served):
     statuses = query(db_path, "SELECT status, new_articles FROM daily_runs ORDER BY id")
     assert statuses == [("completed", ARTICLES), ("completed", 0)]
     # And status and report show it.
-    status = run_veille("status", "--db", str(db_path))
-    assert status.returncode == 0, status.stderr
-    assert "Last runs:" in status.stdout and status.stdout.count(" completed ") == 2
-    assert "Radio Silence" in status.stdout
-    report = run_veille("report", "--db", str(db_path), "--since", "2024-03-01")
-    assert report.returncode == 0, report.stderr
-    assert "### Bpifrance (organisation, 1 article)" in report.stdout
-    assert "La start-up Hydrolia lève deux millions d’euros" in report.stdout
+    status = CliRunner().invoke(cli, ["status", "--db", str(db_path)])
+    assert status.exit_code == 0, status.output
+    assert "Last runs:" in status.output and status.output.count(" completed ") == 2
+    assert "Radio Silence" in status.output
+    report = CliRunner().invoke(cli, ["report", "--db", str(db_path), "--since", "2024-03-01"])
+    assert report.exit_code == 0, report.output
+    assert "### Bpifrance (organisation, 1 article)" in report.output
+    assert "La start-up Hydrolia lève deux millions d’euros" in report.output
 
 
 def test_killed_at_any_moment_then_rerun_matches_an_uninterrupted_run(first_run, served, tmp_path):
@@ -276,8 +278,8 @@ def test_killed_at_any_moment_then_rerun_matches_an_uninterrupted_run(first_run,
         "interrupted",
         "completed",
     ]
-    status = run_veille("status", "--db", str(db_path))
-    assert status.stdout.count(" interrupted ") == 2, status.stdout
+    status = CliRunner().invoke(cli, ["status", "--db", str(db_path)])
+    assert status.output.count(" interrupted ") == 2, status.output
 
 
 def test_sigterm_stops_the_run_and_records_it_as_interrupted(served, tmp_path):
