@@ -148,9 +148,13 @@ def mentions_table(rows: list[dict[str, Any]], title: str):
     caption = f"{len(shown)} mention{'s' if len(shown) != 1 else ''}"
     if len(rows) > ROW_LIMIT:
         caption = f"plus de {ROW_LIMIT} mentions : les plus récentes ; précisez (--since, --label)"
-    table = Table(title=title, caption=caption, show_lines=False)
-    for header in ("Date", "Média", "Entité", "Type", "Phrase", "Article"):
-        table.add_column(header, overflow="fold")
+    table = Table(title=title, caption=caption, expand=True)
+    table.add_column("Date", no_wrap=True)
+    table.add_column("Média", ratio=2, overflow="fold")
+    table.add_column("Entité", ratio=2, overflow="fold")
+    table.add_column("Type", no_wrap=True)
+    table.add_column("Phrase", ratio=5, overflow="fold")
+    table.add_column("Article", ratio=3, overflow="fold")
     for row in shown:
         title_cell = escape(row["title"] or row["url"])
         table.add_row(

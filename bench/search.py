@@ -1,0 +1,450 @@
+"""Search benchmark: `mentions` and `entity` through Datasette on a generated large database.
+
+Generates (once, cached under bench/out/) a database of 100,000 articles and 2,000,000
+mentions with entity frequencies following Zipf's law, as in real news (a few places and
+bodies everywhere, a long tail of people), then times the canned queries through Datasette's
+own client, beside the same SQL run directly on sqlite3 in the same run (the floor: what
+Datasette adds on top is routing, permissions and JSON rendering).
+
+    .venv/bin/python bench/search.py [--articles N] [--mentions N] [--runs N] [--rebuild]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import sqlite3
+import statistics
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from db.schema import open_db  # noqa: E402
+from db.search import query_sql, rebuild_fts  # noqa: E402
+from db.serve import DATABASE_NAME, datasette_app  # noqa: E402
+
+OUT = REPO / "bench" / "out"
+SEED = 20240315
+
+REGIONS = [
+    "Bourgogne-Franche-Comté",
+    "Grand Est",
+    "Auvergne-Rhône-Alpes",
+    "Hauts-de-France",
+    "Occitanie",
+    "Nouvelle-Aquitaine",
+    "Bretagne",
+    "Normandie",
+    "Pays de la Loire",
+    "Centre-Val de Loire",
+    "Île-de-France",
+    "Provence-Alpes-Côte d'Azur",
+    "Corse",
+]
+FIRST = [
+    "Élodie",
+    "Camille",
+    "Léa",
+    "Manon",
+    "Chloé",
+    "Inès",
+    "Jade",
+    "Louise",
+    "Zoé",
+    "Anaïs",
+    "Hélène",
+    "Agnès",
+    "Noémie",
+    "Célia",
+    "Maëlle",
+    "Lucas",
+    "Hugo",
+    "Théo",
+    "Nathan",
+    "Mathéo",
+    "Raphaël",
+    "Gaël",
+    "Loïc",
+    "Jérôme",
+    "Benoît",
+    "Cédric",
+    "Stéphane",
+    "Frédéric",
+    "Jean-Pierre",
+    "Marie-Claire",
+    "Anne-Sophie",
+    "Pierre-Yves",
+    "François",
+    "Grégoire",
+    "Timothée",
+    "Sébastien",
+]
+SYLLABES = [
+    "ber",
+    "mar",
+    "chau",
+    "vil",
+    "lon",
+    "dré",
+    "cour",
+    "fon",
+    "gre",
+    "nau",
+    "pel",
+    "rou",
+    "sai",
+    "tal",
+    "ven",
+    "zé",
+    "bri",
+    "clo",
+    "dau",
+    "fau",
+    "gal",
+    "jou",
+    "lan",
+    "mé",
+    "nor",
+    "pou",
+    "quin",
+    "ros",
+    "sou",
+    "ter",
+    "vau",
+    "bel",
+    "cha",
+    "dou",
+    "é",
+    "fle",
+    "gué",
+    "la",
+    "mon",
+    "né",
+    "or",
+    "pé",
+    "ré",
+    "so",
+]
+ORG_FORMS = (
+    "Association {w}",
+    "{w} SAS",
+    "Groupe {w}",
+    "Studio {w}",
+    "Agence {w}",
+    "{w} Numérique",
+    "Collectif {w}",
+    "{w} Labs",
+    "Cabinet {w}",
+    "{w} Technologies",
+)
+WORDS = [
+    "la",
+    "start-up",
+    "annonce",
+    "une",
+    "levée",
+    "de",
+    "fonds",
+    "pour",
+    "développer",
+    "son",
+    "activité",
+    "dans",
+    "la",
+    "région",
+    "les",
+    "élus",
+    "ont",
+    "présenté",
+    "le",
+    "projet",
+    "numérique",
+    "du",
+    "territoire",
+    "avec",
+    "les",
+    "entreprises",
+    "locales",
+    "le",
+    "salon",
+    "réunit",
+    "chaque",
+    "année",
+    "des",
+    "acteurs",
+    "de",
+    "l'innovation",
+    "et",
+    "de",
+    "la",
+    "recherche",
+    "appliquée",
+    "selon",
+    "la",
+    "direction",
+    "cette",
+    "étape",
+    "permet",
+    "de",
+    "recruter",
+    "des",
+    "ingénieurs",
+    "et",
+    "des",
+    "développeurs",
+]
+SENTENCE_FORMS = (
+    "Selon {n}, le projet avance plus vite que prévu.",
+    "{n} a présenté mardi sa nouvelle feuille de route numérique.",
+    "La rencontre organisée avec {n} a réuni une centaine de participants.",
+    "« Nous voulons accélérer », explique {n} devant la presse.",
+    "Le partenariat signé avec {n} doit créer une vingtaine d'emplois.",
+)
+# Entities placed at fixed ranks of the Zipf law, so the queries below hit a very frequent,
+# a middling and a rare entity whatever the seed.
+PLANTED = {0: ("Besançon", "LOC"), 40: ("Silicon Comté", "ORG"), 20_000: ("Noémie Vautrin", "PER")}
+QUERIES_MENTIONS = [
+    ("fréquent, sans accent", {"q": "Besancon"}),
+    ("moyen", {"q": "silicon comte"}),
+    ("rare", {"q": "Noémie Vautrin"}),
+    ("fréquent + depuis", {"q": "Besançon", "since": "2023-01-01"}),
+    ("fréquent + média", {"q": "Besançon", "source": "Média 3"}),
+    ("tout, sans q", {}),
+    ("inconnu", {"q": "Zzyzx Inconnu"}),
+]
+QUERIES_ENTITY = [
+    ("fréquent", {"name": "Besancon"}),
+    ("moyen", {"name": "Silicon Comté"}),
+    ("rare", {"name": "noemie vautrin"}),
+]
+
+
+def _word(rng: random.Random, n: int) -> str:
+    return "".join(rng.choice(SYLLABES) for _ in range(n)).capitalize()
+
+
+def make_entities(rng: random.Random, count: int) -> list[tuple[str, str]]:
+    """`count` distinct (name, label) pairs, in Zipf rank order, planted names at their ranks."""
+    seen: set[tuple[str, str]] = {(n.lower(), lab) for n, lab in PLANTED.values()}
+    out: list[tuple[str, str]] = []
+    while len(out) < count:
+        roll = rng.random()
+        if roll < 0.5:
+            name, label = f"{rng.choice(FIRST)} {_word(rng, rng.randint(2, 3))}", "PER"
+        elif roll < 0.85:
+            name, label = rng.choice(ORG_FORMS).format(w=_word(rng, rng.randint(2, 3))), "ORG"
+        else:
+            name, label = _word(rng, rng.randint(2, 4)), "LOC"
+        if (name.lower(), label) not in seen:
+            seen.add((name.lower(), label))
+            out.append((name, label))
+    for rank, planted in sorted(PLANTED.items()):
+        if rank < count:
+            out.insert(rank, planted)
+    return out[:count]
+
+
+def build(path: Path, n_articles: int, n_mentions: int, n_entities: int) -> None:
+    """Write the generated database: bulk inserts in one transaction, FTS rebuilt once."""
+    rng = random.Random(SEED)
+    tmp = path.with_suffix(".tmp")
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{tmp}{suffix}").unlink(missing_ok=True)
+    db = open_db(tmp)
+    conn = db.conn
+    # Insert with the FTS triggers off, then rebuild each index once: one pass instead of two
+    # million small index updates. The triggers are put back exactly as the migration made them.
+    triggers = conn.execute(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%_fts_%'"
+    ).fetchall()
+    conn.execute("PRAGMA synchronous=OFF")
+    with conn:
+        for name, _ in triggers:
+            conn.execute(f'DROP TRIGGER "{name}"')
+        sources = [
+            (f"Média {i}", REGIONS[i % len(REGIONS)], f"https://media{i}.example")
+            for i in range(40)
+        ]
+        conn.executemany("INSERT INTO sources (name, region, homepage) VALUES (?, ?, ?)", sources)
+        entities = make_entities(rng, n_entities)
+        conn.executemany(
+            "INSERT INTO entities (id, name, label, key, region, watchlist, article_count) "
+            "VALUES (?, ?, ?, ?, ?, ?, 0)",
+            (
+                (
+                    i + 1,
+                    name,
+                    label,
+                    f"{name.lower()}#{i}",
+                    REGIONS[i % len(REGIONS)] if label == "LOC" else None,
+                    1 if i < 200 else 0,
+                )
+                for i, (name, label) in enumerate(entities)
+            ),
+        )
+        conn.executemany(
+            "INSERT INTO entity_aliases (entity_id, alias, key) VALUES (?, ?, ?)",
+            ((i + 1, name.upper(), f"alias{i}") for i, (name, _) in enumerate(entities[:500])),
+        )
+        start = datetime(2020, 1, 1, 8, tzinfo=UTC)
+        span = 5 * 365 * 24 * 3600
+        articles = []
+        for i in range(n_articles):
+            published = start + timedelta(seconds=span * i // n_articles)
+            words = " ".join(rng.choice(WORDS) for _ in range(90))
+            articles.append(
+                (
+                    i + 1,
+                    f"https://media{i % 40}.example/{published:%Y/%m}/article-{i}",
+                    f"https://media{i % 40}.example/{published:%Y/%m}/article-{i}",
+                    f"Média {i % 40}",
+                    f"Article {i} : {' '.join(rng.choice(WORDS) for _ in range(8))}",
+                    published.isoformat(timespec="seconds"),
+                    words,
+                    f"h{i}",
+                    (published + timedelta(hours=2)).isoformat(timespec="seconds"),
+                )
+            )
+        conn.executemany(
+            "INSERT INTO articles (id, url, canonical_url, source, title, published, text, "
+            "content_hash, fetched_at, lang, paywalled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'fr', 0)",
+            articles,
+        )
+        weights = [1 / (rank + 1) for rank in range(n_entities)]
+        picks = rng.choices(range(n_entities), weights=weights, k=n_mentions)
+        per_article = n_mentions // n_articles
+
+        def mention_rows():
+            for j, entity in enumerate(picks):
+                name = entities[entity][0]
+                sentence = rng.choice(SENTENCE_FORMS).format(n=name)
+                start_offset = (j % per_article) * 40
+                yield (
+                    entity + 1,
+                    j // per_article % n_articles + 1,
+                    name,
+                    sentence,
+                    start_offset,
+                    start_offset + len(name),
+                )
+
+        conn.executemany(
+            'INSERT INTO mentions (entity_id, article_id, text, sentence, start, "end") '
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            mention_rows(),
+        )
+        conn.executemany(
+            'INSERT INTO quotes (article_id, speaker_id, text, start, "end") VALUES (?, ?, ?, ?, ?)',
+            (
+                (i + 1, picks[i * per_article] + 1, "Nous voulons accélérer le numérique.", 0, 10)
+                for i in range(0, n_articles, 3)
+            ),
+        )
+        conn.execute(
+            "UPDATE entities SET article_count = (SELECT count(DISTINCT article_id) "
+            "FROM mentions WHERE entity_id = entities.id)"
+        )
+        rebuild_fts(db)
+        for _, sql in triggers:
+            conn.execute(sql)
+    conn.execute("ANALYZE")
+    conn.close()
+    tmp.rename(path)
+
+
+def timings(samples: list[float]) -> tuple[float, float]:
+    """Median and 95th percentile, in milliseconds."""
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return statistics.median(ordered) * 1000, p95 * 1000
+
+
+def bench_sqlite(
+    path: Path, query: str, params: dict, runs: int, max_rows: int
+) -> tuple[list[float], int]:
+    """Time the canned query's SQL on a plain read-only sqlite3 connection."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    sql = query_sql(query)
+    full = {name: params.get(name, "") for name in _param_names(sql)}
+    samples, rows = [], 0
+    for _ in range(runs):
+        t = time.perf_counter()
+        rows = len(conn.execute(sql, full).fetchmany(max_rows + 1))
+        samples.append(time.perf_counter() - t)
+    conn.close()
+    return samples, rows
+
+
+def _param_names(sql: str) -> list[str]:
+    import re
+
+    return sorted(set(re.findall(r"(?<!:):(\w+)", sql)))
+
+
+async def bench_datasette(
+    path: Path, query: str, params: dict, runs: int
+) -> tuple[list[float], int]:
+    """Time the canned query through Datasette's own client (routing, SQL, JSON rendering)."""
+    ds = datasette_app(path)
+    url = f"/{DATABASE_NAME}/{query}.json?" + urlencode({**params, "_shape": "array"})
+    response = await ds.client.get(url)  # warm-up: schema introspection, page cache
+    assert response.status_code == 200, (url, response.status_code, response.text[:300])
+    samples = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        response = await ds.client.get(url)
+        samples.append(time.perf_counter() - t)
+        assert response.status_code == 200, (url, response.status_code)
+    return samples, len(response.json())
+
+
+def main() -> None:
+    """Build (or reuse) the database, then print median and p95 per query."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--mentions", type=int, default=2_000_000)
+    parser.add_argument("--entities", type=int, default=50_000)
+    parser.add_argument("--runs", type=int, default=30)
+    parser.add_argument("--rebuild", action="store_true", help="Regenerate the cached database.")
+    args = parser.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"search-{args.articles}-{args.mentions}-{args.entities}.db"
+    if args.rebuild or not path.exists():
+        t = time.perf_counter()
+        build(path, args.articles, args.mentions, args.entities)
+        print(f"generated {path.name} in {time.perf_counter() - t:.0f} s")
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    counts = {
+        t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+        for t in ("articles", "mentions", "entities")
+    }
+    conn.close()
+    print(
+        ", ".join(f"{v:,} {k}" for k, v in counts.items()), f"— {path.stat().st_size / 1e6:.0f} MB"
+    )
+    max_rows = datasette_app(path).setting("max_returned_rows")
+    print(
+        f"{'query':<10} {'case':<24} {'rows':>5}  {'sqlite3 med/p95 ms':>19}  {'Datasette med/p95 ms':>21}"
+    )
+    worst = 0.0
+    for query, cases in (("mentions", QUERIES_MENTIONS), ("entity", QUERIES_ENTITY)):
+        for label, params in cases:
+            raw, _ = bench_sqlite(path, query, params, args.runs, max_rows)
+            served, rows = asyncio.run(bench_datasette(path, query, params, args.runs))
+            raw_med, raw_p95 = timings(raw)
+            med, p95 = timings(served)
+            worst = max(worst, p95)
+            print(
+                f"{query:<10} {label:<24} {rows:>5}  {raw_med:>8.1f} / {raw_p95:>7.1f}  {med:>9.1f} / {p95:>8.1f}"
+            )
+    print(f"worst p95 through Datasette: {worst:.1f} ms (target < 100 ms)")
+
+
+if __name__ == "__main__":
+    main()
