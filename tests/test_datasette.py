@@ -388,7 +388,10 @@ def test_query_pages_are_french_and_link_to_articles(get):
     for label in ("Nom cherché", "Depuis le", "Jusqu’au", "Média", "Entité", "Exporter"):
         assert label in page
     assert '<a href="http://127.0.0.1:' in page  # each mention links to its article
-    assert "Run SQL" not in page
+    assert "Run SQL" not in page and "Powered by" not in page
+    assert ">accueil</a>" in page
+    feed_page = get("/veille/new_mentions?since=2000-01-01").text
+    assert "/veille/new_mentions.atom?since=2000-01-01" in feed_page  # the link to subscribe
     empty = get("/veille/mentions?q=Personne+Inconnue").text
     assert "Aucun résultat" in empty
     table = get("/veille/mention_rows").text
