@@ -351,6 +351,7 @@ def daily_run(
         finally:
             summary.seconds = time.monotonic() - started
             _record(db, summary)
+            db.conn.close()
     return summary
 
 

@@ -290,11 +290,11 @@ def test_sigterm_stops_the_run_and_records_it_as_interrupted(served, tmp_path):
         run.send_signal(signal.SIGTERM)
         _, err = run.communicate(timeout=120)
     assert run.returncode == 130, err
-    assert "run interrupted; what was stored is kept" in err
-    assert "Traceback" not in err
+    assert "run interrupted; what was stored is kept" in err, err
+    assert "Traceback" not in err, err
     assert query(db_path, "SELECT status, message FROM daily_runs") == [
         ("interrupted", "stopped (Ctrl-C or SIGTERM)")
-    ]
+    ], err
     assert_consistent(db_path)
     assert descendants(run.pid) == []  # the crawl child stopped too
 
