@@ -9,6 +9,7 @@ places the gazetteer's name and région. Offsets always index the text as given.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -110,14 +111,16 @@ class Analyzer:
 
     def read(self, doc: Doc, norm: Normalized) -> Analysis:
         """Mentions and quotes of one processed doc."""
-        sentences = [(s.start_char, s.end_char) for s in doc.sents]
-        sent_of = _sentence_index(doc)
+        sents = list(doc.sents)
+        sentences = [(s.start_char, s.end_char) for s in sents]
+        sent_starts = [s.start for s in sents]
         mentions: list[Mention] = []
         for span, label, name in self._canonical_spans(doc):
             mention = self._mention(doc, norm, span.start_char, span.end_char, label, name)
             if mention is None:
                 continue
-            s_start, s_end = sentences[sent_of[span.start]] if sentences else (0, len(doc.text))
+            index = max(0, bisect_right(sent_starts, span.start) - 1)
+            s_start, s_end = sentences[index] if sentences else (0, len(doc.text))
             mention.sentence = _sentence_text(norm, s_start, s_end, mention)
             mentions.append(mention)
         mentions.sort(key=lambda m: m.start)
@@ -256,15 +259,6 @@ class Analyzer:
             nstart=nstart,
             nend=nend,
         )
-
-
-def _sentence_index(doc: Doc) -> list[int]:
-    index, current = [], -1
-    for token in doc:
-        if token.is_sent_start or current < 0:
-            current += 1
-        index.append(current)
-    return index
 
 
 def _sentence_text(norm: Normalized, s_start: int, s_end: int, mention: Mention) -> str:

@@ -14,7 +14,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+from spacy.attrs import LOWER, ORTH
 from spacy.language import Language
+from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
 
 from nlp.resources import OrgPhrases, load_org_phrases
@@ -92,6 +95,24 @@ def proper_run(doc: Doc, start: int, stop_words: frozenset[str] = frozenset()) -
     return end
 
 
+def _run_before(doc: Doc, end: int) -> int:
+    """Start of the capitalised name ending just before token `end` ("Numelec" in "Numelec SAS")."""
+    start = end
+    while start > 0 and end - start < MAX_NAME_TOKENS:
+        prev = doc[start - 1]
+        if prev.is_space or prev.is_sent_start and not _name_like(prev):
+            break
+        if _name_like(prev) or (prev.text in {"-", "&", "'"} and start - 1 > 0):
+            start -= 1
+            if doc[start].is_sent_start:
+                break
+            continue
+        break
+    while start < end and not _name_like(doc[start]):
+        start += 1
+    return start
+
+
 class OrgPhrasesComponent:
     """Correct the NER with organisation-shaped phrases (see the module docstring)."""
 
@@ -108,8 +129,20 @@ class OrgPhrasesComponent:
             {split(c.lower()) for c in phrases.connectors}, key=len, reverse=True
         )
         self.legal_forms = frozenset(phrases.legal_forms)
-        self._trigger_starts = {t[0] for t in self.triggers}
-        self._head_starts = {h[0] for h in self.heads}
+        self._trigger_starts: dict[str, list[tuple[str, ...]]] = {}
+        for trigger in self.triggers:
+            self._trigger_starts.setdefault(trigger[0], []).append(trigger)
+        self._head_starts: dict[str, list[tuple[str, ...]]] = {}
+        for head in self.heads:
+            self._head_starts.setdefault(head[0], []).append(head)
+        strings = nlp.vocab.strings
+        self._orth_starts = np.array(
+            sorted(strings.add(w) for w in set(self._head_starts) | self.legal_forms),
+            dtype="uint64",
+        )
+        self._lower_starts = np.array(
+            sorted(strings.add(w) for w in self._trigger_starts), dtype="uint64"
+        )
 
     def __call__(self, doc: Doc) -> Doc:
         candidates = self._find(doc)
@@ -133,9 +166,16 @@ class OrgPhrasesComponent:
     def _find(self, doc: Doc) -> list[_Candidate]:
         out: list[_Candidate] = []
         n = len(doc)
-        for i, token in enumerate(doc):
+        # Only the few tokens that can start a phrase are looked at one by one: going
+        # through every token in Python would cost more than the model's NER.
+        ids = doc.to_array([ORTH, LOWER])
+        hits = np.flatnonzero(
+            np.isin(ids[:, 0], self._orth_starts) | np.isin(ids[:, 1], self._lower_starts)
+        )
+        for i in hits.tolist():
+            token = doc[i]
             if token.text in self._head_starts:
-                for head in self.heads:
+                for head in self._head_starts[token.text]:
                     if not self._match(doc, i, head, lower=False):
                         continue
                     j = i + len(head)
@@ -149,7 +189,7 @@ class OrgPhrasesComponent:
                     break
             # "la start-up X", "la PME X"; a capitalised "Société" starts a name instead.
             if (token.is_lower or token.is_upper) and token.lower_ in self._trigger_starts:
-                for trigger in self.triggers:
+                for trigger in self._trigger_starts[token.lower_]:
                     if not self._match(doc, i, trigger, lower=True):
                         continue
                     j = i + len(trigger)
@@ -160,19 +200,7 @@ class OrgPhrasesComponent:
                         out.append(_Candidate(j, end, "trigger", trigger in self.strong))
                     break
             if token.text in self.legal_forms and i > 0 and not token.is_sent_start:
-                start = i
-                while start > 0 and i - start < MAX_NAME_TOKENS:
-                    prev = doc[start - 1]
-                    if prev.is_space or prev.is_sent_start and not _name_like(prev):
-                        break
-                    if _name_like(prev) or (prev.text in {"-", "&", "'"} and start - 1 > 0):
-                        start -= 1
-                        if doc[start].is_sent_start:
-                            break
-                        continue
-                    break
-                while start < i and not _name_like(doc[start]):
-                    start += 1
+                start = _run_before(doc, i)
                 if start < i:
                     out.append(_Candidate(start, i + 1, "legal"))
         return out
@@ -215,6 +243,36 @@ class OrgPhrasesComponent:
 def make_org_phrases(nlp: Language, name: str, path: str | None) -> OrgPhrasesComponent:
     """Factory of `veille_org_phrases`; `path` is an org_phrases.toml file."""
     return OrgPhrasesComponent(nlp, load_org_phrases(path) if path else OrgPhrases())
+
+
+class PlacesComponent:
+    """Add one-word places ("Dole", "Laval") where the model found nothing and tags a proper noun.
+
+    A PhraseMatcher rather than token patterns: thousands of names cost nothing this way.
+    """
+
+    def __init__(self, nlp: Language, places: list[tuple[str, str]]):
+        self.matcher = PhraseMatcher(nlp.vocab, attr="ORTH")
+        for text, name in places:
+            self.matcher.add("place:" + name, [nlp.make_doc(text)])
+
+    def __call__(self, doc: Doc) -> Doc:
+        taken = {i for ent in doc.ents for i in range(ent.start, ent.end)}
+        added = []
+        for key, start, end in self.matcher(doc):
+            if doc[end - 1].pos_ != "PROPN" or any(i in taken for i in range(start, end)):
+                continue
+            added.append(Span(doc, start, end, label="LOC", span_id=key))
+            taken.update(range(start, end))
+        if added:
+            doc.ents = sorted([*doc.ents, *added], key=lambda span: span.start)
+        return doc
+
+
+@Language.factory("veille_places", default_config={"places": []})
+def make_places(nlp: Language, name: str, places: list[list[str]]) -> PlacesComponent:
+    """Factory of `veille_places`; `places` is a list of [text as written, canonical name]."""
+    return PlacesComponent(nlp, [(text, canonical) for text, canonical in places])
 
 
 # --- clean-up -------------------------------------------------------------------------
@@ -267,7 +325,7 @@ def _pieces(span: Span) -> list[tuple[int, int]]:
     return out
 
 
-def _keep(doc: Doc, start: int, end: int, trusted: bool) -> bool:
+def _keep(doc: Doc, start: int, end: int, trusted: bool, has_pos: bool) -> bool:
     tokens = doc[start:end]
     text = tokens.text
     letters = [c for c in text if c.isalpha()]
@@ -277,7 +335,7 @@ def _keep(doc: Doc, start: int, end: int, trusted: bool) -> bool:
         return False
     if trusted:
         return True
-    if not doc.has_annotation("POS"):
+    if not has_pos:
         return True
     head = next((t for t in tokens if t.pos_ in NAME_POS), None)
     if head is None:
@@ -303,14 +361,17 @@ class CleanupComponent:
 
     def __call__(self, doc: Doc) -> Doc:
         kept: list[Span] = []
-        for ent in doc.ents:
+        ents = doc.ents
+        # Checked once per doc: has_annotation scans every token.
+        has_pos = bool(ents) and doc.has_annotation("POS")
+        for ent in ents:
             trusted = _is_trusted(ent)
             for start, end in _pieces(ent):
                 while start < end and _strippable_left(doc[start], start):
                     start += 1
                 while end > start and _strippable_right(doc[end - 1]):
                     end -= 1
-                if end > start and _keep(doc, start, end, trusted):
+                if end > start and _keep(doc, start, end, trusted, has_pos):
                     if (start, end) == (ent.start, ent.end):
                         kept.append(ent)
                     else:

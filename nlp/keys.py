@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Letters NFKD does not decompose but French writes both ways ("Œuvre" / "Oeuvre").
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss"})
@@ -18,6 +19,7 @@ def fold(text: str) -> str:
     return "".join(c for c in text if not unicodedata.combining(c)).casefold()
 
 
+@lru_cache(maxsize=65536)
 def entity_key(name: str) -> str:
     """A name folded: no accents, case, hyphens, spacing or apostrophes ("BPI France" → "bpifrance")."""
     return _NOISE.sub("", fold(name))

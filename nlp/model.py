@@ -100,19 +100,29 @@ def add_veille_components(nlp: Language, data_dir: str | Path | None = None) -> 
         patterns.append(pattern)
     has_ner = "ner" in nlp.pipe_names
     position = {"before": "ner"} if has_ner else {}
-    if not any(name in nlp.pipe_names for name in ("morphologizer", "tagger")):
-        # A pipeline without POS tags (spacy.blank in rule tests) cannot run POS patterns;
-        # one-word places need the POS check, so they are left out too.
+    has_pos = any(name in nlp.pipe_names for name in ("morphologizer", "tagger"))
+    if not has_pos:
+        # A pipeline without POS tags (spacy.blank in rule tests) cannot run POS patterns.
         patterns = [p for p in patterns if not _uses_pos(p)]
-        after = []
-    ruler = nlp.add_pipe("entity_ruler", name="veille_ruler", config={"validate": True}, **position)
-    ruler.add_patterns(patterns)
+    # Names are phrase patterns, matched on lowercase forms: a PhraseMatcher looks up
+    # thousands of names at the cost of a few token patterns. A name written all in
+    # lowercase ("la mêlée") is then dropped by the clean-up.
+    ruler = nlp.add_pipe(
+        "entity_ruler",
+        name="veille_ruler",
+        config={"validate": True, "phrase_matcher_attr": "LOWER"},
+        **position,
+    )
+    # Only the tokenizer is needed to turn phrase patterns into docs; without this the
+    # ruler would run the tagger and sentence recogniser over every name.
+    with nlp.select_pipes(enable=["veille_ruler"]):
+        ruler.add_patterns(patterns)
     nlp.add_pipe(
         "veille_org_phrases", config={"path": str(data_path("org_phrases.toml", data_dir))}
     )
-    if after:
-        fill = nlp.add_pipe("entity_ruler", name="veille_places", config={"overwrite_ents": False})
-        fill.add_patterns(after)
+    if has_pos and after:
+        # One-word places need the model's proper-noun tag (see place_patterns).
+        nlp.add_pipe("veille_places", config={"places": after})
     nlp.add_pipe("veille_cleanup")
     return nlp
 
@@ -143,6 +153,8 @@ def _spellings(name: str) -> list[str]:
     if saint:
         short = "St" if saint.group(1) == "Saint" else "Ste"
         forms += [f"{short}-{saint.group(3)}", f"{short} {saint.group(3)}"]
+    if " " in name:
+        forms.append(name.replace(" ", "-"))
     if "-" in name:
         forms.append(name.replace("-", " "))
         if name.count("-") > 1:
@@ -154,54 +166,42 @@ def _spellings(name: str) -> list[str]:
     return list(dict.fromkeys(forms + plain))
 
 
-def _tokens(nlp: Language, text: str) -> list[str]:
-    return [t.text for t in nlp.make_doc(normalize(text).text) if not t.is_space]
-
-
 def watchlist_patterns(nlp: Language, entries: list[WatchEntry]) -> list[dict]:
-    """Ruler patterns for watchlist names and aliases (several words: any case)."""
+    """Ruler phrase patterns for watchlist names and aliases (matched in any case)."""
     patterns = []
     for entry in entries:
         for spelling in dict.fromkeys(
             s for n in (entry.name, *entry.aliases) for s in _spellings(strip_article(n))
         ):
-            tokens = _tokens(nlp, spelling)
-            if not tokens:
-                continue
-            if len(tokens) == 1:
-                # Any case but all-lowercase, so a name that is also a common word
-                # ("Systematic", "Orange") does not fire on the word.
-                pattern = [{"LOWER": tokens[0].lower(), "IS_LOWER": False}]
-            else:
-                pattern = [{"LOWER": t.lower()} for t in tokens]
-            patterns.append({"label": entry.label, "pattern": pattern, "id": "watch:" + entry.name})
+            text = normalize(spelling).text.strip()
+            if text:
+                patterns.append(
+                    {"label": entry.label, "pattern": text, "id": "watch:" + entry.name}
+                )
     return patterns
 
 
-def place_patterns(nlp: Language, gazetteer: Gazetteer) -> tuple[list[dict], list[dict]]:
-    """Ruler patterns for places: (before the NER, after it to fill gaps).
+def place_patterns(nlp: Language, gazetteer: Gazetteer) -> tuple[list[dict], list[list[str]]]:
+    """Places: (ruler phrase patterns for before the NER, [text, name] pairs to fill gaps after).
 
     Names of several words ("Bourgogne-Franche-Comté", "Clermont-Ferrand", "Pays de la
     Loire") are unambiguous and go before the NER. One-word names ("Laval", "Nancy", "Sens"),
     saints' names ("Saint-Louis") and "Le Port" may be people, words or other things: they
     only fill gaps the model left, and only where the model tags them as proper nouns.
     """
-    before, after = [], []
+    before: list[dict] = []
+    after: list[list[str]] = []
     for place in gazetteer.places:
         for spelling in dict.fromkeys(
             s for n in (place.name, *place.aliases) for s in _spellings(n)
         ):
-            tokens = _tokens(nlp, spelling)
-            if not tokens:
+            text = normalize(spelling).text.strip()
+            if not text:
                 continue
-            words = re.split(r"[\s\-']+", spelling.strip())
-            ambiguous = len(words) < 2 or _SAINT.match(spelling) or _ARTICLE_WORD.match(spelling)
-            ident = "place:" + place.name
+            words = re.split(r"[\s\-']+", text)
+            ambiguous = len(words) < 2 or _SAINT.match(text) or _ARTICLE_WORD.match(text)
             if ambiguous:
-                pattern = [{"ORTH": t} for t in tokens]
-                pattern[-1]["POS"] = "PROPN"
-                after.append({"label": "LOC", "pattern": pattern, "id": ident})
+                after.append([text, place.name])
             else:
-                pattern = [{"ORTH": t} for t in tokens]
-                before.append({"label": "LOC", "pattern": pattern, "id": ident})
+                before.append({"label": "LOC", "pattern": text, "id": "place:" + place.name})
     return before, after

@@ -8,6 +8,7 @@ mapped back, so a mention's start/end always index the text as stored.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 _REPLACE = {
@@ -51,16 +52,30 @@ _DROP = {"\u00ad", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\r"}
 _LINE_END = set(".!?:;»\"')]…")
 
 
+_ONE_TO_ONE = str.maketrans({k: v for k, v in _REPLACE.items() if len(v) == 1})
+_EXPAND = {k: v for k, v in _REPLACE.items() if len(v) > 1}
+# Everything that changes the length of the text: invisible characters, ligatures and a
+# word hyphenated at the end of a line ("inno-\nvation").
+_CHANGES = re.compile(
+    "[" + "".join(sorted(_DROP | set(_EXPAND))) + r"]|(?<=[^\W\d_])-[\u00ad\u200b\r]*\n(?=[^\W\d_])"
+)
+_STRAY_BREAK = re.compile(r"(?<=[^\n" + re.escape("".join(sorted(_LINE_END))) + r"])\n(?=[^\W\d_])")
+
+
 @dataclass(frozen=True)
 class Normalized:
-    """Text for the model and, for each of its characters, the offset in the original."""
+    """Text for the model and the offset in the original of each of its characters."""
 
     text: str
     original: str
-    offsets: tuple[int, ...]  # len(text) + 1 entries; the last one is len(original)
+    # len(text) + 1 entries (the last one is len(original)); None when the two texts have
+    # the same length and offsets are the same.
+    offsets: tuple[int, ...] | None = None
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map a [start, end) span of the normalised text to the original text."""
+        if self.offsets is None:
+            return start, end
         if end <= start:
             at = self.offsets[start]
             return at, at
@@ -69,40 +84,28 @@ class Normalized:
 
 def normalize(original: str) -> Normalized:
     """Normalise typography and layout line breaks of `original` (see module docstring)."""
-    out: list[str] = []
-    offsets: list[int] = []
-    n = len(original)
-    i = 0
-    while i < n:
-        c = original[i]
-        if c in _DROP:
-            i += 1
-            continue
-        if c == "-" and out and out[-1].isalpha():
-            # "inno-\nvation" → "innovation"; "Franche-\nComté" → "Franche-Comté".
-            j = i + 1
-            while j < n and original[j] in _DROP:
-                j += 1
-            if j < n and original[j] == "\n" and j + 1 < n and original[j + 1].isalpha():
-                if original[j + 1].islower():
-                    i = j + 1
-                else:
-                    out.append("-")
-                    offsets.append(i)
-                    i = j + 1
-                continue
-        if c == "\n":
-            prev = out[-1] if out else ""
-            nxt = original[i + 1] if i + 1 < n else ""
-            if prev and prev not in _LINE_END and prev != "\n" and nxt.islower():
-                out.append(" ")
-                offsets.append(i)
-                i += 1
-                continue
-        rep = _REPLACE.get(c, c)
-        for r in rep:
-            out.append(r)
-            offsets.append(i)
-        i += 1
-    offsets.append(n)
-    return Normalized("".join(out), original, tuple(offsets))
+    text = original.translate(_ONE_TO_ONE)
+    offsets: list[int] | None = None
+    if _CHANGES.search(text):
+        pieces: list[str] = []
+        offsets = []
+        last = 0
+        for match in _CHANGES.finditer(text):
+            pieces.append(text[last : match.start()])
+            offsets.extend(range(last, match.start()))
+            found = match.group()
+            if found in _EXPAND:
+                pieces.append(_EXPAND[found])
+                offsets.extend([match.start()] * len(_EXPAND[found]))
+            elif found.startswith("-") and text[match.end()].isupper():
+                # "Franche-\nComté": the hyphen is part of the name, only the break goes.
+                pieces.append("-")
+                offsets.append(match.start())
+            last = match.end()
+        pieces.append(text[last:])
+        offsets.extend(range(last, len(text) + 1))
+        text = "".join(pieces)
+    # A single line break inside a sentence (the next line starts with a lowercase letter)
+    # is page layout: it becomes a space. Same length, so offsets are unchanged.
+    text = _STRAY_BREAK.sub(lambda m: " " if text[m.end()].islower() else "\n", text)
+    return Normalized(text, original, tuple(offsets) if offsets is not None else None)
