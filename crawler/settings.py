@@ -19,7 +19,7 @@ ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 16
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
 DOWNLOAD_DELAY = 1.0
-RANDOMIZE_DOWNLOAD_DELAY = True
+DOWNLOAD_DELAY_JITTER = 0.5  # ±50%, so requests do not arrive like clockwork
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 5.0
 AUTOTHROTTLE_MAX_DELAY = 60.0
@@ -60,6 +60,4 @@ def crawl_settings(crawl) -> dict:
         "DOWNLOAD_TIMEOUT": crawl.timeout,
         "DOWNLOAD_DELAY": crawl.download_delay,
         "AUTOTHROTTLE_START_DELAY": crawl.autothrottle_start_delay,
-        # A delay of 0 (local test sites) must not be randomised back up.
-        "RANDOMIZE_DOWNLOAD_DELAY": crawl.download_delay > 0,
     }

@@ -33,9 +33,16 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def content_hash(text: str) -> str:
-    """sha256 of the text with whitespace runs collapsed, so reflowed copies match."""
+def content_hash(text: str, title: str | None = None) -> str:
+    """sha256 of the text with whitespace runs collapsed, so reflowed copies match.
+
+    A leading title line is left out: one outlet's layout puts the headline inside the
+    article body and another's outside it, and the copy is the same article all the same.
+    """
     normal = _SPACES.sub(" ", text or "").strip()
+    heading = _SPACES.sub(" ", title or "").strip()
+    if heading and normal.startswith(heading) and len(normal) > len(heading):
+        normal = normal[len(heading) :].lstrip()
     return hashlib.sha256(normal.encode("utf-8")).hexdigest()
 
 
@@ -197,7 +204,7 @@ def save_article(db: Database, article: Article, run_id: int) -> tuple[str, int 
     """
     fetched_at = article.fetched_at or now_iso()
     urls = _unique([article.canonical_url, article.url, *article.seen_urls])
-    digest = content_hash(article.text)
+    digest = content_hash(article.text, article.title)
     with db.atomic():
         row = db.execute(
             "SELECT id FROM articles WHERE canonical_url = ?", [article.canonical_url]

@@ -54,7 +54,7 @@ def test_new_then_seen_then_copy(db):
     first = article("https://g.test/2024/03/a.html", seen_urls=["https://g.test/a?utm_source=rss"])
     assert store.save_article(db, first, run) == ("new", 1)
     row = db["articles"].get(1)
-    assert row["content_hash"] == store.content_hash(TEXT)
+    assert row["content_hash"] == store.content_hash(TEXT, "Titre")
     assert row["fetched_at"]
     assert store.seen_urls(db) == {
         "https://g.test/2024/03/a.html",
@@ -65,8 +65,10 @@ def test_new_then_seen_then_copy(db):
     assert store.save_article(db, again, run) == ("seen", 1)
     assert db["articles"].count == 1
     assert "https://g.test/old.html" in store.seen_urls(db)
-    # Same text with other line breaks under another site's URL: a syndicated copy.
-    copy = article("https://e.test/reprise.html", TEXT.replace(". ", ".\n\n  "), source="Écho")
+    # Same text with other line breaks, and the headline inside the body, under another
+    # site's URL: a syndicated copy.
+    reflowed = "Titre\n\n" + TEXT.replace(". ", ".\n\n  ")
+    copy = article("https://e.test/reprise.html", reflowed, source="Écho")
     assert store.save_article(db, copy, run) == ("copy", 1)
     assert db["articles"].count == 1
     (copy_row,) = db["article_copies"].rows

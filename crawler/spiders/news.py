@@ -11,6 +11,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -32,10 +33,7 @@ from scrapy.utils.sitemap import Sitemap
 from twisted.internet import error as tx_error
 from twisted.python.failure import Failure
 
-try:  # TEMPORARY until helper A's modules land
-    from crawler.extract import extract
-except ImportError:
-    from crawler._devfallback import extract
+from crawler.extract import extract
 from crawler.items import Article, FetchError
 from crawler.sources import Config, Source
 from crawler.urls import canonicalize_url
@@ -227,7 +225,7 @@ class NewsSpider(SitemapSpider):
                 response.url,
                 source,
                 content_type=content_type.decode("latin-1") if content_type else None,
-                fetched_at=now_iso(),
+                fetched_at=datetime.now(UTC),
             )
         except Exception as exc:  # noqa: BLE001 — one unreadable page must not stop the crawl
             self.logger.exception("extract() failed on %s", response.url)

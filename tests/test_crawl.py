@@ -1,0 +1,547 @@
+"""Real Scrapy crawls, in a child process, of the fixture sites served on 127.0.0.1.
+
+One module-scoped crawl (then one re-crawl) of tests/sites/gazette, tests/sites/echo and a
+dead source feeds most tests; the interruption tests crawl a generated slow site.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from crawler.run import CrawlSummary, run_crawl
+from crawler.siteserver import SiteServer
+from crawler.sources import load_config
+from db.schema import DatabaseError
+
+REPO = Path(__file__).resolve().parents[1]
+SITES = Path(__file__).with_name("sites")
+USER_AGENT = "veille-test/1.0 (+mailto:tests@example.org)"
+GAZETTE, ECHO, DEAD = "La Gazette numérique", "L'Écho des start-up", "Radio Fantôme"
+GARBAGE = "Le Brouillon"  # a feed and a sitemap that are neither
+
+SOURCES = """
+[crawl]
+user_agent = "{ua}"
+timeout = 2
+download_delay = 0
+autothrottle_start_delay = 0
+
+[[sources]]
+name = "{gazette}"
+region = "Bourgogne-Franche-Comté"
+homepage = "{g}/"
+feeds = ["{g}/rss.xml"]
+sitemaps = ["{g}/sitemap_index.xml"]
+listings = ["{g}/economie/"]
+allow = ['/\\d{{4}}/\\d{{2}}/']
+deny = ["/tag/"]
+listing_depth = 1
+
+[[sources]]
+name = "{echo}"
+homepage = "{e}/"
+feeds = ["{e}/atom.xml"]
+listings = ["{e}/actualites/"]
+allow = ["/articles/"]
+deny = ["/auteur/"]
+
+[[sources]]
+name = "{dead}"
+homepage = "http://127.0.0.1:{dead_port}/"
+feeds = ["http://127.0.0.1:{dead_port}/rss.xml"]
+
+[[sources]]
+name = "{garbage}"
+homepage = "{e}/brouillon/"
+feeds = ["{e}/brouillon/flux.xml"]
+sitemaps = ["{e}/brouillon/plan.xml"]
+"""
+
+
+def free_port() -> int:
+    """A port nothing listens on (bound then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def rows(db_path: Path, sql: str, params=()) -> list[tuple]:
+    conn = sqlite3.connect(db_path)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()
+
+
+def path_of(url: str) -> str:
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+@pytest.fixture(scope="module")
+def crawled(tmp_path_factory):
+    """Crawl the fixture sites once, then again unchanged; figures of both crawls."""
+    tmp = tmp_path_factory.mktemp("crawl")
+    sites = {}
+    for name in ("gazette", "echo"):
+        sites[name] = shutil.copytree(SITES / name, tmp / name)
+    # Over DOWNLOAD_MAXSIZE (5 MB); made here rather than kept in the repository.
+    big = sites["gazette"] / "2024" / "03" / "dossier-enorme.html"
+    big.write_bytes(
+        b"<html><body><p>" + b"dossier " * (6 * 1024 * 1024 // 8) + b"</p></body></html>"
+    )
+    db_path = tmp / "veille.db"
+    with SiteServer(sites) as server:
+        g, e = server.base_url("gazette"), server.base_url("echo")
+        toml = tmp / "sources.toml"
+        toml.write_text(
+            SOURCES.format(
+                ua=USER_AGENT,
+                gazette=GAZETTE,
+                echo=ECHO,
+                dead=DEAD,
+                garbage=GARBAGE,
+                g=g,
+                e=e,
+                dead_port=free_port(),
+            ),
+            encoding="utf-8",
+        )
+        config = load_config(toml)
+        snapshots: list[CrawlSummary] = []
+        first = run_crawl(config, db_path, progress=snapshots.append)
+        first_requests = server.requests()
+        server.clear_log()
+        second = run_crawl(config, db_path, progress=False)
+        second_requests = server.requests()
+    return {
+        "db": db_path,
+        "g": g,
+        "e": e,
+        "first": first,
+        "second": second,
+        "snapshots": snapshots,
+        "requests": first_requests,
+        "recrawl_requests": second_requests,
+    }
+
+
+def articles(crawled) -> dict[str, dict]:
+    """Stored articles by canonical path."""
+    keys = ("id", "url", "canonical_url", "source", "title", "author", "published", "text")
+    found = rows(crawled["db"], f"SELECT {', '.join(keys)} FROM articles")
+    return {path_of(r[2]): dict(zip(keys, r, strict=True)) for r in found}
+
+
+def errors(crawled, run_id: int, source: str | None = None) -> dict[str, str]:
+    """Failure reasons of a run (of one source) by URL path."""
+    found = rows(
+        crawled["db"], "SELECT url, reason, source FROM fetch_errors WHERE run_id = ?", [run_id]
+    )
+    return {path_of(url): reason for url, reason, s in found if source in (None, s)}
+
+
+EXPECTED_GAZETTE = {
+    "/2024/03/incubateur-besancon-nouvelle-promotion.html",  # feed (utm_*) and listing
+    "/2024/03/fibre-optique-haut-doubs.html",  # feed (xtor) and news sitemap
+    "/2024/03/startup-horlogerie-connectee.html",  # sitemap and listing
+    "/2024/03/salon-numerique-dole.html",  # listing page 2
+    "/2024/03/cafe-numerique-pontarlier.html",  # Windows-1252 declared ISO-8859-1
+    "/2024/03/nouveau-siege-cyberdefense.html",  # also reached by its printable version
+    "/2024/03/subvention-region-numerique.html",  # through a 301 from an old URL
+    "/2024/03/datacenter-besancon.html",  # news sitemap, gzipped, no charset at all
+}
+EXPECTED_ECHO = {
+    "/articles/jeu-video-belfort.html",  # Atom (utm_* and #fragment) and listing page 2
+    "/articles/french-tech-label.html",  # Atom (fbclid) and listing
+    "/articles/robotique-agricole-vesoul.html",  # listing
+}
+
+
+def test_crawl_completes_and_records_the_run(crawled):
+    first = crawled["first"]
+    assert first.status == "completed"
+    assert first.new_articles == len(EXPECTED_GAZETTE) + len(EXPECTED_ECHO)
+    assert set(first.per_source) == {GAZETTE, ECHO, DEAD, GARBAGE}
+    assert first.per_source[ECHO].errors == 0
+    assert first.per_source[DEAD].pages == 0 and first.per_source[DEAD].errors == 1
+    assert first.per_source[GARBAGE].pages == 2 and first.per_source[GARBAGE].errors == 2
+    (run,) = rows(
+        crawled["db"],
+        "SELECT status, started_at, ended_at, pages, new_articles, errors FROM crawl_runs "
+        "WHERE id = ?",
+        [first.run_id],
+    )
+    assert run[0] == "completed" and run[1] <= run[2]
+    assert run[3:] == (first.pages, first.new_articles, first.errors)
+    per_source = rows(
+        crawled["db"],
+        "SELECT source, new_articles FROM crawl_run_sources WHERE run_id = ?",
+        [first.run_id],
+    )
+    assert dict(per_source) == {
+        GAZETTE: len(EXPECTED_GAZETTE),
+        ECHO: len(EXPECTED_ECHO),
+        DEAD: 0,
+        GARBAGE: 0,
+    }
+    text = first.describe()
+    assert f"Crawl #{first.run_id} completed" in text and GAZETTE in text
+    # The progress callback saw the crawl while it ran.
+    assert crawled["snapshots"] and crawled["snapshots"][0].status == "running"
+
+
+def test_every_article_stored_once_from_feeds_sitemaps_and_listings(crawled):
+    stored = articles(crawled)
+    assert set(stored) == EXPECTED_GAZETTE | EXPECTED_ECHO
+    by_source = {path: a["source"] for path, a in stored.items()}
+    assert {p for p, s in by_source.items() if s == ECHO} == EXPECTED_ECHO
+    assert all(a["text"].strip() for a in stored.values())
+    fibre = stored["/2024/03/fibre-optique-haut-doubs.html"]
+    assert (
+        fibre["title"]
+        == "Fibre optique : les derniers villages du Haut-Doubs raccordés avant l'été"
+    )
+    assert fibre["author"] == "Marc Petitjean"
+    assert fibre["published"].startswith("2024-03-06")
+
+
+def test_canonical_urls_drop_tracking_and_fragments(crawled):
+    for article in articles(crawled).values():
+        assert not any(t in article["canonical_url"] for t in ("utm_", "xtor", "fbclid", "#"))
+    seen = {path_of(u): kind for u, kind in rows(crawled["db"], "SELECT url, kind FROM seen_urls")}
+    # The URLs as linked are remembered too, so the next crawl skips them.
+    assert "/2024/03/fibre-optique-haut-doubs.html?xtor=RSS-3" in seen
+    assert "/articles/french-tech-label.html?fbclid=IwAR0abc" in seen
+
+
+def test_rel_canonical_and_redirects_lead_to_one_article(crawled):
+    stored = articles(crawled)
+    assert "/2024/03/cyberdefense-version-imprimable.html" not in stored
+    assert "/2024/03/vieux-lien-subvention.html" not in stored
+    ids = dict(
+        (path_of(u), a) for u, a in rows(crawled["db"], "SELECT url, article_id FROM seen_urls")
+    )
+    assert (
+        ids["/2024/03/cyberdefense-version-imprimable.html"]
+        == (stored["/2024/03/nouveau-siege-cyberdefense.html"]["id"])
+    )
+    assert (
+        ids["/2024/03/vieux-lien-subvention.html"]
+        == (stored["/2024/03/subvention-region-numerique.html"]["id"])
+    )
+
+
+def test_syndicated_copy_is_recorded_not_stored_twice(crawled):
+    stored = articles(crawled)
+    assert "/articles/fibre-optique-haut-doubs-reprise.html" not in stored
+    copies = rows(crawled["db"], "SELECT url, article_id, source FROM article_copies")
+    assert [(path_of(u), a, s) for u, a, s in copies] == [
+        (
+            "/articles/fibre-optique-haut-doubs-reprise.html",
+            stored["/2024/03/fibre-optique-haut-doubs.html"]["id"],
+            ECHO,
+        )
+    ]
+
+
+def test_charsets(crawled):
+    stored = articles(crawled)
+    cafe = stored["/2024/03/cafe-numerique-pontarlier.html"]
+    assert "« café numérique »" in cafe["title"]
+    assert "L’initiative" in cafe["text"] and "« On m’a offert" in cafe["text"]
+    datacenter = stored["/2024/03/datacenter-besancon.html"]
+    assert datacenter["title"] == "Un centre de données chauffé… à l'eau du Doubs"
+    for article in (cafe, datacenter):
+        assert not any(bad in article["text"] for bad in ("â€", "Ã©", "\x92", "\ufffd"))
+
+
+def test_listing_pages_are_followed_to_their_depth_and_never_stored(crawled):
+    requested = {r.path for r in crawled["requests"] if r.site == "gazette"}
+    assert "/economie/page/2/" in requested
+    # listing_depth = 1: page 3 is not fetched, nor the article only it links to.
+    assert "/economie/page/3/" not in requested
+    assert "/2024/03/hackathon-ia-montbeliard.html" not in requested
+    # deny and allow: tag pages and pages outside /YYYY/MM/ are never fetched.
+    assert not any(p.startswith("/tag/") or p == "/a-propos.html" for p in requested)
+    assert not any(r.path.startswith("/auteur/") for r in crawled["requests"] if r.site == "echo")
+    stored = articles(crawled)
+    for listing in ("/2024/03/", "/economie/", "/actualites/page-2.html"):
+        assert listing not in stored
+    # A section page reached as a link is remembered as a page, not re-fetched.
+    seen = dict((path_of(u), k) for u, k in rows(crawled["db"], "SELECT url, kind FROM seen_urls"))
+    assert seen["/2024/03/"] == "page"
+
+
+def test_user_agent_and_robots_txt(crawled):
+    requests = crawled["requests"]
+    assert {r.user_agent for r in requests} == {USER_AGENT}
+    for site in ("gazette", "echo"):
+        assert [r.path for r in requests if r.site == site][0] == "/robots.txt"
+    # Disallowed by robots.txt: never fetched, and not counted as a failure.
+    assert not any(r.path.startswith("/prive/") for r in requests)
+    assert not any("/prive/" in u for u in errors(crawled, crawled["first"].run_id))
+
+
+@pytest.mark.parametrize(
+    "path, reason",
+    [
+        ("/2024/03/article-disparu.html", "HTTP 404"),
+        ("/2024/03/erreur-serveur.html", "HTTP 500"),
+        ("/2024/03/service-indisponible.html", "HTTP 503"),
+        ("/2024/03/page-lente.html", "timeout after 2 s"),
+        ("/2024/03/boucle-a.html", "redirect loop"),
+        ("/2024/03/rapport-annuel-2023", "not HTML (application/pdf)"),
+        ("/2024/03/dossier-enorme.html", "page over 5 MB"),
+        ("/rss.xml", "connection refused"),
+        ("/brouillon/flux.xml", "not an RSS or Atom feed (application/xml)"),
+        ("/brouillon/plan.xml", "not a sitemap (application/xml)"),
+    ],
+)
+def test_each_fault_is_a_fetch_error_and_the_crawl_goes_on(crawled, path, reason):
+    assert errors(crawled, crawled["first"].run_id)[path] == reason
+    # The other pages of every live source were stored all the same.
+    assert set(articles(crawled)) >= EXPECTED_GAZETTE | EXPECTED_ECHO
+
+
+def test_fetch_errors_rows_are_complete(crawled):
+    found = rows(
+        crawled["db"],
+        "SELECT url, source, reason, time FROM fetch_errors WHERE run_id = ?",
+        [crawled["first"].run_id],
+    )
+    assert len(found) == crawled["first"].errors == 10
+    assert all(url and source and reason and time for url, source, reason, time in found)
+    sources = {path_of(u): s for u, s, _, _ in found}
+    assert sources["/rss.xml"] == DEAD and sources["/2024/03/page-lente.html"] == GAZETTE
+
+
+def test_server_errors_and_timeouts_are_retried_a_few_times(crawled):
+    hits = [r.path for r in crawled["requests"]]
+    assert hits.count("/2024/03/service-indisponible.html") == 3
+    assert hits.count("/2024/03/page-lente.html") == 3
+    assert hits.count("/2024/03/article-disparu.html") == 1  # a 404 is not retried
+
+
+def test_recrawl_fetches_no_stored_article(crawled):
+    second = crawled["second"]
+    assert second.status == "completed"
+    assert second.new_articles == 0
+    assert len(articles(crawled)) == len(EXPECTED_GAZETTE) + len(EXPECTED_ECHO)
+    requested = {(r.site, r.path) for r in crawled["recrawl_requests"]}
+    entry_points = {
+        ("gazette", p)
+        for p in (
+            "/robots.txt",
+            "/rss.xml",
+            "/sitemap_index.xml",
+            "/sitemap-articles.xml",
+            "/sitemap-news.xml.gz",
+            "/economie/",
+            "/economie/page/2/",
+        )
+    } | {
+        ("echo", p)
+        for p in (
+            "/robots.txt",
+            "/atom.xml",
+            "/actualites/",
+            "/actualites/page-2.html",
+            "/brouillon/flux.xml",
+            "/brouillon/plan.xml",
+        )
+    }
+    # Only feeds, sitemaps and listings, plus the pages that failed last time (retried);
+    # the non-HTML page failed for good and is not fetched again.
+    failed = {("gazette", p) for p in errors(crawled, crawled["first"].run_id, GAZETTE)} - {
+        ("gazette", "/2024/03/rapport-annuel-2023"),
+    }
+    assert entry_points <= requested
+    assert requested - entry_points == failed | {("gazette", "/2024/03/boucle-b.html")}
+
+
+def test_unusable_database_fails_before_crawling(tmp_path):
+    config = load_config(REPO / "crawler" / "sources.toml")
+    with pytest.raises(DatabaseError, match="does not exist"):
+        run_crawl(config, tmp_path / "absent" / "veille.db", progress=False)
+    garbage = tmp_path / "garbage.db"
+    garbage.write_bytes(b"not a database at all" * 100)
+    with pytest.raises(DatabaseError, match="not a veille database"):
+        run_crawl(config, garbage, progress=False)
+
+
+# --- interruptions: Ctrl-C, kill -9 of the crawl, kill -9 of its parent ----------------------
+
+# Enough pages that a stop lands mid-crawl: on Ctrl-C Scrapy still finishes the requests
+# already handed to its downloader (up to CONCURRENT_REQUESTS = 16).
+SLOW_ARTICLES = 60
+
+
+def slow_site(root: Path) -> Path:
+    """A site whose article pages each take a moment, so a crawl can be stopped mid-way."""
+    root.mkdir()
+    (root / "robots.txt").write_text("User-agent: *\nDisallow:\n")
+    (root / "a").mkdir()
+    urls, routes = [], []
+    for n in range(SLOW_ARTICLES):
+        paras = "".join(
+            f"<p>Paragraphe {k} de l'article {n} sur la vie numérique du Jura, les "
+            f"tiers-lieux de Lons-le-Saunier et les ateliers de réparation d'ordinateurs "
+            f"ouverts par les associations de quartier au fil de l'année.</p>"
+            for k in range(5)
+        )
+        (root / "a" / f"{n}.html").write_text(
+            f"<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'>"
+            f"<title>Article lent numéro {n}</title></head><body><article>"
+            f"<h1>Article lent numéro {n}</h1>{paras}</article></body></html>",
+            encoding="utf-8",
+        )
+        urls.append(f"<url><loc>{{{{base}}}}/a/{n}.html</loc></url>")
+        routes.append(f'["/a/{n}.html"]\ndelay = 0.2\n')
+    (root / "sitemap.xml").write_text(
+        '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
+        + "".join(urls)
+        + "</urlset>"
+    )
+    (root / "_routes.toml").write_text("\n".join(routes))
+    return root
+
+
+def start_cli_crawl(sources: Path, db_path: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "crawl",
+            "--sources",
+            str(sources),
+            "--db",
+            str(db_path),
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def wait_for_articles(db_path: Path, count: int, process: subprocess.Popen) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.stdout.read()
+        try:
+            if rows(db_path, "SELECT count(*) FROM articles")[0][0] >= count:
+                return
+        except sqlite3.OperationalError:
+            pass  # not created yet
+        time.sleep(0.1)
+    raise AssertionError("the crawl stored nothing in 60 s")
+
+
+def crawl_child_of(pid: int) -> int:
+    """The pid of the `crawler.child` process started by `pid`."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == pid and b"crawler.child" in cmdline:
+            return int(entry.name)
+    raise AssertionError(f"no crawl child under process {pid}")
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to find the crawl's child")
+def test_interrupted_and_killed_crawls_leave_a_consistent_db_and_resume(tmp_path):
+    site = slow_site(tmp_path / "lent")
+    db_path = tmp_path / "veille.db"
+    with SiteServer({"lent": site}) as server:
+        base = server.base_url("lent")
+        sources = tmp_path / "sources.toml"
+        sources.write_text(
+            f'[crawl]\nuser_agent = "{USER_AGENT}"\ndownload_delay = 0\n'
+            f"autothrottle_start_delay = 0\n\n"
+            f'[[sources]]\nname = "Le Jura lent"\nhomepage = "{base}/"\n'
+            f'sitemaps = ["{base}/sitemap.xml"]\n',
+            encoding="utf-8",
+        )
+        # 1. Ctrl-C: the crawl stops after the pages under way; the run says so.
+        cli = start_cli_crawl(sources, db_path)
+        wait_for_articles(db_path, 1, cli)
+        cli.send_signal(signal.SIGINT)
+        output = cli.communicate(timeout=60)[0]
+        assert "interrupted" in output and "Traceback" not in output
+
+        # 2. kill -9 of the crawl process: the parent records the run as failed.
+        cli = start_cli_crawl(sources, db_path)
+        stored = rows(db_path, "SELECT count(*) FROM articles")[0][0]
+        wait_for_articles(db_path, stored + 1, cli)
+        os.kill(crawl_child_of(cli.pid), signal.SIGKILL)
+        output = cli.communicate(timeout=60)[0]
+        assert "failed" in output
+
+        # 3. kill -9 of the parent: the orphaned crawl notices and stops cleanly.
+        cli = start_cli_crawl(sources, db_path)
+        stored = rows(db_path, "SELECT count(*) FROM articles")[0][0]
+        wait_for_articles(db_path, stored + 1, cli)
+        child = crawl_child_of(cli.pid)
+        cli.kill()
+        cli.communicate(timeout=10)
+        deadline = time.monotonic() + 30
+        while pid_alive(child) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not pid_alive(child)
+
+        assert rows(db_path, "PRAGMA integrity_check") == [("ok",)]
+        partial = rows(db_path, "SELECT count(*) FROM articles")[0][0]
+        assert partial < SLOW_ARTICLES
+
+        # 4. A last crawl completes what was missed, without duplicates or refetches.
+        server.clear_log()
+        final = start_cli_crawl(sources, db_path)
+        output = final.communicate(timeout=120)[0]
+        assert final.returncode == 0, output
+        fetched = [r.path for r in server.requests() if r.path.startswith("/a/")]
+    statuses = [s for (s,) in rows(db_path, "SELECT status FROM crawl_runs ORDER BY id")]
+    assert statuses == ["interrupted", "failed", "interrupted", "completed"]
+    titles = [t for (t,) in rows(db_path, "SELECT title FROM articles ORDER BY title")]
+    assert sorted(titles) == sorted(f"Article lent numéro {n}" for n in range(SLOW_ARTICLES))
+    assert len(fetched) == SLOW_ARTICLES - partial
+    assert rows(db_path, "PRAGMA integrity_check") == [("ok",)]
+
+
+def test_an_exception_in_a_callback_becomes_a_fetch_error():
+    from scrapy.http import HtmlResponse, Request
+
+    from crawler.items import FetchError
+    from crawler.middlewares import CallbackErrorsMiddleware
+
+    request = Request("http://127.0.0.1:9/page.html", meta={"source": GAZETTE})
+    response = HtmlResponse(request.url, body=b"<html></html>", request=request)
+    (error,) = CallbackErrorsMiddleware().process_spider_exception(response, ValueError("bad page"))
+    assert isinstance(error, FetchError)
+    assert (error.url, error.source, error.status) == (request.url, GAZETTE, 200)
+    assert error.reason == "page could not be read (ValueError: bad page)"
