@@ -72,13 +72,13 @@ class CrawlSummary:
     def describe(self) -> str:
         """A short human summary, one line per source."""
         head = (
-            f"Crawl #{self.run_id} {self.status}: {self.pages} pages, "
+            f"Crawl #{self.run_id} {self.status}: {_plural(self.pages, 'page')}, "
             f"{_plural(self.new_articles, 'new article')}, {_plural(self.errors, 'error')}."
         )
         lines = [head]
         for name, s in self.per_source.items():
             lines.append(
-                f"  {name}: {s.pages} pages, {_plural(s.new_articles, 'new article')}, "
+                f"  {name}: {_plural(s.pages, 'page')}, {_plural(s.new_articles, 'new article')}, "
                 f"{_plural(s.errors, 'error')}"
             )
         if self.errors:
@@ -221,8 +221,8 @@ class _Plain(_Display):
         if figures != self.shown:
             self.shown = figures
             self.note(
-                f"crawl #{s.run_id}: {s.pages} pages, {s.new_articles} new articles, "
-                f"{s.errors} errors"
+                f"crawl #{s.run_id}: {_plural(s.pages, 'page')}, "
+                f"{_plural(s.new_articles, 'new article')}, {_plural(s.errors, 'error')}"
             )
 
 

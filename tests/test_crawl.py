@@ -494,6 +494,7 @@ def test_interrupted_and_killed_crawls_leave_a_consistent_db_and_resume(tmp_path
         cli.send_signal(signal.SIGINT)
         output = cli.communicate(timeout=60)[0]
         assert "interrupted" in output and "Traceback" not in output
+        assert cli.returncode == 130
 
         # 2. kill -9 of the crawl process: the parent records the run as failed.
         cli = start_cli_crawl(sources, db_path)
@@ -501,7 +502,7 @@ def test_interrupted_and_killed_crawls_leave_a_consistent_db_and_resume(tmp_path
         wait_for_articles(db_path, stored + 1, cli)
         os.kill(crawl_child_of(cli.pid), signal.SIGKILL)
         output = cli.communicate(timeout=60)[0]
-        assert "failed" in output
+        assert "failed" in output and cli.returncode == 1
 
         # 3. kill -9 of the parent: the orphaned crawl notices and stops cleanly.
         cli = start_cli_crawl(sources, db_path)
@@ -545,3 +546,13 @@ def test_an_exception_in_a_callback_becomes_a_fetch_error():
     assert isinstance(error, FetchError)
     assert (error.url, error.source, error.status) == (request.url, GAZETTE, 200)
     assert error.reason == "page could not be read (ValueError: bad page)"
+
+
+def test_cli_crawl_reports_an_unusable_database_without_traceback(tmp_path):
+    from click.testing import CliRunner
+
+    from pipeline import cli
+
+    result = CliRunner().invoke(cli, ["crawl", "--db", str(tmp_path / "absent" / "v.db")])
+    assert result.exit_code == 2
+    assert "does not exist" in result.output and "Traceback" not in result.output
