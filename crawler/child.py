@@ -3,7 +3,8 @@
 Scrapy's Twisted reactor cannot be restarted within one process, so each crawl runs here,
 started by `crawler.run.run_crawl`. The job: {"config": Config.to_dict(), "db": path,
 "run_id": int, "log_file": path}. Exit status: 0 crawl finished, 3 interrupted (SIGINT,
-SIGTERM, parent gone), anything else a crash (the traceback is in the log file).
+SIGTERM, parent gone), 1 stopped by a database error, anything else a crash (the traceback
+is in the log file).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from crawler.pipelines import DATABASE_ERROR
 from crawler.settings import crawl_settings
 from crawler.sources import config_from_dict
 
@@ -78,14 +80,19 @@ def main() -> int:
 
     job = json.load(sys.stdin)
     reason = crawl(job)
-    status = "completed" if reason == "finished" else "interrupted"
+    if reason == "finished":
+        status = "completed"
+    elif reason == DATABASE_ERROR:
+        status = "failed"
+    else:
+        status = "interrupted"
     db = open_db(job["db"])
     try:
         finish_run(db, int(job["run_id"]), status)
     finally:
         db.conn.close()
     print(f"crawl {status} ({reason})", file=sys.stderr)
-    return 0 if status == "completed" else EXIT_INTERRUPTED
+    return {"completed": 0, "interrupted": EXIT_INTERRUPTED}.get(status, 1)
 
 
 if __name__ == "__main__":

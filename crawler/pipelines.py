@@ -6,7 +6,11 @@ articles behind and the next crawl fetches what was missed.
 
 from __future__ import annotations
 
+import logging
+import sqlite3
 from typing import Any
+
+from scrapy.utils.defer import deferred_from_coro
 
 from crawler.items import Article, FetchError
 from crawler.spiders.news import PageVisit
@@ -14,20 +18,23 @@ from crawler.urls import canonicalize_url
 from db import store
 from db.schema import open_db
 
+logger = logging.getLogger(__name__)
+DATABASE_ERROR = "database error"  # the close reason the child reports as a failed run
+
 
 class StorePipeline:
     """Articles → articles/article_copies, failures → fetch_errors, pages → run figures."""
 
-    def __init__(self, db_path: str, run_id: int, stats) -> None:
+    def __init__(self, db_path: str, run_id: int, crawler=None) -> None:
         self.db_path = db_path
         self.run_id = run_id
-        self.stats = stats
+        self.crawler = crawler
         self.db = None
 
     @classmethod
     def from_crawler(cls, crawler) -> StorePipeline:
         settings = crawler.settings
-        return cls(settings.get("VEILLE_DB"), settings.getint("VEILLE_RUN_ID"), crawler.stats)
+        return cls(settings.get("VEILLE_DB"), settings.getint("VEILLE_RUN_ID"), crawler)
 
     def open_spider(self) -> None:
         self.db = open_db(self.db_path)
@@ -39,17 +46,28 @@ class StorePipeline:
 
     def process_item(self, item: Any) -> Any:
         """Write one item in one transaction."""
+        try:
+            self._store(item)
+        except sqlite3.IntegrityError:
+            logger.exception("could not store %r", item)  # a bug: report it, go on
+        except sqlite3.Error as exc:
+            # Full disk, read-only or locked file: every next write would fail the same
+            # way, so stop the crawl (run recorded as failed) rather than fetch for nothing.
+            logger.error("database error, stopping the crawl: %s", exc)
+            if self.crawler is not None and self.crawler.engine is not None:
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason=DATABASE_ERROR))
+        return item
+
+    def _store(self, item: Any) -> None:
         if isinstance(item, Article):
             self._article(item)
         elif isinstance(item, FetchError):
             store.record_error(self.db, self.run_id, item)
-            self.stats.inc_value("veille/errors")
         elif isinstance(item, PageVisit):
             store.count_pages(self.db, self.run_id, item.source)
             if item.record:
                 for url in _urls(item.url, *item.also):
                     store.record_seen(self.db, url, item.kind, item.source)
-        return item
 
     def _article(self, article: Article) -> None:
         if not article.text or not article.text.strip():
@@ -66,7 +84,8 @@ class StorePipeline:
         article.canonical_url = canonical
         article.seen_urls = [u for u in urls if u != canonical]
         outcome, _ = store.save_article(self.db, article, self.run_id)
-        self.stats.inc_value(f"veille/articles_{outcome}")
+        if self.crawler is not None:
+            self.crawler.stats.inc_value(f"veille/articles_{outcome}")
 
 
 def _urls(*urls: str) -> list[str]:

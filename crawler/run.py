@@ -123,10 +123,16 @@ def run_crawl(
             interrupted = _run_child(job, log_file, show)
         finally:
             show.close()
-        run = store.get_run(db, run_id)
-        if run["status"] == "running":
-            # The child died without closing the run (killed, crashed): close it here.
-            run = store.finish_run(db, run_id, "interrupted" if interrupted else "failed")
+        try:
+            run = store.get_run(db, run_id)
+            if run["status"] == "running":
+                # The child died without closing the run (killed, crashed): close it here.
+                run = store.finish_run(db, run_id, "interrupted" if interrupted else "failed")
+        except sqlite3.Error as exc:
+            raise DatabaseError(
+                f"{db_path}: the crawl could not record its results ({exc}); articles stored "
+                f"before the problem are kept. Crawl log: {log_file}"
+            ) from None
         return CrawlSummary.from_run(run, str(log_file))
     finally:
         db.conn.close()

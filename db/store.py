@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -49,7 +50,7 @@ def content_hash(text: str, title: str | None = None) -> str:
 def sync_sources(db: Database, config: Config) -> None:
     """Insert or update a `sources` row for each source of `config` (others are kept)."""
     stamp = now_iso()
-    with db.atomic():
+    with _write(db):
         for s in config.sources:
             db.execute(
                 "INSERT INTO sources (name, region, homepage, feeds, sitemaps, listings, "
@@ -71,7 +72,7 @@ def sync_sources(db: Database, config: Config) -> None:
 
 def start_run(db: Database, sources: Iterable[str] = ()) -> int:
     """Insert a `running` crawl run (with a zero row per source given) and return its id."""
-    with db.atomic():
+    with _write(db):
         cursor = db.execute(
             "INSERT INTO crawl_runs (started_at, status, pages, new_articles, errors) "
             "VALUES (?, 'running', 0, 0, 0)",
@@ -85,7 +86,7 @@ def start_run(db: Database, sources: Iterable[str] = ()) -> int:
 
 def count_pages(db: Database, run_id: int, source: str, pages: int = 1) -> None:
     """Add fetched pages (feeds, sitemaps, listings, articles) to a run's per-source figures."""
-    with db.atomic():
+    with _write(db):
         _bump(db, run_id, source, pages=pages)
 
 
@@ -93,7 +94,7 @@ def finish_run(db: Database, run_id: int, status: str) -> dict:
     """Close a run: status, end time, per-source errors and run totals. Returns `get_run`."""
     if status not in RUN_STATUSES:
         raise ValueError(f"unknown run status {status!r}")
-    with db.atomic():
+    with _write(db):
         # Errors are recounted from fetch_errors, the authoritative rows, in case a counter
         # update was lost with a killed process.
         db.execute(
@@ -158,7 +159,7 @@ def last_run_id(db: Database) -> int | None:
 
 def record_error(db: Database, run_id: int, error: FetchError) -> int:
     """Store a failed fetch (it stays out of seen_urls, so the next crawl retries it)."""
-    with db.atomic():
+    with _write(db):
         cursor = db.execute(
             "INSERT INTO fetch_errors (run_id, url, source, reason, status, time) "
             "VALUES (?, ?, ?, ?, ?, ?)",
@@ -182,7 +183,7 @@ def record_seen(
     db: Database, url: str, kind: str, source: str, article_id: int | None = None
 ) -> None:
     """Remember a fetched URL so later crawls skip it (kind: page, not-html, article, copy…)."""
-    with db.atomic():
+    with _write(db):
         _seen(db, [url], kind, source, article_id, now_iso())
 
 
@@ -205,7 +206,7 @@ def save_article(db: Database, article: Article, run_id: int) -> tuple[str, int 
     fetched_at = article.fetched_at or now_iso()
     urls = _unique([article.canonical_url, article.url, *article.seen_urls])
     digest = content_hash(article.text, article.title)
-    with db.atomic():
+    with _write(db):
         row = db.execute(
             "SELECT id FROM articles WHERE canonical_url = ?", [article.canonical_url]
         ).fetchone()
@@ -270,6 +271,39 @@ def overview(db_path: str | Path) -> dict[str, int]:
         return facts
     finally:
         db.conn.close()
+
+
+def close_stale_runs(db: Database) -> int:
+    """Mark runs still `running` as interrupted (after a reboot); call only when no crawl runs.
+
+    A crawl whose parent and child were both killed cannot close its own run.
+    """
+    running = [r for (r,) in db.execute("SELECT id FROM crawl_runs WHERE status = 'running'")]
+    for run_id in running:
+        finish_run(db, run_id, "interrupted")
+    return len(running)
+
+
+@contextmanager
+def _write(db: Database) -> Iterator[None]:
+    """One write transaction, taking the write lock at once.
+
+    BEGIN IMMEDIATE rather than sqlite-utils' deferred BEGIN: a transaction that reads and
+    then writes while another process commits would fail with "database is locked" instead
+    of waiting its turn (busy_timeout only applies when the lock is taken up front).
+    """
+    if db.conn.in_transaction:
+        with db.atomic():
+            yield
+        return
+    db.conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+        db.conn.execute("COMMIT")
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
 
 
 def _bump(

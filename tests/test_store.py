@@ -150,3 +150,40 @@ def test_overview(tmp_path):
     assert facts["articles"] == 1
     assert facts["sources"] == 1
     assert facts["entities"] == 0
+
+
+def test_close_stale_runs(db):
+    stale = store.start_run(db, ["Gazette"])
+    done = store.start_run(db)
+    store.finish_run(db, done, "completed")
+    assert store.close_stale_runs(db) == 1
+    assert store.get_run(db, stale)["status"] == "interrupted"
+    assert store.get_run(db, done)["status"] == "completed"
+
+
+def test_writes_wait_for_another_writer(tmp_path):
+    """A write that meets another connection's open transaction waits for it, then succeeds."""
+    import threading
+
+    path = tmp_path / "w.db"
+    first = open_db(path)
+    store.sync_sources(first, config("Gazette"))
+    run = store.start_run(first)
+    first.conn.execute("BEGIN IMMEDIATE")
+    first.conn.execute("INSERT INTO seen_urls (url, kind, source) VALUES ('u', 'page', 'Gazette')")
+    started, outcome = threading.Event(), []
+
+    def write() -> None:
+        second = open_db(path)
+        started.set()
+        outcome.append(store.save_article(second, article("https://g.test/z"), run))
+        second.conn.close()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    started.wait(timeout=30)
+    first.conn.execute("COMMIT")
+    writer.join(timeout=30)
+    assert outcome == [("new", 1)]
+    assert store.seen_urls(first) == {"u", "https://g.test/z"}
+    first.conn.close()
