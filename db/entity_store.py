@@ -170,6 +170,26 @@ def insert_entity(db: Database, name: str, label: str, key: str, region: str | N
     return cursor.lastrowid
 
 
+def relabel_entity(db: Database, entity_id: int, label: str) -> None:
+    """Change an entity's label (the caller has checked (label, key) is free)."""
+    db.execute("UPDATE entities SET label = ?, region = NULL WHERE id = ?", [label, entity_id])
+
+
+def merge_entity(db: Database, source_id: int, target_id: int) -> None:
+    """Move an entity's mentions and quotes to another entity and delete it."""
+    db.execute("UPDATE mentions SET entity_id = ? WHERE entity_id = ?", [target_id, source_id])
+    db.execute("UPDATE quotes SET speaker_id = ? WHERE speaker_id = ?", [target_id, source_id])
+    db.execute("DELETE FROM entity_aliases WHERE entity_id = ?", [source_id])
+    db.execute("DELETE FROM entities WHERE id = ?", [source_id])
+    refresh_entity_stats(db, [target_id])
+
+
+def is_watchlisted(db: Database, entity_id: int) -> bool:
+    """Whether the entity comes from the staff's watchlist."""
+    row = db.execute("SELECT watchlist FROM entities WHERE id = ?", [entity_id]).fetchone()
+    return bool(row and row[0])
+
+
 def set_region(db: Database, entity_id: int, region: str) -> None:
     """Give a place its région when it has none yet."""
     db.execute(

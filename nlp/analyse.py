@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +18,7 @@ from pathlib import Path
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
+from nlp.components import DIRECTIONS, TRUSTED_PREFIXES
 from nlp.keys import entity_key
 from nlp.model import DEFAULT_MODEL, load_pipeline, strip_article
 from nlp.normalize import Normalized, normalize
@@ -94,6 +95,7 @@ class Analyzer:
                 self.watchlist.setdefault(entity_key(strip_article(spelling)), entry)
         phrases: OrgPhrases = load_org_phrases(data_path("org_phrases.toml", data_dir))
         self.legal_forms = {f.lower() for f in phrases.legal_forms}
+        self.head_words = {h for h in phrases.heads if " " not in h and "'" not in h}
 
     def analyse(self, texts: Iterable[str], batch_size: int = BATCH_SIZE) -> Iterator[Analysis]:
         """Analyse texts in order, through `nlp.pipe` in batches."""
@@ -139,22 +141,28 @@ class Analyzer:
         for ent in doc.ents:
             if ent.label_ in LABELS:
                 spans.append((ent, ent.label_, self._surface_name(ent)))
+        spans = _repeated(doc, spans)
         spans = self._acronyms(doc, spans)
         spans = self._surnames(spans)
+        spans = self._head_words(spans)
         out = []
+        trusted: dict[str, str] = {}
         for span, label, name in spans:
             entry = self.watchlist.get(entity_key(name)) or self.watchlist.get(
                 entity_key(span.text)
             )
             if entry is not None:
                 label, name = entry.label, entry.name
+                trusted.setdefault(entity_key(name), label)
             elif label == "LOC":
                 place = self.places.lookup(name)
                 if place is not None:
                     name = place.name
+            if span.id_.startswith(TRUSTED_PREFIXES):
+                trusted.setdefault(entity_key(name), label)
             if entity_key(name):
                 out.append((span, label, name))
-        return out
+        return _one_label_per_name(out, trusted)
 
     def _surface_name(self, span: Span) -> str:
         words = span.text.split()
@@ -205,7 +213,12 @@ class Analyzer:
         return out
 
     def _surnames(self, spans: list[tuple[Span, str, str]]) -> list[tuple[Span, str, str]]:
-        """A surname alone ("Brenas", "M. Brenas") takes the nearest full name that ends with it."""
+        """A surname alone ("Brenas", "M. Brenas") takes the nearest full name ending with it.
+
+        The model sometimes labels the lone surname as a place or an organisation: a
+        single word equal to the surname of a person named in full in the same article is
+        that person (unless it came from staff data).
+        """
         full = [
             (span.start, name, [entity_key(w) for w in name.split()])
             for span, label, name in spans
@@ -215,18 +228,47 @@ class Analyzer:
             return spans
         out = []
         for span, label, name in spans:
-            if label == "PER":
-                words = [entity_key(w) for w in name.split()]
+            words = [entity_key(w) for w in name.split()]
+            if label == "PER" or (len(words) == 1 and not span.id_.startswith(TRUSTED_PREFIXES)):
                 matches = [
                     (start, full_name)
                     for start, full_name, full_words in full
                     if len(full_words) > len(words) and full_words[-len(words) :] == words
                 ]
-                if matches and len({m[1] for m in matches}) >= 1:
+                if matches:
                     before = [m for m in matches if m[0] < span.start]
-                    name = (before[-1] if before else matches[0])[1]
+                    label, name = "PER", (before[-1] if before else matches[0])[1]
             out.append((span, label, name))
         return out
+
+    def _head_words(self, spans: list[tuple[Span, str, str]]) -> list[tuple[Span, str, str]]:
+        """A generic head alone ("la Région", "la Métropole") is the longer name it abbreviates.
+
+        It takes the nearest preceding mention that starts with it in the same article
+        ("Région Bourgogne-Franche-Comté"); with none, it names nothing and is dropped.
+        """
+        out = []
+        for span, label, name in spans:
+            if len(span) == 1 and span.text in self.head_words:
+                longer = [
+                    (other, other_label, other_name)
+                    for other, other_label, other_name in spans
+                    if len(other) > 1 and other.text.split()[0] == span.text
+                ]
+                if not longer:
+                    continue
+                before = [item for item in longer if item[0].start < span.start]
+                _, label, name = before[-1] if before else longer[0]
+            out.append((span, label, name))
+        return out
+
+    def _place(self, name: str):
+        """The gazetteer's place for a name, or for its end ("Nord Franche-Comté")."""
+        place = self.places.lookup(name)
+        words = name.split()
+        if place is None and len(words) > 1 and words[0] in DIRECTIONS:
+            place = self.places.lookup(" ".join(words[1:]))
+        return place
 
     def _mention(
         self, doc: Doc, norm: Normalized, nstart: int, nend: int, label: str, name: str
@@ -246,7 +288,7 @@ class Analyzer:
             text = norm.original[start:end]
         if not text.strip():
             return None
-        place = self.places.lookup(name) if label == "LOC" else None
+        place = self._place(name) if label == "LOC" else None
         return Mention(
             start=start,
             end=end,
@@ -259,6 +301,59 @@ class Analyzer:
             nstart=nstart,
             nend=nend,
         )
+
+
+def _repeated(doc: Doc, spans: list[tuple[Span, str, str]]) -> list[tuple[Span, str, str]]:
+    """Every other occurrence of a name the article names once is a mention too.
+
+    The model often finds a name in one sentence and misses it in the next ("Datacomté a
+    inauguré..." / "dont Datacomté"); the same words in the same article are the same name.
+    """
+    if not spans:
+        return spans
+    taken = {i for span, _, _ in spans for i in range(span.start, span.end)}
+    known: dict[str, tuple[str, str]] = {}
+    for span, label, name in spans:
+        if len(span.text) > 2 and not span.text.islower():
+            known.setdefault(span.text, (label, name))
+    pattern = re.compile(
+        r"(?<!\w)(?:"
+        + "|".join(re.escape(t) for t in sorted(known, key=len, reverse=True))
+        + r")(?!\w)"
+    )
+    added = []
+    for match in pattern.finditer(doc.text):
+        span = doc.char_span(match.start(), match.end())
+        if span is None or any(i in taken for i in range(span.start, span.end)):
+            continue
+        label, name = known[match.group()]
+        added.append((doc[span.start : span.end], label, name))
+        taken.update(range(span.start, span.end))
+    if not added:
+        return spans
+    return sorted(spans + added, key=lambda item: item[0].start)
+
+
+def _one_label_per_name(
+    spans: list[tuple[Span, str, str]], trusted: dict[str, str]
+) -> list[tuple[Span, str, str]]:
+    """One label per name within an article: staff data's, else the most frequent.
+
+    The model may call the same company a person in one sentence and an organisation in
+    the next; an article names one thing by one name. Ties go to the first label seen.
+    """
+    votes: dict[str, Counter] = {}
+    for _, label, name in spans:
+        votes.setdefault(entity_key(name), Counter())[label] += 1
+    out = []
+    for span, label, name in spans:
+        key = entity_key(name)
+        if key in trusted:
+            label = trusted[key]
+        elif len(votes[key]) > 1:
+            label = votes[key].most_common(1)[0][0]
+        out.append((span, label, name))
+    return out
 
 
 def _sentence_text(norm: Normalized, s_start: int, s_end: int, mention: Mention) -> str:

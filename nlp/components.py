@@ -32,6 +32,25 @@ FUNCTION_WORDS = {
     "le", "la", "les", "de", "du", "des", "à", "au", "aux", "en", "et", "pour", "par", "avec",
     "sur", "dans", "chez",
 }  # fmt: skip
+DETERMINERS = {
+    "le",
+    "la",
+    "les",
+    "l'",
+    "un",
+    "une",
+    "ce",
+    "cet",
+    "cette",
+    "ces",
+    "son",
+    "sa",
+    "ses",
+}
+# Words that make a new place of the place after them ("Nord Franche-Comté", "Haut-Jura").
+DIRECTIONS = {
+    "Nord", "Sud", "Est", "Ouest", "Centre", "Haut", "Haute", "Bas", "Basse", "Grand", "Grande",
+}  # fmt: skip
 OPENING = {"«", '"', "'", "(", "[", "“", "‘", "-", "–", "—", "/", "•", "·", "*"}
 # Parts of speech that cannot head a name (the issue: verbs, adverbs, pronouns, determiners,
 # conjunctions, interjections; plus adpositions, numbers and symbols).
@@ -179,6 +198,11 @@ class OrgPhrasesComponent:
                     if not self._match(doc, i, head, lower=False):
                         continue
                     j = i + len(head)
+                    # "Pôle métropolitain Nord Franche-Comté": adjectives after the head.
+                    while (
+                        j < min(n, i + len(head) + 2) and doc[j].is_lower and doc[j].pos_ == "ADJ"
+                    ):
+                        j += 1
                     for conn in self.connectors:
                         if self._match(doc, j, conn, lower=True):
                             j += len(conn)
@@ -193,6 +217,16 @@ class OrgPhrasesComponent:
                     if not self._match(doc, i, trigger, lower=True):
                         continue
                     j = i + len(trigger)
+                    # "la start-up beaunoise VitiSense": adjectives after the trigger.
+                    # (the tagger often calls a demonym after "start-up" a noun).
+                    while (
+                        j < min(n, i + len(trigger) + 2)
+                        and doc[j].is_lower
+                        and doc[j].is_alpha
+                        and doc[j].pos_ in {"ADJ", "NOUN", "PROPN"}
+                        and doc[j].lower_ not in FUNCTION_WORDS
+                    ):
+                        j += 1
                     if j < n and doc[j].text in {"«", '"'}:
                         j += 1
                     end = proper_run(doc, j, self.legal_forms)
@@ -290,14 +324,13 @@ def _strippable_left(token: Token, span_start: int) -> bool:
         return True
     if token.is_lower and (token.pos_ in {"DET", "ADP"} or lower in FUNCTION_WORDS):
         return True
-    # A capitalised article at a sentence start, before a lowercase word, is grammar
-    # ("La start-up ..."); elsewhere it belongs to the name ("à La Rochelle").
-    return (
-        lower in {"le", "la", "les", "l'"}
-        and token.is_sent_start
-        and token.i + 1 < len(token.doc)
-        and token.doc[token.i + 1].is_lower
-    )
+    nxt = token.doc[token.i + 1] if token.i + 1 < len(token.doc) else None
+    # A capitalised determiner before a lowercase word is grammar ("La start-up ...", "Cet
+    # essor"); before a capital it belongs to the name ("La Poste", "à La Rochelle").
+    if (token.pos_ == "DET" or lower in DETERMINERS) and nxt is not None and nxt.is_lower:
+        return True
+    # A number spelled out ("Trois cents domaines ...") is not part of a name.
+    return token.pos_ == "NUM" and token.is_alpha
 
 
 def _strippable_right(token: Token) -> bool:
@@ -356,6 +389,28 @@ def _keep(doc: Doc, start: int, end: int, trusted: bool, has_pos: bool) -> bool:
     return True
 
 
+def _join_directions(doc: Doc, spans: list[Span]) -> list[Span]:
+    """ "Nord" + "Franche-Comté" → "Nord Franche-Comté": one place, not two.
+
+    The gazetteer fixes "Franche-Comté" before the NER, which then cannot extend it.
+    """
+    out: list[Span] = []
+    for span in spans:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.label_ == "LOC"
+            and span.label_ == "LOC"
+            and prev.end == span.start
+            and len(prev) == 1
+            and prev.text in DIRECTIONS
+        ):
+            out[-1] = Span(doc, prev.start, span.end, label="LOC", span_id=span.id)
+        else:
+            out.append(span)
+    return out
+
+
 class CleanupComponent:
     """Tidy entity spans and drop what is not a name (see the module docstring)."""
 
@@ -376,7 +431,7 @@ class CleanupComponent:
                         kept.append(ent)
                     else:
                         kept.append(Span(doc, start, end, label=ent.label, span_id=ent.id))
-        doc.ents = kept
+        doc.ents = _join_directions(doc, kept)
         return doc
 
 

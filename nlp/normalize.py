@@ -54,10 +54,15 @@ _LINE_END = set(".!?:;»\"')]…")
 
 _ONE_TO_ONE = str.maketrans({k: v for k, v in _REPLACE.items() if len(v) == 1})
 _EXPAND = {k: v for k, v in _REPLACE.items() if len(v) > 1}
-# Everything that changes the length of the text: invisible characters, ligatures and a
-# word hyphenated at the end of a line ("inno-\nvation").
+# Everything that changes the length of the text: invisible characters, ligatures, a word
+# hyphenated at the end of a line ("inno-\nvation"), and the end of a line without
+# punctuation before a line that starts like a sentence: a crosshead, a menu item or a
+# caption, given a full stop so the model does not read it as the start of the next
+# sentence ("Une convention avec la Région\nPrésent à l'assemblée, ...").
 _CHANGES = re.compile(
-    "[" + "".join(sorted(_DROP | set(_EXPAND))) + r"]|(?<=[^\W\d_])-[\u00ad\u200b\r]*\n(?=[^\W\d_])"
+    r"(?<=[^\W_])(?=[ \r]*\n\s*[A-ZÀ-ÖØ-Þ0-9«\"])|["
+    + "".join(sorted(_DROP | set(_EXPAND)))
+    + r"]|(?<=[^\W\d_])-[\u00ad\u200b\r]*\n(?=[^\W\d_])"
 )
 _STRAY_BREAK = re.compile(r"(?<=[^\n" + re.escape("".join(sorted(_LINE_END))) + r"])\n(?=[^\W\d_])")
 
@@ -94,7 +99,10 @@ def normalize(original: str) -> Normalized:
             pieces.append(text[last : match.start()])
             offsets.extend(range(last, match.start()))
             found = match.group()
-            if found in _EXPAND:
+            if not found:
+                pieces.append(".")
+                offsets.append(match.start())
+            elif found in _EXPAND:
                 pieces.append(_EXPAND[found])
                 offsets.extend([match.start()] * len(_EXPAND[found]))
             elif found.startswith("-") and text[match.end()].isupper():

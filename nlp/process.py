@@ -75,26 +75,43 @@ class Resolver:
             self.rules.setdefault(entity_key(rule.name), []).append(rule)
         self.ids: dict[tuple[str, str], int] = {}
         self.by_key: dict[str, list[tuple[str, int]]] = {}
+        self.info: dict[int, store.EntityRow] = {}
         for row in store.all_entities(db):
-            self._remember(row.label, row.key, row.id)
+            self._remember(row)
         self.aliases = store.alias_keys(db)
         self.new_entities = 0
 
-    def _remember(self, label: str, key: str, entity_id: int) -> None:
-        self.ids[(label, key)] = entity_id
-        self.by_key.setdefault(key, []).append((label, entity_id))
+    def _remember(self, row: store.EntityRow) -> None:
+        self.ids[(row.label, row.key)] = row.id
+        self.by_key.setdefault(row.key, []).append((row.label, row.id))
+        self.info[row.id] = row
+
+    def _forget(self, entity_id: int) -> None:
+        row = self.info.pop(entity_id)
+        self.ids.pop((row.label, row.key), None)
+        self.by_key[row.key] = [item for item in self.by_key[row.key] if item[1] != entity_id]
+
+    def _weak(self, label: str, name: str) -> bool:
+        """A label the model often gets wrong for this kind of name.
+
+        A "place" the gazetteer does not know ("Bourgogne Digitale") or a one-word
+        "person" ("Hylioz") is, across articles, more often an organisation.
+        """
+        if label == "LOC":
+            return self.places.lookup(name) is None
+        return label == "PER" and len(name.split()) == 1
 
     def resolve(self, name: str, label: str, region: str | None = None) -> int | None:
         """The entity id for a mention, creating the entity if needed; None when ignored."""
         key = entity_key(name)
-        merged = False
+        ruled = False
         # Rules apply in the order staff stored them; a merge restarts them on the target,
         # so "merge A B" then "relabel B ORG" also relabels A.
         for _ in range(MAX_MERGE_CHAIN):
             target = None
             for rule in self.rules.get(key, ()):
                 if rule.action == "relabel" and rule.label:
-                    label = rule.label
+                    label, ruled = rule.label, True
                 elif rule.label and rule.label != label:
                     continue
                 elif rule.action == "ignore":
@@ -104,25 +121,56 @@ class Resolver:
                     break
             if target is None or entity_key(target) == key:
                 break
-            name, key, merged = target, entity_key(target), True
+            name, key, ruled = target, entity_key(target), True
         if not key:
             return None
         if key in self.aliases:
             return self.aliases[key]
         entity_id = self.ids.get((label, key))
-        if entity_id is None and merged and self.by_key.get(key):
+        others = [
+            (other, other_id)
+            for other, other_id in self.by_key.get(key, [])
+            if other != label and not self._weak(other, self.info[other_id].name)
+        ]
+        if entity_id is None and ruled and self.by_key.get(key):
             # "merge A B": B keeps its own label when it exists under another one.
             entity_id = self.by_key[key][0][1]
+        elif others and not ruled and self._weak(label, name):
+            # A weak label joins the same name known under a sure one.
+            rank = {"ORG": 0, "PER": 1, "LOC": 2}
+            entity_id = min(others, key=lambda item: (rank.get(item[0], 3), item[1]))[1]
+        if entity_id is None and label == "ORG" and not ruled:
+            entity_id = self._upgrade(key)
         if entity_id is None:
             if label == "LOC" and region is None:
                 place = self.places.lookup(name)
                 region = place.region if place else None
             entity_id = store.insert_entity(self.db, name, label, key, region)
-            self._remember(label, key, entity_id)
+            self._remember(store.EntityRow(entity_id, name, label, key))
             self.new_entities += 1
         elif region and label == "LOC":
             store.set_region(self.db, entity_id, region)
         return entity_id
+
+    def _upgrade(self, key: str) -> int | None:
+        """Turn the weak entities of this name into one organisation; its id, or None."""
+        weak = [
+            entity_id
+            for label, entity_id in self.by_key.get(key, [])
+            if self._weak(label, self.info[entity_id].name)
+            and not store.is_watchlisted(self.db, entity_id)
+        ]
+        if not weak:
+            return None
+        keep, *rest = sorted(weak)
+        for entity_id in rest:
+            store.merge_entity(self.db, entity_id, keep)
+            self._forget(entity_id)
+        store.relabel_entity(self.db, keep, "ORG")
+        row = self.info[keep]
+        self._forget(keep)
+        self._remember(store.EntityRow(keep, row.name, "ORG", key))
+        return keep
 
     def rows(self, article_id: int, analysis: Analysis) -> store.ArticleResult:
         """Storage rows for one analysed article (ignored entities left out)."""
