@@ -23,7 +23,7 @@ from db.schema import DatabaseError
 METADATA_FILE = Path(__file__).with_name("metadata.yml")
 DATABASE_NAME = "veille"  # the name Datasette serves the database under, whatever the file
 MENTION_COLUMNS = ("entity", "label", "title", "url", "published", "source", "sentence")
-ROW_LIMIT = 1000  # rows a canned query shows, as Datasette's max_returned_rows
+ROW_LIMIT = 500  # rows a canned query shows, as Datasette's max_returned_rows
 FTS_TABLES = ("articles_fts", "mentions_fts", "entities_fts", "entity_aliases_fts", "quotes_fts")
 
 
@@ -53,7 +53,7 @@ WHERE (trim(:q) = '' OR m.entity_id IN found)
     date(trim(:until) || '-01', '+1 month')))
   AND (trim(:source) = '' OR a.source = trim(:source))
 ORDER BY a.published DESC, a.id DESC, m.id
-LIMIT 1001
+LIMIT 501
 """
 
 

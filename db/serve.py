@@ -18,7 +18,7 @@ from datasette.app import Datasette
 from datasette.database import Database as DatasetteDatabase
 
 from db.schema import DatabaseError, open_db
-from db.search import DATABASE_NAME, load_metadata
+from db.search import DATABASE_NAME, ROW_LIMIT, load_metadata
 
 HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
@@ -29,7 +29,7 @@ SETTINGS = {
     # the server stays responsive.
     "sql_time_limit_ms": 3000,
     "facet_time_limit_ms": 500,
-    "max_returned_rows": 1000,
+    "max_returned_rows": ROW_LIMIT,
     "default_page_size": 50,
     # Suggested facets run extra GROUP BYs on every table page; the useful ones are declared.
     "suggest_facets": False,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 import sqlite3
 from pathlib import Path
 from urllib.parse import urlencode
@@ -28,6 +29,7 @@ from db.schema import open_db
 from db.search import (
     MENTION_COLUMNS,
     MENTIONS_REFERENCE_SQL,
+    ROW_LIMIT,
     canned_queries,
     query_params,
     query_sql,
@@ -366,6 +368,14 @@ def test_served_read_only(crawled, get):
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
         asyncio.run(ds.databases["veille"].execute("DELETE FROM articles"))
     assert table_counts(crawled) == before
+
+
+def test_row_limits_agree():
+    """Datasette's row cap, the planned query's limits and the plain query's are one number."""
+    assert SETTINGS["max_returned_rows"] == ROW_LIMIT
+    limits = re.findall(r"iif\(way = '\w+', (\d+), 0\)", query_sql("mentions"))
+    assert len(limits) == 4 and set(limits) == {str(ROW_LIMIT + 1)}
+    assert f"LIMIT {ROW_LIMIT + 1}" in MENTIONS_REFERENCE_SQL
 
 
 def test_time_limit_stops_a_runaway_query(get):
