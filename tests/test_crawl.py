@@ -556,3 +556,98 @@ def test_cli_crawl_reports_an_unusable_database_without_traceback(tmp_path):
     result = CliRunner().invoke(cli, ["crawl", "--db", str(tmp_path / "absent" / "v.db")])
     assert result.exit_code == 2
     assert "does not exist" in result.output and "Traceback" not in result.output
+
+
+# --- the spider's navigation rules, on real Scrapy responses (no crawl) -----------------------
+
+
+def make_spider(tmp_path, extra: str = ""):
+    from crawler.spiders.news import NewsSpider
+
+    sources = tmp_path / "sources.toml"
+    sources.write_text(
+        f'[crawl]\nuser_agent = "{USER_AGENT}"\nlisting_depth = 1\n{extra}\n'
+        '[[sources]]\nname = "G"\nhomepage = "http://127.0.0.1:8000/"\n'
+        'listings = ["http://127.0.0.1:8000/economie/"]\n'
+        "allow = ['/\\d{4}/']\ndeny = ['/tag/']\n",
+        encoding="utf-8",
+    )
+    return NewsSpider(config=load_config(sources), run_id=1, db_path=str(tmp_path / "v.db"))
+
+
+def listing_response(html: str, url: str = "http://127.0.0.1:8000/economie/", depth: int = 0):
+    from scrapy.http import HtmlResponse, Request
+
+    request = Request(url, meta={"source": "G", "depth_listing": depth})
+    return HtmlResponse(url, body=html.encode("utf-8"), encoding="utf-8", request=request)
+
+
+def test_article_candidates_are_canonical_filtered_and_deduplicated(tmp_path):
+    spider = make_spider(tmp_path, "max_pages_per_source = 2")
+    source = spider.sources["G"]
+    spider.seen = {"http://127.0.0.1:8000/2024/vu.html"}
+    first = spider._article_request(
+        "http://127.0.0.1:8000/2024/a.html?utm_source=x&xtor=RSS-1#haut", source
+    )
+    assert first.url == "http://127.0.0.1:8000/2024/a.html"
+    assert first.meta["found_as"].endswith("#haut")
+    assert spider._article_request("http://127.0.0.1:8000/2024/a.html", source) is None
+    assert spider._article_request("http://127.0.0.1:8000/2024/vu.html", source) is None
+    assert spider._article_request("http://127.0.0.1:8000/tag/2024/x.html", source) is None
+    assert spider._article_request("http://127.0.0.1:8000/a-propos.html", source) is None
+    assert spider._article_request("http://127.0.0.1:8000/economie/", source) is None
+    assert spider._article_request("mailto:x@example.org", source) is None
+    assert spider._article_request("http://127.0.0.1:8000/2024/b.html", source) is not None
+    # max_pages_per_source = 2: a third article is left for the next crawl.
+    assert spider._article_request("http://127.0.0.1:8000/2024/c.html", source) is None
+
+
+def test_listing_follows_next_links_to_its_depth_and_yields_articles(tmp_path):
+    from crawler.spiders.news import PageVisit
+
+    spider = make_spider(tmp_path)
+    html = (
+        "<a href='/2024/un.html'>Un article</a> <a href='/2024/deux.html'>Deux</a>"
+        "<a href='http://127.0.0.1:9999/2024/ailleurs.html'>Autre site</a>"
+        "<a href='/economie/page/2/'>2</a> <a href='/economie/page/3/'>3</a>"
+        "<a href='/economie/page/2/'>Page suivante »</a>"
+    )
+    out = list(spider.parse_listing(listing_response(html)))
+    assert isinstance(out[0], PageVisit) and out[0].kind == "listing"
+    kinds = {r.url: r.meta["kind"] for r in out[1:]}
+    # Page 3 is a pagination link but not the "next" one: depth counts pages, not links.
+    assert kinds == {
+        "http://127.0.0.1:8000/2024/un.html": "article",
+        "http://127.0.0.1:8000/2024/deux.html": "article",
+        "http://127.0.0.1:8000/economie/page/2/": "listing",
+    }
+    # At listing_depth, pagination is no longer followed.
+    deeper = make_spider(tmp_path)
+    page2 = listing_response(html, "http://127.0.0.1:8000/economie/page/2/", depth=1)
+    assert all(r.meta["kind"] == "article" for r in list(deeper.parse_listing(page2))[1:])
+
+
+def test_feeds_rss_and_atom(tmp_path):
+    from scrapy.http import Request, XmlResponse
+
+    spider = make_spider(tmp_path)
+    rss = (
+        "<rss version='2.0'><channel><item><link>http://127.0.0.1:8000/2024/a.html</link></item>"
+        "<item><guid>http://127.0.0.1:8000/2024/b.html</guid></item>"
+        "<item><guid isPermaLink='false'>urn:x</guid></item></channel></rss>"
+    )
+    atom = (
+        "<feed xmlns='http://www.w3.org/2005/Atom'><entry>"
+        "<link rel='alternate' href='/2024/c.html'/><link rel='edit' href='/2024/e.html'/>"
+        "</entry></feed>"
+    )
+    urls = []
+    for body in (rss, atom):
+        url = "http://127.0.0.1:8000/flux.xml"
+        response = XmlResponse(url, body=body.encode(), request=Request(url, meta={"source": "G"}))
+        urls += [r.url for r in list(spider.parse_feed(response))[1:]]
+    assert urls == [
+        "http://127.0.0.1:8000/2024/a.html",
+        "http://127.0.0.1:8000/2024/b.html",
+        "http://127.0.0.1:8000/2024/c.html",
+    ]

@@ -25,7 +25,7 @@ from scrapy.exceptions import (
     IgnoreRequest,
     ResponseDataLossError,
 )
-from scrapy.http import Response, TextResponse
+from scrapy.http import HtmlResponse, Response
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
 from scrapy.spiders import SitemapSpider
@@ -84,7 +84,9 @@ class NewsSpider(SitemapSpider):
         self.article_requests: Counter[str] = Counter()
         self._allow = {s.name: [re.compile(p) for p in s.allow] for s in config.sources}
         self._deny = {s.name: [re.compile(p) for p in s.deny] for s in config.sources}
-        self._links = {s.name: LinkExtractor(deny=s.deny, unique=True) for s in config.sources}
+        # unique=False: the "next" label may sit on the second link to a page ("2", then
+        # "Page suivante »"); duplicates are dropped later on canonical URLs.
+        self._links = {s.name: LinkExtractor(deny=s.deny, unique=False) for s in config.sources}
         # Entry points are fetched on every crawl and never taken for articles.
         self.entry_points: set[str] = set()
         for s in config.sources:
@@ -341,7 +343,8 @@ def _with_origins(article: Article, source: Source, response: Response) -> Artic
 def _is_html(response: Response) -> bool:
     content_type = _ctype(response)
     if content_type == "no Content-Type":
-        return isinstance(response, TextResponse) and b"<html" in response.body[:2048].lower()
+        # Scrapy already guessed the type from the body and the URL's extension.
+        return isinstance(response, HtmlResponse)
     return content_type in HTML_TYPES
 
 
