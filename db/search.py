@@ -11,6 +11,7 @@ import io
 import json
 import re
 import sqlite3
+from contextlib import closing
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -81,7 +82,7 @@ def query_params(name: str) -> list[str]:
 
 
 def run_query(db_path: str | Path, name: str, **params: str | None) -> list[dict[str, Any]]:
-    """Run a canned query on a read-only connection; missing parameters count as empty, as in Datasette."""
+    """Run a canned query read-only; missing parameters count as empty, as in Datasette."""
     path = Path(db_path)
     if not path.exists():
         raise DatabaseError(f"{path}: no such database; run `veille crawl` or `veille demo` first")
@@ -94,13 +95,13 @@ def run_query(db_path: str | Path, name: str, **params: str | None) -> list[dict
     conn.row_factory = sqlite3.Row
     try:
         return [dict(row) for row in conn.execute(query_sql(name), values)]
-    except sqlite3.OperationalError as exc:
+    except sqlite3.DatabaseError as exc:
         if "no such table" in str(exc):
             raise DatabaseError(
                 f"{path}: not a veille database, or made by an older veille ({exc}); "
-                "run `veille process` on it once to upgrade it"
+                "run `veille serve` or `veille process` on it once to upgrade it"
             ) from None
-        raise DatabaseError(f"{path}: {exc}") from None
+        raise DatabaseError(f"{path}: cannot search this database ({exc})") from None
     finally:
         conn.close()
 
@@ -120,7 +121,7 @@ def search_mentions(
 
 def valid_date(text: str) -> bool:
     """True when the canned queries read `text` as a date: 2024-03-15, 2024-03 or an ISO time."""
-    with sqlite3.connect(":memory:") as conn:
+    with closing(sqlite3.connect(":memory:")) as conn:
         sql = "SELECT coalesce(date(trim(:d)), date(trim(:d) || '-01')) IS NOT NULL"
         return bool(conn.execute(sql, {"d": text}).fetchone()[0])
 

@@ -100,6 +100,14 @@ def test_missing_database_is_named(tmp_path):
     assert not missing.exists()
 
 
+def test_not_a_database_is_named(tmp_path):
+    garbage = tmp_path / "notes.db"
+    garbage.write_text("pas une base SQLite\n" * 100)
+    result = run("search", "x", "--db", str(garbage))
+    assert result.exit_code == 2 and f"{garbage}: " in result.stderr
+    assert "Traceback" not in result.output
+
+
 def test_serve_refuses_a_port_in_use(small):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
