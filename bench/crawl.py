@@ -1,8 +1,9 @@
 """Crawl benchmark: a generated 2,000-article site on 127.0.0.1, politeness delays off.
 
-Prints, beside a baseline measured in the same run (plain HTTP GETs of the same article pages
-over two connections, the crawler's per-host limit, with no parsing or storing):
-pages/s of a first crawl, then the time and request count of an unchanged re-crawl.
+Prints, beside two references measured in the same run (plain HTTP GETs of the same article
+pages over two connections, the crawler's per-host limit, with no parsing or storing; and
+crawler.extract alone on the same pages read from disk): pages/s of a first crawl, then the
+time and request count of an unchanged re-crawl.
 robots.txt is still obeyed and the user agent still sent.
 
     .venv/bin/python bench/crawl.py [--articles 2000] [--keep DIR]
@@ -146,6 +147,19 @@ def baseline(base: str, count: int) -> float:
     return time.perf_counter() - started
 
 
+def extract_only(site: Path, count: int) -> float:
+    """Seconds for crawler.extract alone on the same pages, read from disk, in this process."""
+    from crawler.extract import extract
+
+    pages = [(site / "articles" / f"{n}.html").read_bytes() for n in range(count)]
+    started = time.perf_counter()
+    for n, body in enumerate(pages):
+        extract(
+            body, f"http://127.0.0.1/articles/{n}.html", content_type="text/html; charset=utf-8"
+        )
+    return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=2000)
@@ -172,6 +186,7 @@ def main() -> None:
         config = load_config(sources)
 
         plain = baseline(base, args.articles)
+        alone = extract_only(site, args.articles)
         server.clear_log()
         started = time.perf_counter()
         first = run_crawl(config, db_path, progress=False)
@@ -188,6 +203,10 @@ def main() -> None:
     print(f"{'':34}{'seconds':>10}{'pages':>8}{'pages/s':>10}")
     print(
         f"{'baseline: plain GETs, 2 conns':34}{plain:10.1f}{args.articles:8}{args.articles / plain:10.1f}"
+    )
+    print(
+        f"{'reference: extract() alone':34}{alone:10.1f}{args.articles:8}"
+        f"{args.articles / alone:10.1f}"
     )
     print(
         f"{'veille crawl (child, store)':34}{first_time:10.1f}{first.pages:8}"
