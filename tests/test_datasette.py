@@ -405,7 +405,9 @@ def test_query_pages_are_french_and_link_to_articles(get):
     empty = get("/veille/mentions?q=Personne+Inconnue").text
     assert "Aucun résultat" in empty
     table = get("/veille/mention_rows").text
-    assert "Mentions à filtrer" in table
+    for text in ("Mentions à filtrer", "Rechercher :", "Région du média", "Appliquer"):
+        assert text in table
+    assert "This data as" not in table and "(view)" not in table
 
 
 # --- hand-filled database: exact filters, index sync, the four plans -----------------------
