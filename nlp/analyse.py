@@ -316,6 +316,8 @@ def _repeated(doc: Doc, spans: list[tuple[Span, str, str]]) -> list[tuple[Span, 
     for span, label, name in spans:
         if len(span.text) > 2 and not span.text.islower():
             known.setdefault(span.text, (label, name))
+    if not known:
+        return spans
     pattern = re.compile(
         r"(?<!\w)(?:"
         + "|".join(re.escape(t) for t in sorted(known, key=len, reverse=True))

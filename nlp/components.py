@@ -139,6 +139,10 @@ class OrgPhrasesComponent:
         tokenize = nlp.tokenizer
 
         def split(phrase: str) -> tuple[str, ...]:
+            # An elision is split off only before a word: "président d'" alone would
+            # tokenize as "d" + "'".
+            if phrase.endswith("'"):
+                return tuple(t.text for t in tokenize(phrase + "a"))[:-1]
             return tuple(t.text for t in tokenize(phrase))
 
         self.triggers = sorted({split(t.lower()) for t in phrases.triggers}, key=len, reverse=True)

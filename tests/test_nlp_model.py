@@ -98,6 +98,21 @@ def test_quotes_link_speaker_and_text(analyses):
     assert ("Marc Oudin", "C’est une très bonne nouvelle pour l’emploi local") in found
 
 
+def test_one_name_one_label_and_repeated_mentions(analyzer):
+    text = (
+        "Hylioz a inauguré mardi sa ligne pilote à Belfort. Karim Benali, président "
+        "d’Hylioz, se réjouit. Les ingénieurs de Hylioz viennent de la région.\n\n"
+        "Une convention avec la Région\nLa Région Bourgogne-Franche-Comté finance le projet. "
+        "La Région versera 50 000 euros."
+    )
+    (analysis,) = analyzer.analyse([text])
+    hylioz = [m for m in analysis.mentions if m.name == "Hylioz"]
+    assert len(hylioz) == 3 and {m.label for m in hylioz} == {"ORG"}
+    region = [m for m in analysis.mentions if m.text == "Région"]
+    assert region and {m.name for m in region} == {"Région Bourgogne-Franche-Comté"}
+    assert {m.label for m in region} == {"ORG"}
+
+
 def test_entities_command_prints_json_lines(analyzer, tmp_path, monkeypatch):
     monkeypatch.setenv("VEILLE_NLP_DATA", str(session_data_dir()))
     text = "Réunion à Dijon.\r\nLa start-up Kalistène reçoit Claire Vasseur.\n"

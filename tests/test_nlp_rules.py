@@ -63,6 +63,16 @@ def test_normalize_maps_every_offset_back():
     assert original[s:e] == "ﬁlière"
 
 
+def test_normalize_ends_a_crosshead_with_a_full_stop():
+    original = "Une convention avec la Région\r\nPrésent à l’assemblée, il a signé.\nPartager"
+    norm = normalize(original)
+    assert norm.text.startswith("Une convention avec la Région.\nPrésent")
+    assert norm.text.endswith("signé.\nPartager")
+    start = norm.text.index("Présent")
+    s, e = norm.to_original(start, start + 7)
+    assert original[s:e] == "Présent"
+
+
 def test_normalize_keeps_hyphen_of_compound_names_split_by_a_line():
     norm = normalize("à Franche-\nComté.")
     assert "Franche-Comté" in norm.text
@@ -237,12 +247,24 @@ def test_head_phrase_absorbs_the_place(blank):
         ("Le lot 2024 est vendu.", "2024", []),
         ("La marque x est vendue.", "x", []),
         ("Une entreprise innovante.", "entreprise innovante", []),
+        ("Autour de l'Institut. Cet essor doit beaucoup.", "Cet essor", []),
+        ("Avec La Poste.", "La Poste", [("La Poste", "ORG")]),
     ],
 )
 def test_cleanup_strips_edges_cuts_lines_and_drops_non_names(blank, text, span, expected):
     start = text.index(span)
     doc = run_components(blank, text, [(start, start + len(span), "ORG")])
     assert ents(doc) == expected
+
+
+def test_direction_and_place_make_one_place(blank):
+    text = "Une antenne dans le Nord Franche-Comté ouvrira."
+    nord = text.index("Nord")
+    fc = text.index("Franche")
+    doc = run_components(
+        blank, text, [(nord, nord + 4, "LOC"), (fc, fc + len("Franche-Comté"), "LOC")]
+    )
+    assert ents(doc) == [("Nord Franche-Comté", "LOC")]
 
 
 # --- quotes on plain text ----------------------------------------------------------------

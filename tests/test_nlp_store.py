@@ -116,6 +116,23 @@ def test_resolver_uses_aliases_keys_and_rules(db, tmp_path):
     assert resolver.resolve("Dole", "LOC") is not None
 
 
+def test_weak_labels_join_the_organisation_of_the_same_name(db, tmp_path):
+    resolver = Resolver(db, data_dir(tmp_path))
+    as_person = resolver.resolve("Hylioz", "PER")  # a one-word "person": weak
+    as_place = resolver.resolve("Bourgogne Digitale", "LOC")  # unknown to the gazetteer: weak
+    assert db["entities"].get(as_person)["label"] == "PER"
+    # An organisation mention of the same name turns the weak entity into that organisation.
+    as_org = resolver.resolve("Hylioz", "ORG")
+    assert as_org == as_person and db["entities"].get(as_org)["label"] == "ORG"
+    assert resolver.resolve("Hylioz", "PER") == as_org
+    assert resolver.resolve("Bourgogne Digitale", "ORG") == as_place
+    # Sure labels keep their own entity: a full name, a known place.
+    assert resolver.resolve("Claire Vasseur", "PER") != resolver.resolve("Claire Vasseur", "ORG")
+    dijon = resolver.resolve("Dijon", "LOC")
+    assert resolver.resolve("Dijon", "ORG") != dijon
+    assert db["entities"].get(dijon)["label"] == "LOC"
+
+
 def test_correction_commands_store_rules(tmp_path):
     path = str(tmp_path / "veille.db")
     runner = CliRunner()
