@@ -116,6 +116,20 @@ def article_texts(db: Database, ids: Sequence[int]) -> list[tuple[int, str]]:
     return [(i, found[i]) for i in ids if i in found]
 
 
+def article_regions(db: Database, ids: Sequence[int]) -> dict[int, str]:
+    """The région of each article's outlet, when its source has one."""
+    out: dict[int, str] = {}
+    for chunk in _chunks(ids):
+        marks = ",".join("?" * len(chunk))
+        for article_id, region in db.execute(
+            f"SELECT a.id, s.region FROM articles a JOIN sources s ON s.name = a.source "
+            f"WHERE a.id IN ({marks}) AND s.region IS NOT NULL AND s.region != ''",
+            list(chunk),
+        ):
+            out[article_id] = region
+    return out
+
+
 def article_mentions(db: Database, article_id: int) -> list[dict]:
     """Mentions of one article with their entity's name and label, in text order."""
     keys = ("id", "entity_id", "name", "label", "text", "sentence", "start", "end")

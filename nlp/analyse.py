@@ -42,6 +42,7 @@ TITLES = {
 }  # fmt: skip
 ACRONYM = re.compile(r"^[A-Z][A-Z0-9&]{1,9}$")
 MAX_SENTENCE = 600
+REGION = "Région"
 BATCH_SIZE = 64
 
 
@@ -245,7 +246,8 @@ class Analyzer:
         """A generic head alone ("la Région", "la Métropole") is the longer name it abbreviates.
 
         It takes the nearest preceding mention that starts with it in the same article
-        ("Région Bourgogne-Franche-Comté"); with none, it names nothing and is dropped.
+        ("Région Bourgogne-Franche-Comté"); with none, it names nothing and is dropped,
+        except "Région" (see `nlp.process`).
         """
         out = []
         for span, label, name in spans:
@@ -256,6 +258,11 @@ class Analyzer:
                     if len(other) > 1 and other.text.split()[0] == span.text
                 ]
                 if not longer:
+                    if span.text != REGION:
+                        continue
+                    # "la Région" in a regional outlet is its regional council: kept, and
+                    # named after the outlet's région when the article is stored.
+                    out.append((span, "ORG", REGION))
                     continue
                 before = [item for item in longer if item[0].start < span.start]
                 _, label, name = before[-1] if before else longer[0]

@@ -51,7 +51,7 @@ DETERMINERS = {
 DIRECTIONS = {
     "Nord", "Sud", "Est", "Ouest", "Centre", "Haut", "Haute", "Bas", "Basse", "Grand", "Grande",
 }  # fmt: skip
-OPENING = {"«", '"', "'", "(", "[", "“", "‘", "-", "–", "—", "/", "•", "·", "*"}
+OPENING = {"#", "@", "«", '"', "'", "(", "[", "“", "‘", "-", "–", "—", "/", "•", "·", "*"}
 # Parts of speech that cannot head a name (the issue: verbs, adverbs, pronouns, determiners,
 # conjunctions, interjections; plus adpositions, numbers and symbols).
 NOT_A_NAME = {"VERB", "AUX", "ADV", "PRON", "DET", "CCONJ", "SCONJ", "INTJ", "ADP", "NUM", "SYM"}

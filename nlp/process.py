@@ -22,7 +22,7 @@ from sqlite_utils import Database
 from db import entity_store as store
 from db.schema import open_db
 from db.store import now_iso
-from nlp.analyse import Analysis, get_analyzer
+from nlp.analyse import REGION, Analysis, get_analyzer
 from nlp.keys import entity_key
 from nlp.model import DEFAULT_MODEL, nlp_version
 from nlp.resources import data_path, load_places, load_watchlist, resolve_data_dir
@@ -104,7 +104,7 @@ class Resolver:
     def resolve(self, name: str, label: str, region: str | None = None) -> int | None:
         """The entity id for a mention, creating the entity if needed; None when ignored."""
         key = entity_key(name)
-        ruled = False
+        ruled = merged = False
         # Rules apply in the order staff stored them; a merge restarts them on the target,
         # so "merge A B" then "relabel B ORG" also relabels A.
         for _ in range(MAX_MERGE_CHAIN):
@@ -121,7 +121,7 @@ class Resolver:
                     break
             if target is None or entity_key(target) == key:
                 break
-            name, key, ruled = target, entity_key(target), True
+            name, key, ruled, merged = target, entity_key(target), True, True
         if not key:
             return None
         if key in self.aliases:
@@ -132,7 +132,7 @@ class Resolver:
             for other, other_id in self.by_key.get(key, [])
             if other != label and not self._weak(other, self.info[other_id].name)
         ]
-        if entity_id is None and ruled and self.by_key.get(key):
+        if entity_id is None and merged and self.by_key.get(key):
             # "merge A B": B keeps its own label when it exists under another one.
             entity_id = self.by_key[key][0][1]
         elif others and not ruled and self._weak(label, name):
@@ -172,11 +172,19 @@ class Resolver:
         self._remember(store.EntityRow(keep, row.name, "ORG", key))
         return keep
 
-    def rows(self, article_id: int, analysis: Analysis) -> store.ArticleResult:
-        """Storage rows for one analysed article (ignored entities left out)."""
+    def rows(
+        self, article_id: int, analysis: Analysis, region: str | None = None
+    ) -> store.ArticleResult:
+        """Storage rows for one analysed article (ignored entities left out).
+
+        `region` is the région of the article's outlet: "la Région" alone names its council.
+        """
         mentions = []
         for m in analysis.mentions:
-            entity_id = self.resolve(m.name, m.label, m.region)
+            name = m.name
+            if name == REGION and m.label == "ORG" and region:
+                name = f"{REGION} {region}"
+            entity_id = self.resolve(name, m.label, m.region)
             if entity_id is not None:
                 mentions.append(store.MentionRow(entity_id, m.text, m.sentence, m.start, m.end))
         quotes = []
@@ -306,9 +314,11 @@ def process_articles(
             try:
                 for batch_ids, analyses in _analysed(db, ids, model, workers, data):
                     stamp = now_iso()
+                    regions = store.article_regions(db, batch_ids)
                     with db.atomic():
                         results = [
-                            resolver.rows(i, a) for i, a in zip(batch_ids, analyses, strict=True)
+                            resolver.rows(i, a, regions.get(i))
+                            for i, a in zip(batch_ids, analyses, strict=True)
                         ]
                         store.save_results(db, results, version, stamp)
                     summary.articles += len(results)

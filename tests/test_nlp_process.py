@@ -206,3 +206,17 @@ def test_kill_during_process_leaves_whole_articles(tmp_path):
     ).fetchone()[0]
     assert duplicates == 0
     db.conn.close()
+
+
+def test_la_region_alone_names_the_outlets_region(tmp_path):
+    path = tmp_path / "region.db"
+    db = open_db(path)
+    store_articles(db, ["La Région a voté mardi une aide de deux millions d’euros pour Kalistène."])
+    db.conn.close()
+    process(path)
+    db = open_db(path)
+    council = store.find_entity(db, entity_key("Région Bourgogne-Franche-Comté"), "ORG")
+    assert council is not None and council["article_count"] == 1
+    (mention,) = [m for m in store.article_mentions(db, 1) if m["entity_id"] == council["id"]]
+    assert mention["text"] == "Région"
+    db.conn.close()
