@@ -144,6 +144,7 @@ class Analyzer:
                 spans.append((ent, ent.label_, self._surface_name(ent)))
         spans = _repeated(doc, spans)
         spans = self._acronyms(doc, spans)
+        spans = _parenthesised(doc, spans)
         spans = self._surnames(spans)
         spans = self._head_words(spans)
         out = []
@@ -341,6 +342,24 @@ def _repeated(doc: Doc, spans: list[tuple[Span, str, str]]) -> list[tuple[Span, 
     if not added:
         return spans
     return sorted(spans + added, key=lambda item: item[0].start)
+
+
+def _parenthesised(doc: Doc, spans: list[tuple[Span, str, str]]) -> list[tuple[Span, str, str]]:
+    """A name in brackets right after an organisation is another name of one: "Faurecia (Forvia)"."""
+    orgs_end = {span.end for span, label, _ in spans if label == "ORG"}
+    out = []
+    for span, label, name in spans:
+        if (
+            label != "ORG"
+            and span.start >= 2
+            and doc[span.start - 1].text == "("
+            and span.start - 1 in orgs_end
+            and span.end < len(doc)
+            and doc[span.end].text == ")"
+        ):
+            label = "ORG"
+        out.append((span, label, name))
+    return out
 
 
 def _one_label_per_name(

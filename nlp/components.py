@@ -114,6 +114,28 @@ def proper_run(doc: Doc, start: int, stop_words: frozenset[str] = frozenset()) -
     return end
 
 
+def _skip_description(doc: Doc, start: int) -> int:
+    """Skip what describes the organisation between a trigger and its name.
+
+    "la start-up beaunoise VitiSense" (the tagger often calls a demonym a noun there),
+    "l'éditeur de logiciels Optimia", "le spécialiste de l'usinage Mécaprec". The name must
+    follow a noun or an adjective: after a preposition it is a complement, not the name
+    ("l'association des maires de France").
+    """
+    n = len(doc)
+    j = start
+    while j < min(n, start + 5):
+        token = doc[j]
+        describes = token.is_lower and token.is_alpha and token.pos_ in {"ADJ", "NOUN", "PROPN"}
+        if not (describes or token.lower_ in {"de", "d'", "du", "des", "l'", "la", "en"}):
+            break
+        j += 1
+    # Step back to just after the last noun or adjective.
+    while j > start and not (doc[j - 1].is_alpha and doc[j - 1].pos_ in {"ADJ", "NOUN", "PROPN"}):
+        j -= 1
+    return j
+
+
 def _run_before(doc: Doc, end: int) -> int:
     """Start of the capitalised name ending just before token `end` ("Numelec" in "Numelec SAS")."""
     start = end
@@ -221,16 +243,7 @@ class OrgPhrasesComponent:
                     if not self._match(doc, i, trigger, lower=True):
                         continue
                     j = i + len(trigger)
-                    # "la start-up beaunoise VitiSense": adjectives after the trigger.
-                    # (the tagger often calls a demonym after "start-up" a noun).
-                    while (
-                        j < min(n, i + len(trigger) + 2)
-                        and doc[j].is_lower
-                        and doc[j].is_alpha
-                        and doc[j].pos_ in {"ADJ", "NOUN", "PROPN"}
-                        and doc[j].lower_ not in FUNCTION_WORDS
-                    ):
-                        j += 1
+                    j = _skip_description(doc, j)
                     if j < n and doc[j].text in {"«", '"'}:
                         j += 1
                     end = proper_run(doc, j, self.legal_forms)

@@ -113,6 +113,25 @@ def test_one_name_one_label_and_repeated_mentions(analyzer):
     assert {m.label for m in region} == {"ORG"}
 
 
+@pytest.mark.parametrize(
+    "text, name, label",
+    [
+        ("L’éditeur de logiciels Optimia rachète la PME lyonnaise Datalyse.", "Optimia", "ORG"),
+        ("L’éditeur de logiciels Optimia rachète la PME lyonnaise Datalyse.", "Datalyse", "ORG"),
+        ("Le spécialiste de l’usinage Mécaprec recrute à Sochaux.", "Mécaprec", "ORG"),
+        (
+            "Ses sous-traitants, comme Faurecia (Forvia), diversifient leurs activités.",
+            "Forvia",
+            "ORG",
+        ),
+        ("L’association des maires de France se réunit.", "France", "LOC"),
+    ],
+)
+def test_organisation_descriptions_with_the_model(analyzer, text, name, label):
+    (analysis,) = analyzer.analyse([text])
+    assert (name, label) in {(m.name, m.label) for m in analysis.mentions}
+
+
 def test_entities_command_prints_json_lines(analyzer, tmp_path, monkeypatch):
     monkeypatch.setenv("VEILLE_NLP_DATA", str(session_data_dir()))
     text = "Réunion à Dijon.\r\nLa start-up Kalistène reçoit Claire Vasseur.\n"

@@ -203,6 +203,7 @@ def run_components(nlp, text, preset=()):
         ("Un contrat pour Numelec SAS cette année.", "Numelec SAS"),
         ("Les étudiants de l'Université de Franche-Comté exposent.", "Université de Franche-Comté"),
         ("La CCI du Doubs ouvre ses portes.", "CCI du Doubs"),
+        ("Le conseil départemental du Jura vote.", "conseil départemental du Jura"),
     ],
 )
 def test_organisation_phrases_make_orgs(blank, text, expected):
