@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -66,6 +67,20 @@ def load_sources_or_fail(sources_path: str | None, names: tuple[str, ...] = ()):
         fail(str(exc))
 
 
+@contextmanager
+def exclusive(db_path: str):
+    """Hold the database's run lock, so a manual crawl or process never overlaps `veille run`."""
+    from ops.run import AlreadyRunning, RunError, run_lock
+
+    try:
+        with run_lock(db_path):
+            yield
+    except AlreadyRunning as exc:
+        fail(str(exc), 3)
+    except RunError as exc:
+        fail(str(exc))
+
+
 @click.group()
 @click.version_option(package_name="veille")
 def cli() -> None:
@@ -98,14 +113,17 @@ def sources(sources_path: str | None) -> None:
 @cli.command()
 @sources_option
 @db_option
-@click.option("--source", "source_names", multiple=True, help="Crawl only this source (repeatable).")
+@click.option(
+    "--source", "source_names", multiple=True, help="Crawl only this source (repeatable)."
+)
 def crawl(sources_path: str | None, db_path: str, source_names: tuple[str, ...]) -> None:
     """Crawl the sources once (in a child process) and store new articles."""
     from crawler.run import run_crawl
 
     config = load_sources_or_fail(sources_path, source_names)
     try:
-        summary = run_crawl(config, db_path)
+        with exclusive(db_path):
+            summary = run_crawl(config, db_path)
     except DatabaseError as exc:
         fail(str(exc))
     click.echo(summary.describe())
@@ -136,8 +154,12 @@ def extract(page, url: str, source_name: str | None, sources_path: str | None) -
 
 @cli.command()
 @db_option
-@click.option("--all", "process_all", is_flag=True, help="Re-process every article, not only new ones.")
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 32), help="Processes to use.")
+@click.option(
+    "--all", "process_all", is_flag=True, help="Re-process every article, not only new ones."
+)
+@click.option(
+    "--workers", default=1, show_default=True, type=click.IntRange(1, 32), help="Processes to use."
+)
 @model_option
 def process(db_path: str, process_all: bool, workers: int, model: str) -> None:
     """Find organisations, people, places and quotes in stored articles."""
@@ -146,7 +168,10 @@ def process(db_path: str, process_all: bool, workers: int, model: str) -> None:
     from nlp.resources import ResourceError
 
     try:
-        summary = process_articles(db_path, all_articles=process_all, workers=workers, model=model)
+        with exclusive(db_path):
+            summary = process_articles(
+                db_path, all_articles=process_all, workers=workers, model=model
+            )
     except (DatabaseError, ModelError, ResourceError) as exc:
         fail(str(exc))
     click.echo(summary.describe())
@@ -155,7 +180,9 @@ def process(db_path: str, process_all: bool, workers: int, model: str) -> None:
 @cli.command()
 @db_option
 @click.option("--serve", is_flag=True, help="Then serve the demo database in Datasette.")
-@click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535), help="Datasette port.")
+@click.option(
+    "--port", default=8001, show_default=True, type=click.IntRange(1, 65535), help="Datasette port."
+)
 def demo(db_path: str, serve: bool, port: int) -> None:
     """Crawl the bundled sample web on 127.0.0.1 (no network needed) and process it."""
     from crawler.demo import run_demo
@@ -170,7 +197,9 @@ def demo(db_path: str, serve: bool, port: int) -> None:
 @sources_option
 @db_option
 @model_option
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 32), help="NLP processes.")
+@click.option(
+    "--workers", default=1, show_default=True, type=click.IntRange(1, 32), help="NLP processes."
+)
 @click.option(
     "--wait",
     default=30.0,
@@ -178,7 +207,9 @@ def demo(db_path: str, serve: bool, port: int) -> None:
     type=click.FloatRange(0),
     help="Seconds to wait for a database locked by another program.",
 )
-def run_command(sources_path: str | None, db_path: str, model: str, workers: int, wait: float) -> None:
+def run_command(
+    sources_path: str | None, db_path: str, model: str, workers: int, wait: float
+) -> None:
     """Daily job: crawl every source, process the new articles, print a summary.
 
     Exits 0 when the run completed, even if some outlets failed (the summary lists them);
@@ -205,12 +236,16 @@ def run_command(sources_path: str | None, db_path: str, model: str, workers: int
 
 @cli.command("schedule")
 @click.option("--at", "at", required=True, help="Time of day of the run, HH:MM (24-hour clock).")
-@click.option("--every-hours", type=int, default=None, help="Also run every N hours after --at, each day.")
+@click.option(
+    "--every-hours", type=int, default=None, help="Also run every N hours after --at, each day."
+)
 @click.option("--run-now", is_flag=True, help="Also start a run right away.")
 @sources_option
 @db_option
 @model_option
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 32), help="NLP processes.")
+@click.option(
+    "--workers", default=1, show_default=True, type=click.IntRange(1, 32), help="NLP processes."
+)
 def schedule_command(
     at: str,
     every_hours: int | None,
@@ -260,8 +295,12 @@ def status_command(db_path: str) -> None:
 
 @cli.command("report")
 @db_option
-@click.option("--since", default=None, help="First day, YYYY-MM-DD or DD/MM/YYYY. Default: 7 days ago.")
-@click.option("--out", default=None, type=click.Path(dir_okay=False), help="Write to FILE.md or FILE.html.")
+@click.option(
+    "--since", default=None, help="First day, YYYY-MM-DD or DD/MM/YYYY. Default: 7 days ago."
+)
+@click.option(
+    "--out", default=None, type=click.Path(dir_okay=False), help="Write to FILE.md or FILE.html."
+)
 def report_command(db_path: str, since: str | None, out: str | None) -> None:
     """Write a press review in French: watchlist entities in the news, most named entities."""
     from ops import report
@@ -317,7 +356,9 @@ _LABEL_CHOICE = click.Choice(["PER", "ORG", "LOC"], case_sensitive=False)
 @entities.command("merge")
 @click.argument("name")
 @click.argument("target")
-@click.option("--label", type=_LABEL_CHOICE, default=None, help="Only mentions of NAME with this label.")
+@click.option(
+    "--label", type=_LABEL_CHOICE, default=None, help="Only mentions of NAME with this label."
+)
 @db_option
 def entities_merge(name: str, target: str, label: str | None, db_path: str) -> None:
     """Merge entity NAME into TARGET (e.g. a spelling variant into the right name)."""
@@ -335,7 +376,9 @@ def entities_relabel(name: str, label: str, db_path: str) -> None:
 
 @entities.command("ignore")
 @click.argument("name")
-@click.option("--label", type=_LABEL_CHOICE, default=None, help="Only mentions of NAME with this label.")
+@click.option(
+    "--label", type=_LABEL_CHOICE, default=None, help="Only mentions of NAME with this label."
+)
 @db_option
 def entities_ignore(name: str, label: str | None, db_path: str) -> None:
     """Never record NAME as an entity again (a word the model takes for a name)."""
@@ -361,7 +404,9 @@ def entities_rules(db_path: str) -> None:
 @cli.command("serve")
 @db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", default=8001, show_default=True, type=click.IntRange(1, 65535), help="Port.")
+@click.option(
+    "--port", default=8001, show_default=True, type=click.IntRange(1, 65535), help="Port."
+)
 def serve_command(db_path: str, host: str, port: int) -> None:
     """Browse and search the database in Datasette (read-only); prints the URL."""
     from db.serve import serve
@@ -405,7 +450,9 @@ def search_command(
     elif fmt == "json":
         click.echo(mentions_json(rows))
     elif not rows:
-        click.echo(f"Aucune mention de « {text} » ; vérifiez l'orthographe ou les filtres.", err=True)
+        click.echo(
+            f"Aucune mention de « {text} » ; vérifiez l'orthographe ou les filtres.", err=True
+        )
     else:
         from rich.console import Console
 
