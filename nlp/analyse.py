@@ -15,6 +15,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
@@ -114,20 +116,23 @@ class Analyzer:
 
     def read(self, doc: Doc, norm: Normalized) -> Analysis:
         """Mentions and quotes of one processed doc."""
-        sents = list(doc.sents)
-        sentences = [(s.start_char, s.end_char) for s in sents]
-        sent_starts = [s.start for s in sents]
+        # Sentence starts from one array rather than doc.sents, which builds a Span and
+        # visits every token in Python.
+        flags = doc.to_array([SENT_START]) if len(doc) else []
+        sent_starts = [0] + [int(i) for i in np.flatnonzero(flags == 1) if i > 0]
+        chars = [doc[i].idx for i in sent_starts] + [len(norm.text)]
+        sentences = [(chars[k], chars[k + 1]) for k in range(len(sent_starts))] if len(doc) else []
         mentions: list[Mention] = []
-        for span, label, name in self._canonical_spans(doc):
+        for span, label, name in self._canonical_spans(doc, norm.text):
             mention = self._mention(doc, norm, span.start_char, span.end_char, label, name)
             if mention is None:
                 continue
             index = max(0, bisect_right(sent_starts, span.start) - 1)
-            s_start, s_end = sentences[index] if sentences else (0, len(doc.text))
+            s_start, s_end = sentences[index] if sentences else (0, len(norm.text))
             mention.sentence = _sentence_text(norm, s_start, s_end, mention)
             mentions.append(mention)
         mentions.sort(key=lambda m: m.start)
-        found = find_quotes(doc.text, sentences, [(m.nstart, m.nend, m.label) for m in mentions])
+        found = find_quotes(norm.text, sentences, [(m.nstart, m.nend, m.label) for m in mentions])
         quotes = []
         for q in found:
             start, end = norm.to_original(q.start, q.end)
@@ -137,12 +142,13 @@ class Analyzer:
 
     # --- canonical names within one article -------------------------------------------
 
-    def _canonical_spans(self, doc: Doc) -> list[tuple[Span, str, str]]:
+    def _canonical_spans(self, doc: Doc, text: str) -> list[tuple[Span, str, str]]:
         spans: list[tuple[Span, str, str]] = []
         for ent in doc.ents:
             if ent.label_ in LABELS:
-                spans.append((ent, ent.label_, self._surface_name(ent)))
-        spans = _repeated(doc, spans)
+                surface = text[ent.start_char : ent.end_char]
+                spans.append((ent, ent.label_, self._surface_name(surface, ent.label_)))
+        spans = _repeated(doc, text, spans)
         spans = self._acronyms(doc, spans)
         spans = _parenthesised(doc, spans)
         spans = self._surnames(spans)
@@ -151,7 +157,7 @@ class Analyzer:
         trusted: dict[str, str] = {}
         for span, label, name in spans:
             entry = self.watchlist.get(entity_key(name)) or self.watchlist.get(
-                entity_key(span.text)
+                entity_key(text[span.start_char : span.end_char])
             )
             if entry is not None:
                 label, name = entry.label, entry.name
@@ -166,9 +172,8 @@ class Analyzer:
                 out.append((span, label, name))
         return _one_label_per_name(out, trusted)
 
-    def _surface_name(self, span: Span) -> str:
-        words = span.text.split()
-        label = span.label_
+    def _surface_name(self, surface: str, label: str) -> str:
+        words = surface.split()
         if label == "PER":
             while len(words) > 1 and words[0].lower() in TITLES:
                 words = words[1:]
@@ -252,7 +257,11 @@ class Analyzer:
         """
         out = []
         for span, label, name in spans:
-            if len(span) == 1 and span.text in self.head_words:
+            if (
+                len(span) == 1
+                and span.text in self.head_words
+                and not span.id_.startswith(TRUSTED_PREFIXES)
+            ):
                 longer = [
                     (other, other_label, other_name)
                     for other, other_label, other_name in spans
@@ -311,7 +320,9 @@ class Analyzer:
         )
 
 
-def _repeated(doc: Doc, spans: list[tuple[Span, str, str]]) -> list[tuple[Span, str, str]]:
+def _repeated(
+    doc: Doc, norm_text: str, spans: list[tuple[Span, str, str]]
+) -> list[tuple[Span, str, str]]:
     """Every other occurrence of a name the article names once is a mention too.
 
     The model often finds a name in one sentence and misses it in the next ("Datacomté a
@@ -322,23 +333,27 @@ def _repeated(doc: Doc, spans: list[tuple[Span, str, str]]) -> list[tuple[Span, 
     taken = {i for span, _, _ in spans for i in range(span.start, span.end)}
     known: dict[str, tuple[str, str]] = {}
     for span, label, name in spans:
-        if len(span.text) > 2 and not span.text.islower():
-            known.setdefault(span.text, (label, name))
+        surface = norm_text[span.start_char : span.end_char]
+        if len(surface) > 2 and not surface.islower():
+            known.setdefault(surface, (label, name))
     if not known:
         return spans
-    pattern = re.compile(
-        r"(?<!\w)(?:"
-        + "|".join(re.escape(t) for t in sorted(known, key=len, reverse=True))
-        + r")(?!\w)"
-    )
+    # The normalised text the doc was made from: doc.text rebuilds it token by token.
+    text = norm_text
     added = []
-    for match in pattern.finditer(doc.text):
-        span = doc.char_span(match.start(), match.end())
-        if span is None or any(i in taken for i in range(span.start, span.end)):
-            continue
-        label, name = known[match.group()]
-        added.append((doc[span.start : span.end], label, name))
-        taken.update(range(span.start, span.end))
+    for surface in sorted(known, key=len, reverse=True):
+        at = text.find(surface)
+        while at >= 0:
+            end = at + len(surface)
+            bounded = (at == 0 or not text[at - 1].isalnum()) and (
+                end == len(text) or not text[end].isalnum()
+            )
+            span = doc.char_span(at, end) if bounded else None
+            if span is not None and not any(i in taken for i in range(span.start, span.end)):
+                label, name = known[surface]
+                added.append((span, label, name))
+                taken.update(range(span.start, span.end))
+            at = text.find(surface, end)
     if not added:
         return spans
     return sorted(spans + added, key=lambda item: item[0].start)

@@ -12,10 +12,11 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
-from spacy.attrs import LOWER, ORTH
+from spacy.attrs import IS_SPACE, LOWER, ORTH, SENT_START
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span, Token
@@ -57,6 +58,7 @@ OPENING = {"#", "@", "«", '"', "'", "(", "[", "“", "‘", "-", "–", "—", 
 NOT_A_NAME = {"VERB", "AUX", "ADV", "PRON", "DET", "CCONJ", "SCONJ", "INTJ", "ADP", "NUM", "SYM"}
 NAME_POS = {"PROPN", "NOUN", "X"}
 MAX_NAME_TOKENS = 8
+_TWO_LETTERS = re.compile(r"[^\W\d_].*[^\W\d_]", re.DOTALL)
 
 
 @dataclass
@@ -208,6 +210,46 @@ class OrgPhrasesComponent:
                 return False
         return True
 
+    def _connector(self, doc: Doc, j: int) -> int:
+        """Index after a connector ("de", "du", "d'", "de la"...) at j, or j."""
+        for conn in self.connectors:
+            if self._match(doc, j, conn, lower=True):
+                return j + len(conn)
+        return j
+
+    def _complement(self, doc: Doc, j: int) -> int:
+        """End of a common-noun complement at j ("l'innovation", "la recherche scientifique").
+
+        An article, a noun, adjectives, and at most one more "et"/"de" step; a name may
+        close it ("Chambre de commerce de Lyon"). Needs the tagger; j when there is none.
+        """
+        n = len(doc)
+        end = j
+        for step in range(2):
+            k = end
+            if step:
+                # A second noun only after "et" or "de": "de développement et d'innovation".
+                if k < n and doc[k].lower_ == "et":
+                    k += 1
+                k = self._connector(doc, k)
+                if k == end:
+                    break
+            if k < n and doc[k].lower_ in {"la", "l'", "les", "le"}:
+                k += 1
+            if not (k < n and doc[k].is_lower and doc[k].pos_ == "NOUN"):
+                break
+            k += 1
+            while k < n and doc[k].is_lower and doc[k].pos_ == "ADJ":
+                k += 1
+            end = k
+        if end > j:
+            closing = self._connector(doc, end)
+            if closing > end:
+                name_end = proper_run(doc, closing, self.legal_forms)
+                if name_end > closing:
+                    end = name_end
+        return end
+
     def _find(self, doc: Doc) -> list[_Candidate]:
         out: list[_Candidate] = []
         n = len(doc)
@@ -229,12 +271,13 @@ class OrgPhrasesComponent:
                         j < min(n, i + len(head) + 2) and doc[j].is_lower and doc[j].pos_ == "ADJ"
                     ):
                         j += 1
-                    for conn in self.connectors:
-                        if self._match(doc, j, conn, lower=True):
-                            j += len(conn)
-                            break
-                    end = proper_run(doc, j, self.legal_forms)
-                    if end > j:
+                    connected = self._connector(doc, j)
+                    end = proper_run(doc, connected, self.legal_forms)
+                    if end == connected and connected > j and token.is_title:
+                        # "Agence régionale de l'innovation", "Banque des territoires":
+                        # a capitalised head with a common-noun complement.
+                        end = self._complement(doc, connected)
+                    if end > connected:
                         out.append(_Candidate(i, end, "head"))
                     break
             # "la start-up X", "la PME X"; a capitalised "Société" starts a name instead.
@@ -276,7 +319,10 @@ class OrgPhrasesComponent:
         elif cand.kind == "head":
             if any(e.start < cand.start for e in overlapping):
                 return ents
-            end = max([end] + [e.end for e in overlapping])
+            longest = max([end] + [e.end for e in overlapping])
+            # The model's longer span is kept only where it goes on with a name.
+            if all(_name_like(doc[k]) or doc[k].text in {"-", "&"} for k in range(end, longest)):
+                end = longest
         else:  # legal form: the name before it, as the model delimited it when it did
             before = [e for e in overlapping if e.start < cand.start]
             if before:
@@ -324,6 +370,51 @@ class PlacesComponent:
 def make_places(nlp: Language, name: str, places: list[list[str]]) -> PlacesComponent:
     """Factory of `veille_places`; `places` is a list of [text as written, canonical name]."""
     return PlacesComponent(nlp, [(text, canonical) for text, canonical in places])
+
+
+class SentencesComponent:
+    """Sentence starts from punctuation and line breaks, for what veille needs of sentences.
+
+    The model's `senter` costs about a twentieth of the whole processing time; news text
+    marks its sentences well enough for a mention's sentence and a quote's extent: a full
+    stop, "!", "?" or "…" (then a closing quote) before a capital, a digit or an opening
+    quote, and every line break. The French tokenizer keeps the dot of "M." or "J.-C."
+    inside the token, so abbreviations do not end sentences.
+    """
+
+    ENDS = (".", "!", "?", "…", "...", "!!", "?!", "!?")
+
+    def __init__(self, nlp: Language):
+        strings = nlp.vocab.strings
+        self._ends = np.array(sorted(strings.add(p) for p in self.ENDS), dtype="uint64")
+
+    def __call__(self, doc: Doc) -> Doc:
+        n = len(doc)
+        if not n:
+            return doc
+        ids = doc.to_array([ORTH, IS_SPACE])
+        starts = np.full(n, -1, dtype="int32")
+        starts[0] = 1
+        for i in np.flatnonzero(np.isin(ids[:, 0], self._ends) | (ids[:, 1] == 1)).tolist():
+            token = doc[i]
+            if token.is_space and "\n" not in token.text:
+                continue
+            j = i + 1
+            while j < n and (doc[j].text in {"»", '"', ")"} or doc[j].is_space):
+                j += 1
+            if j >= n:
+                continue
+            nxt = doc[j].text
+            if token.is_space or nxt[0].isupper() or nxt[0].isdigit() or nxt[0] in '«"-–—':
+                starts[j] = 1
+        doc.from_array([SENT_START], starts.reshape(-1, 1).astype("uint64"))
+        return doc
+
+
+@Language.factory("veille_sentences")
+def make_sentences(nlp: Language, name: str) -> SentencesComponent:
+    """Factory of `veille_sentences`."""
+    return SentencesComponent(nlp)
 
 
 # --- clean-up -------------------------------------------------------------------------
@@ -378,10 +469,8 @@ def _pieces(span: Span) -> list[tuple[int, int]]:
 def _keep(doc: Doc, start: int, end: int, trusted: bool, has_pos: bool) -> bool:
     tokens = doc[start:end]
     text = tokens.text
-    letters = [c for c in text if c.isalpha()]
-    if len(letters) < 2 and not trusted:
-        return False
-    if not letters or not any(c.isupper() for c in text):
+    # No capital: a lowercase phrase or a number. Fewer than two letters: "X", "n'".
+    if text == text.lower() or (not trusted and not _TWO_LETTERS.search(text)):
         return False
     if trusted:
         return True
@@ -431,11 +520,14 @@ def _join_directions(doc: Doc, spans: list[Span]) -> list[Span]:
 class CleanupComponent:
     """Tidy entity spans and drop what is not a name (see the module docstring)."""
 
+    def __init__(self, has_pos: bool = True):
+        self.has_pos = has_pos
+
     def __call__(self, doc: Doc) -> Doc:
         kept: list[Span] = []
         ents = doc.ents
-        # Checked once per doc: has_annotation scans every token.
-        has_pos = bool(ents) and doc.has_annotation("POS")
+        # Known from the pipeline rather than doc.has_annotation, which visits every token.
+        has_pos = self.has_pos
         for ent in ents:
             trusted = _is_trusted(ent)
             for start, end in _pieces(ent):
@@ -452,7 +544,7 @@ class CleanupComponent:
         return doc
 
 
-@Language.factory("veille_cleanup")
-def make_cleanup(nlp: Language, name: str) -> CleanupComponent:
-    """Factory of `veille_cleanup`."""
-    return CleanupComponent()
+@Language.factory("veille_cleanup", default_config={"has_pos": True})
+def make_cleanup(nlp: Language, name: str, has_pos: bool) -> CleanupComponent:
+    """Factory of `veille_cleanup`; `has_pos`: whether the pipeline tags parts of speech."""
+    return CleanupComponent(has_pos)

