@@ -320,7 +320,15 @@ def report_command(db_path: str, since: str | None, out: str | None) -> None:
 
 @cli.group(cls=DefaultGroup, default="list", default_if_no_args=False)
 def entities() -> None:
-    """Entities of text files (veille entities FILE...), or corrections: merge, relabel, ignore."""
+    """Entities of text files, or corrections to the entities veille stores.
+
+    \b
+    veille entities FILE...        entities of plain-text files as JSON lines ("-": stdin)
+    veille entities merge A B      store A's mentions under B
+    veille entities relabel A ORG  give A another label (PER, ORG, LOC)
+    veille entities ignore A       never record A as an entity
+    Corrections apply to new articles, and to stored ones on `veille process --all`.
+    """
 
 
 @entities.command("list", hidden=True)
