@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -105,15 +106,21 @@ def parse_french_date(text: str, *, relative_base: datetime | None = None) -> da
     return _aware(found) if found else None
 
 
+def iter_french_dates(
+    text: str, *, relative_base: datetime | None = None
+) -> Iterator[tuple[datetime, bool]]:
+    """French dates written in `text`, in order, each with True when labelled as an update."""
+    for match in DATE_IN_TEXT.finditer(text):
+        found = parse_french_date(match.group(0), relative_base=relative_base)
+        if found is not None:
+            yield found, bool(_MODIFIED.match(match.group(0)))
+
+
 def find_french_date(
     text: str, *, relative_base: datetime | None = None
 ) -> tuple[datetime, bool] | None:
     """First French date written in `text`, with True when it is labelled as an update."""
-    for match in DATE_IN_TEXT.finditer(text):
-        found = parse_french_date(match.group(0), relative_base=relative_base)
-        if found is not None:
-            return found, bool(_MODIFIED.match(match.group(0)))
-    return None
+    return next(iter_french_dates(text, relative_base=relative_base), None)
 
 
 def to_iso(dt: datetime) -> str:

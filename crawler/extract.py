@@ -1,7 +1,8 @@
 """Pure article extraction: (html, url, source) → Article, or None for pages that are not articles.
 
-One lxml parse, one trafilatura call; our own reads of the tree (canonical link, JSON-LD,
-paywall markers, per-source selectors) are cheap XPath lookups made before trafilatura runs.
+One lxml parse and one trafilatura text extraction on that tree; metadata from trafilatura's own
+helpers on the same tree; our own reads (canonical link, JSON-LD, paywall markers, per-source
+selectors, French dates) are XPath lookups and regexes on small strings.
 No Scrapy, no network, no database: callable from the spider, the CLI and the tests alike.
 """
 
@@ -22,7 +23,14 @@ from lxml.cssselect import CSSSelector
 from trafilatura.utils import load_html
 from w3lib.encoding import html_to_unicode
 
-from crawler.dates import DATE_IN_TEXT, PARIS, find_french_date, parse_french_date, to_iso
+from crawler.dates import (
+    DATE_IN_TEXT,
+    PARIS,
+    find_french_date,
+    iter_french_dates,
+    parse_french_date,
+    to_iso,
+)
 from crawler.items import Article
 from crawler.urls import canonicalize_url
 
@@ -44,32 +52,6 @@ log = logging.getLogger(__name__)
 # Reader comments are not the article: leaving them out also prunes comment sections before
 # the main text is searched, which trafilatura's defaults do not.
 TRAFILATURA_OPTIONS = {"include_comments": False}
-
-PRESTRIP = True
-_INERT = etree.XPath(
-    "//script[@src or not(contains(@type, 'json'))] | //style | //svg | //comment()"
-)
-
-
-def _strip_inert(tree: HtmlElement) -> None:
-    """Drop what no extractor reads (code, styles, inline SVG, HTML comments) before trafilatura
-    copies and walks the tree several times (htmldate even searches the serialised page).
-
-    JSON scripts (JSON-LD, state data with dates) and <noscript> stay: some pages keep their
-    text in <noscript> for readers without JavaScript.
-    """
-    for el in _INERT(tree):
-        parent = el.getparent()
-        if parent is None:
-            continue
-        if el.tail:
-            previous = el.getprevious()
-            if previous is not None:
-                previous.tail = (previous.tail or "") + el.tail
-            else:
-                parent.text = (parent.text or "") + el.tail
-        parent.remove(el)
-
 
 # schema.org types that say "this page is one article".
 ARTICLE_TYPES = {
@@ -129,11 +111,19 @@ BOILERPLATE = re.compile(
       | en\s+poursuivant\s+votre\s+navigation\b.*
       | (?:inscrivez-vous|abonnez-vous)\s+(?:à|a)\s+(?:notre|la)\s+newsletter\b.*
       | (?:accepter|refuser|paramétrer)(?:\s+(?:les|tous\s+les)\s+cookies)?
+      | (?:s['’]abonner|je\s+m['’]abonne|abonnez-vous|déjà\s+abonné|se\s+connecter)\b.*
     )\W*$""",
     re.IGNORECASE | re.VERBOSE,
 )
-BOILERPLATE_MAX = 160  # longer blocks are prose, whatever they start with
-
+BOILERPLATE_MAX = 160
+MIN_TEXT = 100  # characters
+# Bylines and date lines at the top of an article body ("Par ...", "Publié le ...").
+HEADER_BLOCKS = 5
+HEADER_LINE = re.compile(
+    # "Par" + a capitalised name, so that "Par ailleurs, ..." stays.
+    r"^\W*(?:(?:[Pp]ar|PAR|[Bb]y|BY)\s+[A-ZÀ-Ý][\w'’.-]*(?:\s+[A-ZÀ-Ý][\w'’.-]*)"
+    r"|(?i:publi[ée]e?s?|published|mis[e]?\s+à\s+jour|modifi[ée]e?|updated|cr[ée]{2}e?)\b)"
+)
 # "Par Anne Fauvarque, France Bleu Besançon": the words before a byline's names.
 BYLINE_PREFIX = re.compile(
     r"^\W*(?:propos\s+recueillis\s+par|texte\s*(?:et\s+photos?)?\s*:?|r[ée]dig[ée]\s+par|"
@@ -142,55 +132,17 @@ BYLINE_PREFIX = re.compile(
 )
 BYLINE_NOISE = re.compile(r"\([^)]*\)|\[[^]]*\]|\S+@\S+|@\w+|https?://\S+")
 BYLINE_AND = re.compile(r"\s+(?:et|and|&)\s+", re.IGNORECASE)
+# Signatures that name no one.
+GENERIC_AUTHORS = {"rédaction", "la rédaction", "redaction", "admin", "administrateur", "webmaster"}
 NAME_OK = re.compile(r"^[^\W\d_][^\d@/]{0,58}$")
 
-FRENCH_WORDS = frozenset(
-    [
-        "le",
-        "la",
-        "les",
-        "des",
-        "est",
-        "une",
-        "du",
-        "dans",
-        "pour",
-        "que",
-        "qui",
-        "sur",
-        "pas",
-        "avec",
-        "par",
-        "au",
-        "aux",
-        "ont",
-        "été",
-    ]
-)
-ENGLISH_WORDS = frozenset(
-    [
-        "the",
-        "of",
-        "and",
-        "to",
-        "is",
-        "in",
-        "that",
-        "for",
-        "it",
-        "was",
-        "on",
-        "with",
-        "as",
-        "are",
-        "by",
-        "this",
-        "have",
-    ]
-)
+# The most frequent words of each language, to tell French from English text.
+FRENCH_WORDS = frozenset({"le", "la", "les", "des", "est", "une", "du", "dans", "pour", "que", "qui", "sur", "pas", "avec", "par", "au", "aux", "ont", "été"})  # fmt: skip
+ENGLISH_WORDS = frozenset({"the", "of", "and", "to", "is", "in", "that", "for", "it", "was", "on", "with", "as", "are", "by", "this", "have"})  # fmt: skip
 
 # Soft hyphens and zero-width characters split words for search and NLP; they are invisible.
-INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
+# U+FFFD marks bytes that were not text in the page's encoding: noise, not content.
+INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff\ufffd"))
 TITLE_SEPARATOR = re.compile(r"\s+(?:[|\-–—•·»]|::)\s+")
 
 
@@ -227,9 +179,10 @@ def extract(
         return None
     try:
         return _extract_tree(tree, text_html, url, source, fetched)
-    except (ValueError, TypeError, etree.LxmlError) as exc:
-        # A page we cannot read is a page without an article, not a crashed crawl.
-        log.warning("extraction failed for %s: %s", url, exc)
+    except Exception:
+        # One unreadable page must not stop a crawl: it counts as a page without an article,
+        # and the traceback goes to the log, since it points at a bug to fix.
+        log.exception("extraction failed for %s", url)
         return None
 
 
@@ -248,8 +201,7 @@ def _extract_tree(
     tree: HtmlElement, raw: str, url: str, source: Source | None, fetched: datetime
 ) -> Article | None:
     selectors = source.selectors if source else None
-    if PRESTRIP:
-        _strip_inert(tree)
+    _strip_inert(tree)
     meta = _read_meta(tree)
     ld = _read_json_ld(tree)
     is_article_page = bool(ld["types"] & ARTICLE_TYPES) or meta.get("og:type") == "article"
@@ -265,7 +217,7 @@ def _extract_tree(
         else None
     )
 
-    # Metadata first, on the tree as parsed: trafilatura does the same inside bare_extraction.
+    # Metadata first, as bare_extraction itself does before its text stage prunes the tree.
     doc = _metadata(tree, url)
     if sel_text:
         blocks = sel_text  # the source told us where the text is
@@ -277,14 +229,20 @@ def _extract_tree(
         if not is_article_page and _looks_like_listing(tree, blocks):
             return None
     paywalled = _paywalled(tree, raw, ld, blocks)
-    blocks = [b for b in blocks if not _is_boilerplate(b)]
+    title = sel_title or _clean_title(doc.title or meta.get("og:title"), doc.sitename, url)
+    blocks, header = _drop_header_lines([b for b in blocks if not _is_boilerplate(b)])
     text = "\n\n".join(blocks).strip()
-    if not text:
+    # A few words ("Accueil", a menu) are no article; a teaser may be short but is flagged.
+    if not text or (len(text) < MIN_TEXT and not paywalled):
         return None
 
     published, modified = _dates(doc.date, ld, meta, sel_date, tree, fetched)
-    title = sel_title or _clean_title(doc.title or meta.get("og:title"), doc.sitename, url)
     author = _clean_authors(sel_author or ld["person"] or doc.author)
+    if author is None:
+        # Bylines printed in the page: "Par ..." lines dropped from the text, then elements
+        # marked as author or byline.
+        bylines = [h for h in header if re.match(r"^\W*(?:par|by)\s", h, re.IGNORECASE)]
+        author = next(filter(None, map(_clean_authors, bylines)), None) or _byline_author(tree)
     return Article(
         url=url,
         canonical_url=_canonical(tree, meta, url),
@@ -298,6 +256,33 @@ def _extract_tree(
         paywalled=paywalled,
         fetched_at=to_iso(fetched),
     )
+
+
+# ---- tree preparation ----------------------------------------------------------------------
+
+_INERT = etree.XPath(
+    "//script[@src or not(contains(@type, 'json'))] | //style | //svg | //comment()"
+)
+
+
+def _strip_inert(tree: HtmlElement) -> None:
+    """Drop what no extractor reads (code, styles, inline SVG, HTML comments) before trafilatura
+    copies and walks the tree several times (htmldate even searches the serialised page).
+
+    JSON scripts (JSON-LD, state data with dates) and <noscript> stay: some pages keep their
+    text in <noscript> for readers without JavaScript.
+    """
+    for el in _INERT(tree):
+        parent = el.getparent()
+        if parent is None:
+            continue
+        if el.tail:
+            previous = el.getprevious()
+            if previous is not None:
+                previous.tail = (previous.tail or "") + el.tail
+            else:
+                parent.text = (parent.text or "") + el.tail
+        parent.remove(el)
 
 
 # ---- page metadata -------------------------------------------------------------------------
@@ -427,27 +412,6 @@ def _clean_title(title: str | None, sitename: str | None, url: str) -> str | Non
     if is_site(parts[0]):
         return title[seps[0].end() :]
     return title
-    try:
-        host = (urlsplit(url).hostname or "").removeprefix("www.")
-    except ValueError:
-        host = ""
-    labels = host.split(".")[:-1]
-    site_keys = {_squash(sitename)} if sitename else set()
-    if labels:
-        site_keys.add(max(labels, key=len))
-    site_keys = {k for k in site_keys if len(k) >= 2}
-
-    def is_site(part: str) -> bool:
-        squashed = _squash(part)
-        return bool(squashed) and any(k in squashed or squashed in k for k in site_keys)
-
-    # The outlet's name and what follows it (tagline, date) go; the first part always stays.
-    for i in range(1, len(parts)):
-        if is_site(parts[i]):
-            return " - ".join(parts[:i]) if i > 1 else parts[0]
-    if is_site(parts[0]):
-        return " - ".join(parts[1:])
-    return title
 
 
 def _is_home(url: str) -> bool:
@@ -475,15 +439,16 @@ def _canonical(tree: HtmlElement, meta: dict[str, str], url: str) -> str:
 
 
 def _lang(tree: HtmlElement, meta: dict[str, str], text: str) -> str | None:
+    """The page's language: its declaration, unless the text is plainly French or English
+    while the page says otherwise (templates often keep lang="en")."""
     declared = tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang")
     declared = (
         declared or meta.get("content-language") or meta.get("og:locale") or meta.get("language")
     )
-    if declared:
-        code = re.split(r"[-_\s,]", declared.strip().lower())[0]
-        if 2 <= len(code) <= 3 and code.isalpha():
-            return code
-    # No declaration: tell French from English by their most frequent words.
+    code = re.split(r"[-_\s,]", declared.strip().lower())[0] if declared else ""
+    code = code if 2 <= len(code) <= 3 and code.isalpha() else None
+    if code not in (None, "fr", "en"):
+        return code
     words = re.findall(r"[a-zà-ÿ]+", text[:3000].lower())
     fr = sum(w in FRENCH_WORDS for w in words)
     en = sum(w in ENGLISH_WORDS for w in words)
@@ -491,7 +456,7 @@ def _lang(tree: HtmlElement, meta: dict[str, str], text: str) -> str | None:
         return "fr"
     if en >= 5 and en > 2 * fr:
         return "en"
-    return None
+    return code
 
 
 # ---- paywall, listing pages ----------------------------------------------------------------
@@ -525,16 +490,28 @@ def _paywalled(tree: HtmlElement, raw: str, ld: dict, blocks: list[str]) -> bool
     )
 
 
+_CARDS = etree.XPath("//article | //*[self::h2 or self::h3 or self::h4][.//a[@href]]/..")
+
+
 def _looks_like_listing(tree: HtmlElement, blocks: list[str]) -> bool:
-    """True when the 'main text' trafilatura found is mostly the titles of links to other pages."""
-    if len(blocks) < 4:
+    """True when the 'main text' trafilatura found is spread over teaser cards (section, tag and
+    home pages) rather than held in one article body."""
+    if len(blocks) < 3:
         return False
-    links = {" ".join(a.text_content().split()) for a in tree.iter("a") if a.get("href")}
-    links = {t for t in links if len(t) >= 15}
-    if not links:
+    cards = sorted({" ".join(card.text_content().split()) for card in _CARDS(tree)} - {""}, key=len)
+    if len(cards) < 3:
         return False
-    linked = sum(1 for b in blocks if b in links)
-    return linked >= 3 and linked >= 0.3 * len(blocks)
+    used: set[int] = set()
+    in_cards = 0
+    for block in blocks:
+        flat = " ".join(block.split())
+        # the smallest card holding the block: nested cards hold each other's text
+        index = next((i for i, card in enumerate(cards) if flat in card), None)
+        if index is not None:
+            used.add(index)
+            in_cards += len(flat)
+    total = sum(len(b) for b in blocks)
+    return len(used) >= 3 and in_cards >= 0.5 * total
 
 
 # ---- text ----------------------------------------------------------------------------------
@@ -582,6 +559,19 @@ def _is_boilerplate(block: str) -> bool:
     return bool(BOILERPLATE.match(block) or PAYWALL_TEXT.search(block))
 
 
+def _drop_header_lines(blocks: list[str]) -> tuple[list[str], list[str]]:
+    """Drop the byline and date line that open many article bodies: they are stored in their
+    own fields. (The headline stays: readers and searches expect it with the text.)
+    Returns the blocks kept and the lines dropped."""
+    kept, header = [], []
+    for i, block in enumerate(blocks):
+        if i < HEADER_BLOCKS and len(block) <= 120 and HEADER_LINE.match(block):
+            header.append(block)
+            continue
+        kept.append(block)
+    return kept, header
+
+
 @lru_cache(maxsize=256)
 def _css(selector: str) -> CSSSelector | None:
     try:
@@ -608,24 +598,16 @@ def _select_first(tree: HtmlElement, selector: str, attrs: tuple[str, ...] = ())
 
 
 _SEL_SKIP = {"script", "style", "noscript", "nav", "aside", "form", "button", "iframe", "svg"}
-_SEL_BLOCKS = {
-    "p",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "li",
-    "blockquote",
-    "pre",
-    "figcaption",
-    "tr",
-}
+_SEL_BLOCKS = {"p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "figcaption", "tr"}  # fmt: skip
+_SEL_CONTAINERS = {"div", "section", "article", "ul", "ol", "table"}
 
 
 def _select_text(tree: HtmlElement, selector: str) -> list[str] | None:
-    """Text blocks of the elements a source's `text` selector names; None when nothing matches."""
+    """Text blocks of the elements a source's `text` selector names; None when nothing matches.
+
+    A plain walk of our own: the source has already said where the text is, and running
+    trafilatura again on the subtree would re-apply the guessing the selector replaces.
+    """
     blocks: list[str] = []
     for root in _select(tree, selector):
         pieces: list[str] = []
@@ -640,7 +622,7 @@ def _collect(el: etree._Element, pieces: list[str], blocks: list[str]) -> None:
         if el.tail:
             pieces.append(el.tail)
         return
-    is_block = tag in _SEL_BLOCKS or tag in ("div", "section", "article", "ul", "ol", "table")
+    is_block = tag in _SEL_BLOCKS or tag in _SEL_CONTAINERS
     if is_block:
         _flush(pieces, blocks)
     if tag == "br":
@@ -665,6 +647,27 @@ def _flush(pieces: list[str], blocks: list[str]) -> None:
 # ---- authors -------------------------------------------------------------------------------
 
 
+_BYLINE_ELEMENTS = etree.XPath(
+    "//*[@itemprop='author' or @rel='author' or contains(@class, 'auteur')"
+    " or contains(@class, 'author') or contains(@class, 'signature') or contains(@class, 'byline')]"
+)
+
+
+def _byline_author(tree: HtmlElement) -> str | None:
+    for el in _BYLINE_ELEMENTS(tree)[:10]:
+        text = " ".join(el.text_content().split())
+        if 3 <= len(text) <= 120:
+            names = _clean_authors(text)
+            if names:
+                return names
+    return None
+
+
+def clean_authors(raw: str | None) -> str | None:
+    """Names only, joined with ", ": 'Par Anne Fauvarque, France Bleu Besançon' → 'Anne Fauvarque'."""
+    return _clean_authors(raw)
+
+
 def _clean_authors(raw: str | None) -> str | None:
     """Names only: 'Par Anne Fauvarque, France Bleu Besançon' → 'Anne Fauvarque'."""
     if not raw:
@@ -684,7 +687,7 @@ def _byline_names(chunk: str) -> list[str]:
     if date:
         text = text[: date.start()]
     text = re.sub(r"\s+(?:le|publié|mis\s+à\s+jour)\s*$", "", " ".join(text.split()), flags=re.I)
-    text = BYLINE_PREFIX.sub("", text).strip(" ,-–—:|")
+    text = BYLINE_PREFIX.sub("", text).strip(" ,-–—:|·•/")
     if not text:
         return []
     # "A, B et C, Outlet": commas list names up to the last "et"; after the last name a comma
@@ -698,7 +701,11 @@ def _byline_names(chunk: str) -> list[str]:
     cleaned = []
     for name in names:
         name = " ".join(name.split()).strip(" -–—:")
-        if NAME_OK.match(name) and len(name.split()) <= 6:
+        if (
+            NAME_OK.match(name)
+            and len(name.split()) <= 6
+            and name.casefold() not in GENERIC_AUTHORS
+        ):
             cleaned.append(name)
     return cleaned
 
@@ -715,7 +722,7 @@ _DATE_META_MODIFIED = (
     "og:updated_time",
     "dcterms.modified",
 )
-_DATE_ELEMENTS = (
+_DATE_ELEMENTS = etree.XPath(
     "//time | //*[@class or @id or @itemprop][contains(@class, 'date') or contains(@class, 'publi')"
     " or contains(@class, 'byline') or contains(@class, 'time') or contains(@id, 'date')"
     " or contains(@itemprop, 'date') or contains(@class, 'meta') or contains(@class, 'info')]"
@@ -742,39 +749,42 @@ def _dates(
         (d for d in (parse(meta.get(k)) for k in _DATE_META_MODIFIED) if d), None
     )
     published = parse(sel_date)
-    if published is None and day:
-        # htmldate (through trafilatura) is the best judge of the day; machine metadata
-        # of the same day adds the time of day.
-        published = machine if machine and machine.date().isoformat() == day else parse(day)
-    if published is None:
+    if published is None and machine and (day is None or machine.date().isoformat() == day):
         published = machine
     if published is None:
-        published, visible_modified = _visible_dates(tree, fetched)
-        modified = modified or visible_modified
+        # htmldate is the best judge of the day; a French date printed in the page on that
+        # day adds the time, and pages without metadata get their date from the text alone.
+        shown, shown_modified = _visible_dates(tree, fetched, whole_page=day is None)
+        modified = modified or shown_modified
+        if day is None or (shown and shown.date().isoformat() == day):
+            published = shown
+        else:
+            published = parse(day)
     return (to_iso(published) if published else None, to_iso(modified) if modified else None)
 
 
-def _visible_dates(tree: HtmlElement, fetched: datetime) -> tuple[datetime | None, datetime | None]:
+def _visible_dates(
+    tree: HtmlElement, fetched: datetime, *, whole_page: bool
+) -> tuple[datetime | None, datetime | None]:
+    """Dates printed in the page: in date-like elements, else (when asked) anywhere in it."""
     published = modified = None
-    for el in tree.xpath(_DATE_ELEMENTS):
+    for el in _DATE_ELEMENTS(tree):
         value = el.get("datetime")
         found = parse_french_date(value, relative_base=fetched) if value else None
-        is_update = False
-        if found is None:
-            text = " ".join(el.text_content().split())
-            if not text or len(text) > 300:
-                continue
-            hit = find_french_date(text, relative_base=fetched)
-            if hit is None:
-                continue
-            found, is_update = hit
-        if is_update:
-            modified = modified or found
-        elif published is None:
-            published = found
+        if found is not None:
+            published = published or found
+            continue
+        text = " ".join(el.text_content().split())
+        if not text or len(text) > 300:
+            continue
+        for found, is_update in iter_french_dates(text, relative_base=fetched):
+            if is_update:
+                modified = modified or found
+            else:
+                published = published or found
         if published and modified:
             break
-    if published is None:
+    if published is None and whole_page:
         body = tree.find(".//body")
         text = " ".join(_visible_text(body).split())[:5000] if body is not None else ""
         hit = find_french_date(text, relative_base=fetched)

@@ -1,0 +1,404 @@
+"""Article extraction: fixture pages written for veille, then the shared real-world French pages."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from crawler.dates import PARIS
+from crawler.extract import clean_authors, extract
+from crawler.sources import Selectors, Source
+from pipeline import cli
+
+PAGES = Path(__file__).parent / "pages"
+FETCHED = datetime(2024, 3, 13, 9, 0, tzinfo=PARIS)
+URL = "https://www.echo-vallee.example/economie/2024/03/12/lumenvia-leve-4-millions.html"
+
+
+def page(name: str) -> bytes:
+    return (PAGES / name).read_bytes()
+
+
+def wrap(body: str, head: str = "") -> str:
+    return f'<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">{head}</head><body>{body}</body></html>'
+
+
+PARAGRAPHS = "".join(
+    f"<p>{text}</p>"
+    for text in (
+        "Le réseau des entreprises numériques de Franche-Comté réunit ce jeudi ses adhérents à "
+        "Besançon pour dresser le bilan d’une année marquée par les recrutements.",
+        "Une centaine de dirigeants sont attendus à la Cité des arts, où la présidente du réseau, "
+        "Hélène Voisin, présentera la feuille de route pour les trois prochaines années.",
+        "Parmi les priorités annoncées figurent la formation des demandeurs d’emploi aux métiers "
+        "du développement et l’accompagnement des entreprises industrielles vers le numérique.",
+    )
+)
+
+
+# ---- a boilerplate-heavy article ------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def boilerplate_article():
+    return extract(page("boilerplate.html"), URL + "?utm_source=rss#haut", fetched_at=FETCHED)
+
+
+def test_metadata(boilerplate_article) -> None:
+    a = boilerplate_article
+    assert a.url == URL + "?utm_source=rss#haut"
+    # rel=canonical is relative and carries tracking parameters
+    assert a.canonical_url == URL
+    assert a.title == "Dijon : la start-up Lumenvia lève 4 millions d’euros"
+    assert a.author == "Camille Girardot"  # the Organization author is left out
+    assert a.published == "2024-03-12T08:15:00+01:00"
+    assert a.modified == "2024-03-12T17:40:00+01:00"
+    assert a.lang == "fr"
+    assert a.paywalled is False
+    assert a.fetched_at == "2024-03-13T09:00:00+01:00"
+    assert a.source == ""
+
+
+def test_text_is_clean(boilerplate_article) -> None:
+    text = boilerplate_article.text
+    assert text.startswith("Dijon : la start-up Lumenvia")
+    assert "La jeune pousse dijonnaise Lumenvia" in text
+    assert "« Cette levée va nous permettre de doubler l’équipe technique" in text
+    assert "Un marché porté par la sobriété énergétique" in text
+    assert text.endswith("techniciens de terrain.")
+    for boilerplate in (
+        "cookies", "Accepter", "Accueil", "Lire aussi", "À lire aussi", "Partager", "Tweeter",
+        "LinkedIn", "WhatsApp", "Gégé21", "Encore des capteurs", "Bravo à l’équipe",
+        "commentaires", "Mentions légales", "newsletter", "Tous droits réservés", "S’abonner",
+        "Par Camille Girardot", "Publié le", "salon de l’industrie",
+    ):  # fmt: skip
+        assert boilerplate not in text, boilerplate
+
+
+def test_paragraphs_are_separated_by_blank_lines(boilerplate_article) -> None:
+    paragraphs = boilerplate_article.text.split("\n\n")
+    assert len(paragraphs) == 7
+    assert all(p == p.strip() and p and "\n" not in p for p in paragraphs)
+
+
+def test_source_name_and_default_fetch_time() -> None:
+    source = Source(name="L’Écho de la Vallée", homepage="https://www.echo-vallee.example/")
+    before = datetime.now(PARIS).replace(microsecond=0)
+    article = extract(page("boilerplate.html"), URL, source)
+    assert article.source == "L’Écho de la Vallée"
+    assert datetime.fromisoformat(article.fetched_at) >= before
+
+
+# ---- encodings ------------------------------------------------------------------------------
+
+
+def test_windows_1252_bytes_declared_latin1() -> None:
+    raw = page("cp1252_latin1.html")
+    assert b"iso-8859-1" in raw and b"\x92" in raw  # the trap: Latin-1 has no ’ at 0x92
+    article = extract(raw, "https://gazette.example/eco/incubateur.html", fetched_at=FETCHED)
+    assert article.title == "Besançon : l’incubateur « Comté Numérique » fête ses cinq ans"
+    assert "L’incubateur « Comté Numérique » a accompagné" in article.text
+    assert "depuis son ouverture…" in article.text
+    assert "850 000 €" in article.text
+    assert "d’œuvres numériques" in article.text
+    assert not any(c in article.text for c in "\x92\x85\x80\ufffd")
+
+
+def test_charset_from_http_header() -> None:
+    raw = page("cp1252_latin1.html").replace(
+        b'<meta http-equiv="Content-Type" content="text/html; charset=iso-8859-1">', b""
+    )
+    article = extract(
+        raw,
+        "https://gazette.example/eco/incubateur.html",
+        content_type="text/html; charset=ISO-8859-1",
+    )
+    assert "L’incubateur « Comté Numérique »" in article.text
+
+
+def test_str_input() -> None:
+    article = extract(page("boilerplate.html").decode("utf-8"), URL)
+    assert article.title.startswith("Dijon : la start-up")
+
+
+# ---- dates printed in the page --------------------------------------------------------------
+
+
+def test_date_only_in_visible_text() -> None:
+    article = extract(
+        page("visible_date.html"), "https://jvs.example/a/hackathon.html", fetched_at=FETCHED
+    )
+    assert article.published == "2014-03-15T10:37:00+01:00"
+    assert article.modified == "2014-03-16T08:05:00+01:00"
+    assert article.author == "Théo Lambert"
+
+
+def test_relative_date_follows_fetch_time() -> None:
+    url = "https://jura.example/fablab-reparation.html"
+    article = extract(page("relative_date.html"), url, fetched_at=FETCHED)
+    assert article.published == "2024-03-13T07:00:00+01:00"
+    later = extract(page("relative_date.html"), url, fetched_at=FETCHED + timedelta(days=1))
+    assert later.published == "2024-03-14T07:00:00+01:00"
+    assert article.author == "Hugo Perrin"
+
+
+def test_machine_date_without_offset_is_paris_time() -> None:
+    html = wrap(
+        PARAGRAPHS,
+        '<meta property="og:type" content="article">'
+        '<meta property="article:published_time" content="2024-07-02T18:30:00">',
+    )
+    article = extract(html, "https://exemple.example/a.html")
+    assert article.published == "2024-07-02T18:30:00+02:00"
+
+
+# ---- subscriber-only teasers ----------------------------------------------------------------
+
+
+def test_subscriber_teaser() -> None:
+    article = extract(page("teaser.html"), "https://qdj.example/cyber-pme.html", fetched_at=FETCHED)
+    assert article.paywalled is True
+    assert article.title == "Cybersécurité : les PME jurassiennes face à la vague de rançongiciels"
+    assert article.author == "Nora Belkacem"
+    assert article.text.split("\n\n")[1].startswith("Trois entreprises industrielles du Jura")
+    for banner in ("Il vous reste", "réservé aux abonnés", "Abonnez-vous", "S’abonner"):
+        assert banner not in article.text
+
+
+def test_json_ld_not_free_is_paywalled() -> None:
+    ld = '<script type="application/ld+json">{"@type": "NewsArticle", "isAccessibleForFree": "False"}</script>'
+    assert extract(wrap(PARAGRAPHS, ld), "https://exemple.example/a.html").paywalled is True
+
+
+def test_free_article_mentioning_subscribers_is_not_paywalled() -> None:
+    body = PARAGRAPHS + (
+        "<p>Les abonnés du réseau de bus pourront aussi profiter de la navette gratuite mise en "
+        "place pour l’occasion, précise l’agglomération dans un communiqué publié lundi.</p>"
+        '<div class="paywall-container"></div>'
+        '<ul><li><a href="/b.html">Réservé aux abonnés : le palmarès des start-up</a></li></ul>'
+    )
+    article = extract(wrap(body), "https://exemple.example/a.html")
+    assert article.paywalled is False
+    assert "Les abonnés du réseau de bus" in article.text
+
+
+# ---- pages that are not articles ------------------------------------------------------------
+
+
+def test_listing_page_is_none() -> None:
+    assert extract(page("listing.html"), "https://gazette-morvan.example/economie/") is None
+
+
+def test_home_page_is_none() -> None:
+    assert extract(page("listing.html"), "https://gazette-morvan.example/") is None
+    assert extract(wrap(PARAGRAPHS), "https://gazette-morvan.example") is None
+
+
+def test_collection_page_is_none() -> None:
+    ld = '<script type="application/ld+json">{"@type": "CollectionPage", "name": "Numérique"}</script>'
+    assert extract(wrap(PARAGRAPHS, ld), "https://exemple.example/tag/numerique/") is None
+
+
+@pytest.mark.parametrize(
+    "html",
+    [b"", b"   \n\t ", "", b"\x00\x01\x02\xff\xfe", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR",
+     b'{"titre": "pas du HTML"}', wrap(""), wrap("<nav><a href='/'>Accueil</a></nav>")],
+)  # fmt: skip
+def test_empty_or_not_html_is_none(html: bytes | str) -> None:
+    assert extract(html, "https://exemple.example/a.html") is None
+
+
+def test_broken_html_does_not_raise() -> None:
+    article = extract(page("broken.html"), "https://exemple.example/casse.html", fetched_at=FETCHED)
+    assert article is not None
+    assert "batteries à hydrogène" in article.text
+    assert "\ufffd" not in article.text and "\x00" not in article.text
+
+
+# ---- canonical URL --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        ('<link rel="canonical" href="https://Exemple.example/eco/a.html?xtor=RSS-1#x">',
+         "https://exemple.example/eco/a.html"),
+        ('<link rel="Canonical" href="/eco/a.html">', "https://exemple.example/eco/a.html"),
+        ('<meta property="og:url" content="https://exemple.example/eco/a.html">',
+         "https://exemple.example/eco/a.html"),
+        # a canonical pointing at the home page would merge every article of the site
+        ('<link rel="canonical" href="https://exemple.example/">',
+         "https://exemple.example/eco/a.html"),
+        ("", "https://exemple.example/eco/a.html"),
+    ],
+)  # fmt: skip
+def test_canonical_url(head: str, expected: str) -> None:
+    article = extract(wrap(PARAGRAPHS, head), "https://exemple.example/eco/a.html?utm_medium=email")
+    assert article.canonical_url == expected
+
+
+# ---- per-source selectors -------------------------------------------------------------------
+
+SELECTOR_PAGE = wrap(
+    '<div class="entete"><h1 class="titre">Le titre choisi par le sélecteur</h1>'
+    '<span class="signature">Par Zoé Roy, Rédaction du Haut-Doubs</span>'
+    '<time class="publication" datetime="2024-02-01T07:45:00+01:00">1er février</time></div>'
+    '<div class="corps"><p>Premier paragraphe du corps choisi par le sélecteur de la source.</p>'
+    "<p>Second paragraphe, avec une <b>mise en forme</b> et une phrase assez longue.</p>"
+    "<script>var x = 1;</script></div>" + PARAGRAPHS,
+    "<title>Un autre titre | Le Haut-Doubs</title>",
+)
+
+
+def test_selectors_override_trafilatura() -> None:
+    source = Source(
+        name="Le Haut-Doubs",
+        homepage="https://haut-doubs.example/",
+        selectors=Selectors(
+            text="div.corps", title="h1.titre", date="time.publication", author=".signature"
+        ),
+    )
+    article = extract(SELECTOR_PAGE, "https://haut-doubs.example/a.html", source)
+    assert article.title == "Le titre choisi par le sélecteur"
+    assert article.author == "Zoé Roy"
+    assert article.published == "2024-02-01T07:45:00+01:00"
+    assert article.text == (
+        "Premier paragraphe du corps choisi par le sélecteur de la source.\n\n"
+        "Second paragraphe, avec une mise en forme et une phrase assez longue."
+    )
+
+
+@pytest.mark.parametrize("selector", ["div.absent", "div[", "###"])
+def test_selectors_that_do_not_match_fall_back(selector: str) -> None:
+    source = Source(
+        name="Le Haut-Doubs",
+        homepage="https://haut-doubs.example/",
+        selectors=Selectors(text=selector, title=selector),
+    )
+    article = extract(SELECTOR_PAGE, "https://haut-doubs.example/a.html", source)
+    plain = extract(SELECTOR_PAGE, "https://haut-doubs.example/a.html")
+    assert "Hélène Voisin" in article.text
+    assert (article.title, article.text) == (plain.title, plain.text)
+
+
+# ---- authors --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("Par Anne Fauvelle, Radio Vallée Besançon", "Anne Fauvelle"),
+        ("Par Anne Fauvelle et Marc Dupuis, Radio Vallée", "Anne Fauvelle, Marc Dupuis"),
+        ("Léa Morin, Paul Vidal et Zoé Roy, Le Courrier fictif", "Léa Morin, Paul Vidal, Zoé Roy"),
+        ("Léa Morin; Paul Vidal", "Léa Morin, Paul Vidal"),
+        ("By Jane Fictive", "Jane Fictive"),
+        ("Propos recueillis par Inès Caron", "Inès Caron"),
+        ("Auteur : Bruno Lemaire-Faux", "Bruno Lemaire-Faux"),
+        ("Par Jean Dufour le 3 mars 2024 à 10h", "Jean Dufour"),
+        ("Jean Dufour (avec AFP)", "Jean Dufour"),
+        ("Par Hugo Perrin · il y a 2 heures", "Hugo Perrin"),
+        ("Rédaction; Jean Dufour", "Jean Dufour"),
+        ("redaction@journal.example", None),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_clean_authors(raw: str | None, expected: str | None) -> None:
+    assert clean_authors(raw) == expected
+
+
+# ---- the CLI --------------------------------------------------------------------------------
+
+
+def test_cli_extract_prints_json() -> None:
+    result = CliRunner().invoke(cli, ["extract", str(PAGES / "boilerplate.html"), "--url", URL])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert list(data) == ["url", "canonical_url", "title", "author", "published", "lang", "text"]
+    assert data["author"] == "Camille Girardot"
+
+
+def test_cli_extract_listing_fails_with_message() -> None:
+    result = CliRunner().invoke(
+        cli, ["extract", str(PAGES / "listing.html"), "--url", "https://g.example/economie/"]
+    )
+    assert result.exit_code == 1
+    assert "listing.html" in result.output and "no article" in result.output
+
+
+# ---- the shared real-world French pages (third-party, ../shared/data/extraction/fr) ---------
+
+FR_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "extraction" / "fr"
+
+
+def _fr_records() -> list[dict]:
+    truth = FR_DIR / "ground_truth.jsonl"
+    if not truth.is_file():
+        return []
+    with open(truth, encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines]
+
+
+FR_RECORDS = _fr_records()
+# Measured on the 53 pages (trafilatura 2.3.1, htmldate 1.11): must_contain recall 0.978 (89/91),
+# must_not_contain rate 0.103 (8/78), date accuracy 0.935 (43/46). Bare trafilatura on the same
+# pages: 0.978, 0.115, 0.935. Each threshold lets one item slip, not two.
+MIN_MUST_CONTAIN = 0.96
+MAX_MUST_NOT_CONTAIN = 0.12
+MIN_DATE_ACCURACY = 0.91
+
+
+def _collapse(text: str) -> str:
+    return " ".join(text.split())
+
+
+@pytest.fixture(scope="module")
+def fr_articles(shared_data: Path) -> dict:
+    """Each French page extracted once: {record id: (record, Article | None)}."""
+    results = {}
+    for record in FR_RECORDS:
+        html = gzip.decompress((FR_DIR / record["file"]).read_bytes())
+        results[record["id"]] = (record, extract(html, record["url"], fetched_at=FETCHED))
+    return results
+
+
+@pytest.mark.parametrize(
+    "record_id",
+    [r["id"] for r in FR_RECORDS]
+    or [
+        pytest.param(
+            "none", marks=pytest.mark.skip(reason=f"evaluation data not found at {FR_DIR}")
+        )
+    ],
+)
+def test_french_page(fr_articles: dict, record_id: str) -> None:
+    record, article = fr_articles[record_id]
+    assert article is not None, "a real article page was taken for a listing"
+    assert len(article.text) > 200
+    assert article.canonical_url.startswith("http")
+    assert article.lang == "fr"
+    if article.published:
+        assert datetime.fromisoformat(article.published).utcoffset() is not None
+
+
+def test_french_pages_aggregate(fr_articles: dict) -> None:
+    found = total = leaked = forbidden = dates_ok = dates_total = 0
+    for record, article in fr_articles.values():
+        text = _collapse(article.text) if article else ""
+        for snippet in record.get("must_contain") or ():
+            total += 1
+            found += _collapse(snippet) in text
+        for snippet in record.get("must_not_contain") or ():
+            forbidden += 1
+            leaked += _collapse(snippet) in text
+        if record.get("date"):
+            dates_total += 1
+            dates_ok += bool(article and (article.published or "")[:10] == record["date"])
+    assert found / total >= MIN_MUST_CONTAIN, (found, total)
+    assert leaked / forbidden <= MAX_MUST_NOT_CONTAIN, (leaked, forbidden)
+    assert dates_ok / dates_total >= MIN_DATE_ACCURACY, (dates_ok, dates_total)
