@@ -129,6 +129,20 @@ def run_veille(analyzer: Analyzer, texts: list[str]) -> list[list[Span]]:
     ]
 
 
+# Words that are never names but that the raw model returns (the issue's examples and
+# share-bar or menu words), plus elisions.
+JUNK = {
+    "voilà", "verdict", "leader", "partager", "masquer", "imprimer", "commenter", "lire aussi",
+    "d'", "qu'", "n'", "l'", "s'", "c'", "j'",
+}  # fmt: skip
+
+
+def _junk(text: str) -> bool:
+    """A predicted entity that cannot be a name: no capital, one character, a listed word."""
+    text = text.strip().replace("\u2019", "'")
+    return len(text) < 2 or text == text.lower() or text.lower() in JUNK or "\n" in text
+
+
 def report(name: str, records: list[dict], raw: list, veille: list) -> None:
     """Print the side-by-side table for one set."""
     scores = {"raw": Scores(), "veille": Scores()}
@@ -137,9 +151,20 @@ def report(name: str, records: list[dict], raw: list, veille: list) -> None:
         scores["raw"].add(gold, r)
         scores["veille"].add(gold, v)
     gold_counts = scores["raw"].gold
+    junk = {
+        name: sum(
+            _junk(record["text"][a:b])
+            for record, spans in zip(records, found, strict=True)
+            for a, b, _ in spans
+        )
+        for name, found in (("raw", raw), ("veille", veille))
+    }
     print(
         f"\n## {name}: {len(records)} texts, gold "
         + ", ".join(f"{x} {gold_counts[x]}" for x in LABELS)
+    )
+    print(
+        f"function-word, lowercase or menu-word entities: raw {junk['raw']}, veille {junk['veille']}"
     )
     for mode in ("exact", "partial"):
         print(

@@ -466,7 +466,9 @@ def _pieces(span: Span) -> list[tuple[int, int]]:
     return out
 
 
-def _keep(doc: Doc, start: int, end: int, trusted: bool, has_pos: bool) -> bool:
+def _keep(
+    doc: Doc, start: int, end: int, trusted: bool, has_pos: bool, known: frozenset[str]
+) -> bool:
     tokens = doc[start:end]
     text = tokens.text
     # No capital: a lowercase phrase or a number. Fewer than two letters: "X", "n'".
@@ -492,6 +494,19 @@ def _keep(doc: Doc, start: int, end: int, trusted: bool, has_pos: bool) -> bool:
             return False
         if line_start and line_end:
             return False
+        # Tagged a proper noun only because of its capital: a word of the language (in the
+        # model's vocabulary in lowercase) opening a sentence before "de"/":" is a label or
+        # a noun phrase ("Leader du marché, ...", "Verdict : ..."), not a name.
+        if (token.is_sent_start or line_start) and token.i + 1 < len(doc):
+            nxt = doc[token.i + 1].lower_
+            vectors = doc.vocab.vectors
+            if (
+                nxt in {"de", "du", "des", "d'", ":"}
+                and vectors.size
+                and doc.vocab.strings[token.lower_] in vectors
+                and token.lower_ not in known
+            ):
+                return False
     return True
 
 
@@ -520,8 +535,10 @@ def _join_directions(doc: Doc, spans: list[Span]) -> list[Span]:
 class CleanupComponent:
     """Tidy entity spans and drop what is not a name (see the module docstring)."""
 
-    def __init__(self, has_pos: bool = True):
+    def __init__(self, has_pos: bool = True, known: frozenset[str] = frozenset()):
         self.has_pos = has_pos
+        # Lowercased one-word places and watchlist names: never dropped as common words.
+        self.known = known
 
     def __call__(self, doc: Doc) -> Doc:
         kept: list[Span] = []
@@ -535,7 +552,7 @@ class CleanupComponent:
                     start += 1
                 while end > start and _strippable_right(doc[end - 1]):
                     end -= 1
-                if end > start and _keep(doc, start, end, trusted, has_pos):
+                if end > start and _keep(doc, start, end, trusted, has_pos, self.known):
                     if (start, end) == (ent.start, ent.end):
                         kept.append(ent)
                     else:
@@ -544,7 +561,8 @@ class CleanupComponent:
         return doc
 
 
-@Language.factory("veille_cleanup", default_config={"has_pos": True})
-def make_cleanup(nlp: Language, name: str, has_pos: bool) -> CleanupComponent:
-    """Factory of `veille_cleanup`; `has_pos`: whether the pipeline tags parts of speech."""
-    return CleanupComponent(has_pos)
+@Language.factory("veille_cleanup", default_config={"has_pos": True, "known": []})
+def make_cleanup(nlp: Language, name: str, has_pos: bool, known: list[str]) -> CleanupComponent:
+    """Factory of `veille_cleanup`; `has_pos`: whether the pipeline tags parts of speech;
+    `known`: one-word names (places, watchlist) never taken for common words."""
+    return CleanupComponent(has_pos, frozenset(k.lower() for k in known))

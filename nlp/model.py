@@ -121,7 +121,15 @@ def add_veille_components(nlp: Language, data_dir: str | Path | None = None) -> 
     if has_pos and after:
         # One-word places need the model's proper-noun tag (see place_patterns).
         nlp.add_pipe("veille_places", config={"places": after})
-    nlp.add_pipe("veille_cleanup", config={"has_pos": has_pos})
+    known = sorted(
+        {text for text, _ in after if " " not in text}
+        | {
+            p["pattern"]
+            for p in patterns
+            if isinstance(p["pattern"], str) and " " not in p["pattern"]
+        }
+    )
+    nlp.add_pipe("veille_cleanup", config={"has_pos": has_pos, "known": known})
     return nlp
 
 

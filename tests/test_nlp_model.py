@@ -132,6 +132,13 @@ def test_organisation_descriptions_with_the_model(analyzer, text, name, label):
     assert (name, label) in {(m.name, m.label) for m in analysis.mentions}
 
 
+def test_capitalised_words_opening_a_sentence(analyzer):
+    texts = ["Leader du marché, Ovalto recrute.", "Renault a signé. Dijon de son côté attend."]
+    first, second = analyzer.analyse(texts)
+    assert "Leader" not in {m.text for m in first.mentions}
+    assert ("Dijon", "LOC") in {(m.text, m.label) for m in second.mentions}
+
+
 def test_entities_command_prints_json_lines(analyzer, tmp_path, monkeypatch):
     monkeypatch.setenv("VEILLE_NLP_DATA", str(session_data_dir()))
     text = "Réunion à Dijon.\r\nLa start-up Kalistène reçoit Claire Vasseur.\n"
