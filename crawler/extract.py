@@ -117,6 +117,11 @@ BOILERPLATE = re.compile(
 )
 BOILERPLATE_MAX = 160
 MIN_TEXT = 100  # characters
+# Consent banners speak to the reader about cookies; news about cookies (a CNIL fine) does not
+# say "vous" or "nous".
+COOKIE_WORD = re.compile(r"\bcookies?\b", re.IGNORECASE)
+READER_WORDS = re.compile(r"\b(?:vous|votre|vos|nous|nos|you|your|we|our)\b", re.IGNORECASE)
+COOKIE_NOTICE_MAX = 400
 # Bylines and date lines at the top of an article body ("Par ...", "Publié le ...").
 HEADER_BLOCKS = 5
 HEADER_LINE = re.compile(
@@ -179,10 +184,10 @@ def extract(
         return None
     try:
         return _extract_tree(tree, text_html, url, source, fetched)
-    except Exception:
-        # One unreadable page must not stop a crawl: it counts as a page without an article,
-        # and the traceback goes to the log, since it points at a bug to fix.
-        log.exception("extraction failed for %s", url)
+    except (ValueError, TypeError, etree.LxmlError) as exc:
+        # What malformed markup makes lxml or trafilatura raise: a page without an article.
+        # Anything else is a bug and propagates (the spider records it as a fetch error).
+        log.warning("extraction failed for %s: %s", url, exc)
         return None
 
 
@@ -226,11 +231,11 @@ def _extract_tree(
         if body is None or body.body is None:
             return None
         blocks = _render_blocks(body.body)
-        if not is_article_page and _looks_like_listing(tree, blocks):
-            return None
     paywalled = _paywalled(tree, raw, ld, blocks)
-    title = sel_title or _clean_title(doc.title or meta.get("og:title"), doc.sitename, url)
     blocks, header = _drop_header_lines([b for b in blocks if not _is_boilerplate(b)])
+    if not sel_text and not is_article_page and _looks_like_listing(tree, blocks):
+        return None
+    title = sel_title or _clean_title(doc.title or meta.get("og:title"), doc.sitename, url)
     text = "\n\n".join(blocks).strip()
     # A few words ("Accueil", a menu) are no article; a teaser may be short but is flagged.
     if not text or (len(text) < MIN_TEXT and not paywalled):
@@ -419,7 +424,7 @@ def _is_home(url: str) -> bool:
         parts = urlsplit(url)
     except ValueError:
         return False
-    return parts.path in ("", "/") and not parts.query
+    return bool(parts.netloc) and parts.path in ("", "/") and not parts.query
 
 
 def _canonical(tree: HtmlElement, meta: dict[str, str], url: str) -> str:
@@ -490,28 +495,52 @@ def _paywalled(tree: HtmlElement, raw: str, ld: dict, blocks: list[str]) -> bool
     )
 
 
-_CARDS = etree.XPath("//article | //*[self::h2 or self::h3 or self::h4][.//a[@href]]/..")
+_HEADLINE_LINKS = etree.XPath("//a[@href][string-length(normalize-space(.)) >= 20]")
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+_INLINE_PARENTS = {"p", "span", "em", "strong", "b", "i", "small", "blockquote", "td", "body"}
+CARD_MAX = 800  # characters: a teaser is a title, a standfirst and a date, not an article
+
+
+def _cards(tree: HtmlElement) -> list[tuple[str, bool]]:
+    """Teaser cards, smallest first (nested cards hold each other's text): short <article>
+    elements, and the short block around each link written like a headline (a link inside
+    running text is not a card). Each comes with True when it was found by its link."""
+    found = {" ".join(el.text_content().split()): False for el in tree.iterfind(".//article")}
+    for link in _HEADLINE_LINKS(tree):
+        if len(link.text_content().split()) < 4:
+            continue
+        card = link.getparent()
+        if card is not None and card.tag in _HEADINGS:
+            card = card.getparent()
+        if card is not None and card.tag not in _INLINE_PARENTS:
+            found[" ".join(card.text_content().split())] = True
+    return sorted(
+        ((t, by_link) for t, by_link in found.items() if 0 < len(t) <= CARD_MAX),
+        key=lambda c: len(c[0]),
+    )
 
 
 def _looks_like_listing(tree: HtmlElement, blocks: list[str]) -> bool:
     """True when the 'main text' trafilatura found is spread over teaser cards (section, tag and
     home pages) rather than held in one article body."""
-    if len(blocks) < 3:
-        return False
-    cards = sorted({" ".join(card.text_content().split()) for card in _CARDS(tree)} - {""}, key=len)
-    if len(cards) < 3:
+    cards = _cards(tree)
+    if len(cards) < 2:
         return False
     used: set[int] = set()
-    in_cards = 0
-    for block in blocks:
-        flat = " ".join(block.split())
-        # the smallest card holding the block: nested cards hold each other's text
-        index = next((i for i, card in enumerate(cards) if flat in card), None)
+    in_cards = total = 0
+    # Line by line: when trafilatura falls back to dumping a small page, one block holds it all.
+    for line in (line for block in blocks for line in block.split("\n")):
+        total += len(line)
+        if len(line) < 10:  # "|", "Accueil": found in any card by chance
+            continue
+        index = next((i for i, (card, _) in enumerate(cards) if line in card), None)
         if index is not None:
             used.add(index)
-            in_cards += len(flat)
-    total = sum(len(b) for b in blocks)
-    return len(used) >= 3 and in_cards >= 0.5 * total
+            in_cards += len(line)
+    # Several teasers extracted, or one teaser (found by its headline link: a short post in an
+    # <article> beside sidebar teasers is still an article) among several cards.
+    spread = len(used) >= 2 or (len(used) == 1 and len(cards) >= 3 and cards[min(used)][1])
+    return spread and in_cards >= 0.6 * total
 
 
 # ---- text ----------------------------------------------------------------------------------
@@ -553,6 +582,8 @@ def _norm_lines(text: str) -> str:
 
 
 def _is_boilerplate(block: str) -> bool:
+    if len(block) <= COOKIE_NOTICE_MAX and COOKIE_WORD.search(block) and READER_WORDS.search(block):
+        return True
     if len(block) > BOILERPLATE_MAX:
         return False
     # A paywall banner that trafilatura kept in the text is a message, not the article.

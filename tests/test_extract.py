@@ -194,6 +194,26 @@ def test_listing_page_is_none() -> None:
     assert extract(page("listing.html"), "https://gazette-morvan.example/economie/") is None
 
 
+def test_listing_without_headings_is_none() -> None:
+    # teaser cards are plain divs with a title link, and trafilatura keeps only a summary or two
+    assert extract(page("listing_divs.html"), "https://hsn.example/actualites/page/3/") is None
+
+
+def test_short_post_beside_sidebar_teasers_is_an_article() -> None:
+    sidebar = "".join(
+        f'<div class="bloc"><a href="/{i}.html">Titre d’un autre billet du blog numéro {i}</a>'
+        f"<p>Résumé court du billet {i}.</p></div>"
+        for i in range(4)
+    )
+    body = (
+        '<article><h1>Un billet court</h1><p class="date">Le 3 mars 2024</p><p>Le club des '
+        "développeurs de Pontarlier se réunira désormais chaque premier mardi du mois à la "
+        "médiathèque, avec des ateliers ouverts aux débutants.</p></article>"
+    )
+    article = extract(wrap(body + f"<aside>{sidebar}</aside>"), "https://club.example/billet.html")
+    assert article is not None and "club des développeurs de Pontarlier" in article.text
+
+
 def test_home_page_is_none() -> None:
     assert extract(page("listing.html"), "https://gazette-morvan.example/") is None
     assert extract(wrap(PARAGRAPHS), "https://gazette-morvan.example") is None
@@ -218,6 +238,21 @@ def test_broken_html_does_not_raise() -> None:
     assert article is not None
     assert "batteries à hydrogène" in article.text
     assert "\ufffd" not in article.text and "\x00" not in article.text
+
+
+def test_cookie_banner_goes_news_about_cookies_stays() -> None:
+    body = (
+        "<p>Nous utilisons des cookies pour mesurer l’audience et vous proposer des contenus "
+        "adaptés. En poursuivant, vous acceptez leur utilisation.</p>"
+        + PARAGRAPHS
+        + "<p>La CNIL a "
+        "infligé une amende à un site de commerce en ligne de la région pour des cookies "
+        "déposés sans consentement préalable des internautes.</p>"
+    )
+    ld = '<meta property="og:type" content="article">'
+    text = extract(wrap(body, ld), "https://exemple.example/a.html").text
+    assert "Nous utilisons des cookies" not in text
+    assert "La CNIL a infligé une amende" in text
 
 
 # ---- canonical URL --------------------------------------------------------------------------
