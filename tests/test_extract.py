@@ -255,6 +255,14 @@ def test_cookie_banner_goes_news_about_cookies_stays() -> None:
     assert "La CNIL a infligé une amende" in text
 
 
+@pytest.mark.parametrize("name", sorted(p.name for p in PAGES.glob("*.html")))
+def test_truncated_pages_do_not_raise(name: str) -> None:
+    raw = page(name)
+    for cut in (1, 50, len(raw) // 3, len(raw) // 2, len(raw) - 7):
+        article = extract(raw[:cut], "https://exemple.example/a.html", fetched_at=FETCHED)
+        assert article is None or article.text
+
+
 # ---- canonical URL --------------------------------------------------------------------------
 
 
