@@ -3,6 +3,12 @@
 Usage:
     python bench/data/build_regional_ner.py            # rewrite regional_ner.jsonl
     python bench/data/build_regional_ner.py --check    # fail if the JSONL is stale
+    python bench/data/build_regional_ner.py --source bench/data/regional_dev.md [--check]
+                                                       # same for the development set
+
+Without --output, the JSONL is written beside the source with the same stem
+(regional_dev.md -> regional_dev.jsonl), so building another set never touches
+regional_ner.jsonl.
 
 Markup: documents start with a ``## doc-NN`` heading, paragraphs are separated by
 blank lines, entities are written ``[span text](LABEL)`` with LABEL in PER, ORG, LOC.
@@ -193,11 +199,15 @@ def main(argv: list[str] | None = None) -> int:
     """Convert the markup to JSONL (or check that the JSONL is up to date)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", type=Path, default=SOURCE)
-    parser.add_argument("--output", type=Path, default=TARGET)
+    parser.add_argument(
+        "--output", type=Path, default=None, help="default: the source's name with .jsonl"
+    )
     parser.add_argument(
         "--check", action="store_true", help="exit 1 if the output file is not up to date"
     )
     args = parser.parse_args(argv)
+    if args.output is None:
+        args.output = TARGET if args.source == SOURCE else args.source.with_suffix(".jsonl")
     try:
         paragraphs = parse(args.source)
     except MarkupError as error:
@@ -207,7 +217,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         current = args.output.read_text(encoding="utf-8") if args.output.exists() else None
         if current != content:
-            print(f"{args.output} is stale: run {Path(__file__).name}", file=sys.stderr)
+            command = Path(__file__).name
+            if args.source != SOURCE:
+                command += f" --source {args.source}"
+            if args.output != args.source.with_suffix(".jsonl"):
+                command += f" --output {args.output}"
+            print(f"{args.output} is stale: run {command}", file=sys.stderr)
             return 1
         print(f"{args.output.name} is up to date: {summary(paragraphs)}")
         return 0
