@@ -1,12 +1,17 @@
 """Entity quality: raw fr_core_news_md against veille, side by side, on labelled French text.
 
-Sets: bench/data/regional_ner.jsonl (regional tech news veille was not tuned on), when
-present, and every French set in ../shared/data/ner/ (historical newspapers, Wikipedia).
+Sets: bench/data/regional_ner.jsonl (regional tech news veille was not tuned on: held out),
+bench/data/regional_dev.jsonl (regional tech news written separately, to tune rules on),
+and every French set in ../shared/data/ner/ (historical newspapers, Wikipedia).
+The regional sets are scored twice: paragraph by paragraph, and as whole documents (the
+paragraphs of a doc_id joined with blank lines, as veille sees an article: a surname alone
+or an acronym then resolves to the name given earlier in the article).
 Each line: {"id", "text", "entities": [[start, end, label], ...]}. Labels PER, ORG, LOC
 are scored; MISC is ignored on both sides. Exact: same start, end and label. Partial: a
 prediction overlapping a gold span of the same label (each gold span matched once).
 
 Usage: python bench/ner.py [--limit N] [--set NAME]... [--model fr_core_news_md]
+       python bench/ner.py --set regional_dev --errors   # list misses (development set only)
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from nlp.model import load_model  # noqa: E402
 
 LABELS = ("PER", "ORG", "LOC")
 REGIONAL = REPO / "bench" / "data" / "regional_ner.jsonl"
+DEV = REPO / "bench" / "data" / "regional_dev.jsonl"
 SHARED = REPO.parent / "shared" / "data" / "ner"
 
 Span = tuple[int, int, str]
@@ -41,6 +47,19 @@ def load_set(path: Path, limit: int | None) -> list[dict]:
             if limit and len(records) >= limit:
                 break
     return records
+
+
+def as_documents(records: list[dict]) -> list[dict]:
+    """Paragraph records joined per doc_id with blank lines, offsets shifted."""
+    docs: dict[str, dict] = {}
+    for record in records:
+        doc = docs.setdefault(
+            record["doc_id"], {"id": record["doc_id"], "text": "", "entities": []}
+        )
+        shift = len(doc["text"]) + 2 if doc["text"] else 0
+        doc["text"] = f"{doc['text']}\n\n{record['text']}" if doc["text"] else record["text"]
+        doc["entities"] += [[a + shift, b + shift, label] for a, b, label in record["entities"]]
+    return list(docs.values())
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
@@ -143,6 +162,17 @@ def _junk(text: str) -> bool:
     return len(text) < 2 or text == text.lower() or text.lower() in JUNK or "\n" in text
 
 
+def print_errors(records: list[dict], veille: list) -> None:
+    """veille's misses and false alarms, exact match (to study the development set)."""
+    for record, found in zip(records, veille, strict=True):
+        gold, pred = set(gold_spans(record)), set(found)
+        text = record["text"]
+        for kind, spans in (("miss", gold - pred), ("extra", pred - gold)):
+            for a, b, label in sorted(spans):
+                context = text[max(0, a - 40) : b + 20].replace("\n", " ")
+                print(f"{record['id']:12} {kind:5} {label} {text[a:b]!r:40} …{context}…")
+
+
 def report(name: str, records: list[dict], raw: list, veille: list) -> None:
     """Print the side-by-side table for one set."""
     scores = {"raw": Scores(), "veille": Scores()}
@@ -185,13 +215,18 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="First N texts of each set.")
     parser.add_argument("--set", dest="sets", action="append", help="Only sets with this name.")
     parser.add_argument("--model", default="fr_core_news_md")
+    parser.add_argument(
+        "--errors", action="store_true", help="List veille's errors (development set only)."
+    )
     args = parser.parse_args()
 
     sets = []
     if REGIONAL.exists():
-        sets.append(("regional_ner (bench/data)", REGIONAL))
+        sets.append(("regional_ner (bench/data, held out)", REGIONAL))
     else:
         print(f"note: {REGIONAL} not found; regional set skipped")
+    if DEV.exists():
+        sets.append(("regional_dev (bench/data, development)", DEV))
     if SHARED.is_dir():
         sets += [(p.stem, p) for p in sorted(SHARED.glob("*.jsonl"))]
     else:
@@ -205,10 +240,18 @@ def main() -> None:
     print(f"raw: {args.model} with all its default components; veille: {analyzer.nlp.pipe_names}")
     for name, path in sets:
         records = load_set(path, args.limit)
-        texts = [r["text"] for r in records]
-        raw = run_raw(raw_nlp, texts)
-        veille = run_veille(analyzer, texts)
-        report(name, records, raw, veille)
+        units = [("", records)]
+        if records and "doc_id" in records[0]:
+            units = [(", paragraphs", records), (", documents", as_documents(records))]
+        for unit, items in units:
+            texts = [r["text"] for r in items]
+            raw = run_raw(raw_nlp, texts)
+            veille = run_veille(analyzer, texts)
+            report(name + unit, items, raw, veille)
+            # Listing errors is for the development set: looking at the held-out set's
+            # errors would make it a tuning set.
+            if args.errors and path == DEV and unit != ", paragraphs":
+                print_errors(items, veille)
     print(f"\n({time.perf_counter() - started:.0f} s)")
 
 
