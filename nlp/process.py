@@ -12,7 +12,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing import get_context
 from pathlib import Path
@@ -219,9 +219,23 @@ def _analysed(
     batches = [list(ids[i : i + BATCH_ARTICLES]) for i in range(0, len(ids), BATCH_ARTICLES)]
     if workers <= 1:
         analyzer = get_analyzer(model, data_dir)
-        for batch in batches:
-            rows = store.article_texts(db, batch)
-            yield [i for i, _ in rows], list(analyzer.analyse([t for _, t in rows]))
+
+        def analyse(texts: list[str]) -> list[Analysis]:
+            return list(analyzer.analyse(texts))
+
+        # One batch is analysed in a thread while the caller writes the previous one: the
+        # model's matrix products and SQLite both release the GIL, so a second core is not
+        # left idle. The model is only ever used by that one thread.
+        with ThreadPoolExecutor(1, thread_name_prefix="veille-nlp") as pool:
+            pending: tuple[list[int], Future] | None = None
+            for batch in batches:
+                rows = store.article_texts(db, batch)
+                future = pool.submit(analyse, [t for _, t in rows])
+                if pending is not None:
+                    yield pending[0], pending[1].result()
+                pending = ([i for i, _ in rows], future)
+            if pending is not None:
+                yield pending[0], pending[1].result()
         return
     # spawn, not fork: the parent holds an open SQLite connection and maybe threads.
     with ProcessPoolExecutor(
