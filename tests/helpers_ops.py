@@ -233,6 +233,14 @@ def run_veille(
     )
 
 
+def veille_run(db_path: Path, sources: Path, *extra: str, **kwargs) -> subprocess.CompletedProcess:
+    """`veille run` on this database and sources with the test model, to completion."""
+    return run_veille(
+        "run", "--db", str(db_path), "--sources", str(sources), "--model", TEST_MODEL, *extra,
+        **kwargs,
+    )  # fmt: skip
+
+
 def free_port() -> int:
     """A port on 127.0.0.1 that nothing listens on (bound, then released)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:

@@ -14,13 +14,13 @@ import pytest
 from click.testing import CliRunner
 from helpers_ops import (
     OPS_SOURCES,
-    TEST_MODEL,
     filled_db,
     render_sources,
     run_veille,
     settle,
     snapshot,
     veille_env,
+    veille_run,
 )
 
 from ops.run import AlreadyRunning, RunError, lock_path_for, run_lock, running_pid
@@ -109,16 +109,7 @@ def test_a_second_run_exits_at_once_with_a_message(tmp_path, sources):
     before = snapshot(db_path)
     holder = _hold_lock(db_path)
     try:
-        result = run_veille(
-            "run",
-            "--db",
-            str(db_path),
-            "--sources",
-            str(sources),
-            "--model",
-            TEST_MODEL,
-            timeout=60,
-        )
+        result = veille_run(db_path, sources, timeout=60)
     finally:
         holder.kill()
         holder.wait()
@@ -134,18 +125,7 @@ def test_lock_file_in_a_folder_that_does_not_exist(tmp_path):
 
 
 def _run_as_other(db_path: Path, sources: Path, *extra: str) -> subprocess.CompletedProcess:
-    return run_veille(
-        "run",
-        "--db",
-        str(db_path),
-        "--sources",
-        str(sources),
-        "--model",
-        TEST_MODEL,
-        *extra,
-        timeout=60,
-        prefix=permissions_apply(),
-    )
+    return veille_run(db_path, sources, *extra, timeout=60, prefix=permissions_apply())
 
 
 def _assert_clear_failure(result: subprocess.CompletedProcess, *phrases: str) -> None:
@@ -198,18 +178,7 @@ def test_database_locked_by_another_program(tmp_path, sources):
     other = sqlite3.connect(db_path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")  # holds the write lock, as a sqlite3 shell mid-edit would
     try:
-        result = run_veille(
-            "run",
-            "--db",
-            str(db_path),
-            "--sources",
-            str(sources),
-            "--model",
-            TEST_MODEL,
-            "--wait",
-            "0.2",
-            timeout=60,
-        )
+        result = veille_run(db_path, sources, "--wait", "0.2", timeout=60)
     finally:
         other.execute("ROLLBACK")
         other.close()
@@ -265,9 +234,7 @@ def test_full_disk(full_disk, sources):
         while True:
             filler.write(b"\0" * 65536)
             filler.flush()
-    result = run_veille(
-        "run", "--db", str(db_path), "--sources", str(sources), "--model", TEST_MODEL, timeout=60
-    )
+    result = veille_run(db_path, sources, timeout=60)
     _assert_clear_failure(result, "is full", "nothing stored was lost")
     status = run_veille("status", "--db", str(db_path), timeout=60)
     _assert_clear_failure(status, "is full")

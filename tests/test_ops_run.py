@@ -27,9 +27,9 @@ from helpers_ops import (
     TEST_MODEL,
     query,
     render_sources,
-    run_veille,
     veille_command,
     veille_env,
+    veille_run,
     wait_until,
 )
 
@@ -65,19 +65,9 @@ def served(tmp_path_factory):
         yield Served(root, all_sources, healthy_sources)
 
 
-def veille_run(db_path: Path, sources: Path, *extra: str) -> subprocess.CompletedProcess:
-    """`veille run` to completion."""
-    return run_veille(
-        "run",
-        "--db",
-        str(db_path),
-        "--sources",
-        str(sources),
-        "--model",
-        TEST_MODEL,
-        *extra,
-        cwd=db_path.parent,
-    )
+def in_folder(db_path: Path, sources: Path, *extra: str) -> subprocess.CompletedProcess:
+    """`veille run` to completion, from the database's folder."""
+    return veille_run(db_path, sources, *extra, cwd=db_path.parent)
 
 
 def start_run(db_path: Path, sources: Path) -> subprocess.Popen:
@@ -193,7 +183,7 @@ def assert_consistent(db_path: Path) -> None:
 def first_run(served, tmp_path_factory):
     """One uninterrupted run on all five outlets: the reference the other tests compare to."""
     db_path = tmp_path_factory.mktemp("reference") / "veille.db"
-    result = veille_run(db_path, served.all_sources)
+    result = in_folder(db_path, served.all_sources)
     return db_path, result, content(db_path)
 
 
@@ -221,7 +211,7 @@ def test_first_run_stores_everything_and_skips_broken_outlets(first_run):
 
 def test_second_run_adds_nothing_and_says_so(first_run, served):
     db_path, _, stored = first_run
-    result = veille_run(db_path, served.all_sources)
+    result = in_folder(db_path, served.all_sources)
     assert result.returncode == 0, result.stderr
     assert "Nothing new: no new article from the 5 outlet(s)." in result.stdout
     assert "Processed 0 article(s); 0 new entities." in result.stdout
@@ -246,7 +236,7 @@ def test_killed_at_any_moment_then_rerun_matches_an_uninterrupted_run(first_run,
         run = start_run(db_path, served.healthy_sources)
         wait_until(lambda: _count(db_path, "articles") >= 1, what="the first stored article")
         # Meanwhile, a second run on the same database stops at once.
-        second = veille_run(db_path, served.healthy_sources)
+        second = in_folder(db_path, served.healthy_sources)
         assert second.returncode == 3, second.stderr
         assert "another veille run is already running on this database" in second.stderr
         kill_9_everything(run)
@@ -269,7 +259,7 @@ def test_killed_at_any_moment_then_rerun_matches_an_uninterrupted_run(first_run,
     ]
 
     # 3. The next run completes what is missing, without duplicates.
-    result = veille_run(db_path, served.healthy_sources)
+    result = in_folder(db_path, served.healthy_sources)
     assert result.returncode == 0, result.stderr
     assert_consistent(db_path)
     assert content(db_path) == first_run[2]
