@@ -125,18 +125,8 @@ def test_one_name_one_label_and_repeated_mentions(analyzer):
             "ORG",
         ),
         ("L’association des maires de France se réunit.", "France", "LOC"),
-    ],
-)
-def test_organisation_descriptions_with_the_model(analyzer, text, name, label):
-    (analysis,) = analyzer.analyse([text])
-    assert (name, label) in {(m.name, m.label) for m in analysis.mentions}
-
-
-# Organisation names as regional news writes them, and look-alikes that must stay what
-# they are. Every sentence here was written for these tests.
-@pytest.mark.parametrize(
-    "text, name, label",
-    [
+        # Organisation names as regional news writes them, and look-alikes that must stay
+        # what they are. Every sentence here was written for these tests.
         # A name closed by a word that makes it an institution or a firm.
         ("Besançon Métropole a voté mardi une aide à l’innovation.", "Besançon Métropole", "ORG"),
         ("Le tour de table réunit Jura Participations et la banque.", "Jura Participations", "ORG"),
@@ -176,7 +166,7 @@ def test_organisation_descriptions_with_the_model(analyzer, text, name, label):
         ),
     ],
 )
-def test_organisation_names_as_regional_news_writes_them(analyzer, text, name, label):
+def test_organisation_descriptions_with_the_model(analyzer, text, name, label):
     (analysis,) = analyzer.analyse([text])
     found = {(m.name, m.label) for m in analysis.mentions}
     assert (name, label) in found
