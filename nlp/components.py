@@ -573,6 +573,11 @@ def _keep(
         return True
     if not has_pos:
         return True
+    if len(tokens) == 1 and _unknown_capitalised(tokens[0]) and _before_verb(doc, tokens[0].i + 1):
+        # The model tags a word it has never seen from its shape and place alone
+        # ("Braxion emploie..." → NOUN, "Sentalis y installe..." → VERB): that tag says
+        # nothing of a capitalised word out of its vocabulary, the subject of a verb.
+        return True
     head = next((t for t in tokens if t.pos_ in NAME_POS), None)
     if head is None:
         return False
@@ -615,6 +620,11 @@ def _keep(
         ):
             return False
     return True
+
+
+def _unknown_capitalised(token: Token) -> bool:
+    """A capitalised word out of the model's vocabulary (never so for a vector-less model)."""
+    return bool(token.doc.vocab.vectors.size) and token.is_title and not token.has_vector
 
 
 def _before_verb(doc: Doc, i: int) -> bool:

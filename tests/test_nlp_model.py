@@ -157,6 +157,9 @@ def test_one_name_one_label_and_repeated_mentions(analyzer):
             "Brivalto",
             "ORG",
         ),
+        # An unknown name the tagger takes for a common noun or a verb, subject of a verb.
+        ("Kervalis veut conquérir l’Allemagne.", "Kervalis", "ORG"),
+        ("Premier locataire, Ventalis y installe son centre de données.", "Ventalis", "ORG"),
         # Words the model knows keep its label; a surname keeps its person.
         ("Mozart composa ce concerto à Vienne.", "Mozart", "PER"),
         (
