@@ -431,8 +431,8 @@ def serve_command(db_path: str, host: str, port: int) -> None:
 @click.option("--until", default=None, help="Up to this day (included): YYYY-MM-DD or YYYY-MM.")
 @click.option("--label", default=None, help="ORG, PER or LOC (or organisation, personne, lieu).")
 @click.option("--source", default=None, help="Only this outlet (its name in the sources file).")
-@click.option("--csv", "fmt", flag_value="csv", help="Print CSV instead of a table.")
-@click.option("--json", "fmt", flag_value="json", help="Print JSON instead of a table.")
+@click.option("--csv", "fmt", flag_value="csv", help="Print every mention as CSV, not a table.")
+@click.option("--json", "fmt", flag_value="json", help="Print every mention as JSON, not a table.")
 @db_option
 def search_command(
     text: str,
@@ -443,28 +443,42 @@ def search_command(
     fmt: str | None,
     db_path: str,
 ) -> None:
-    """Mentions of a name, newest first (accents and case ignored): Datasette's `mentions`."""
-    from db.search import mentions_csv, mentions_json, mentions_table, search_mentions, valid_date
+    """Mentions of a name, newest first (accents and case ignored): Datasette's `mentions`.
+
+    The table shows the latest 500, as Datasette does; --csv and --json export them all.
+    """
+    from itertools import islice
+
+    from db.search import (
+        ROW_LIMIT,
+        mentions_table,
+        search_mentions,
+        valid_date,
+        write_csv,
+        write_json,
+    )
 
     for option, value in (("--since", since), ("--until", until)):
         if value and not valid_date(value):
             fail(f"{option} {value!r}: not a date; write 2024-03-15 or 2024-03")
     try:
         rows = search_mentions(db_path, text, since=since, until=until, label=label, source=source)
+        if fmt in ("csv", "json"):
+            write = write_csv if fmt == "csv" else write_json
+            write(rows, sys.stdout)
+            return
+        shown = list(islice(rows, ROW_LIMIT))
+        total = len(shown) + sum(1 for _ in rows)
     except DatabaseError as exc:
         fail(str(exc))
-    if fmt == "csv":
-        click.echo(mentions_csv(rows), nl=False)
-    elif fmt == "json":
-        click.echo(mentions_json(rows))
-    elif not rows:
+    if not shown:
         click.echo(
             f"Aucune mention de « {text} » ; vérifiez l'orthographe ou les filtres.", err=True
         )
     else:
         from rich.console import Console
 
-        Console().print(mentions_table(rows, f"Mentions de « {text} »"))
+        Console().print(mentions_table(shown, f"Mentions de « {text} »", total))
 
 
 if __name__ == "__main__":

@@ -7,14 +7,14 @@ The SQL of every canned query lives once, in db/metadata.yml; `veille search` ru
 from __future__ import annotations
 
 import csv
-import io
 import json
 import re
 import sqlite3
+from collections.abc import Iterable, Iterator
 from contextlib import closing
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import yaml
 from sqlite_utils import Database
@@ -81,29 +81,23 @@ def query_params(name: str) -> list[str]:
     return list(query.get("params") or sorted(set(re.findall(r"(?<!:):(\w+)", query["sql"]))))
 
 
+# The one place the `mentions` query says how many rows to find: ROW_LIMIT + 1, as Datasette
+# reads one row more than it shows to know there are more. `veille search` exports every
+# mention by putting SQLite's "no limit" (-1) there instead.
+MENTIONS_CAP = f"{ROW_LIMIT + 1} AS cap"
+
+
+def mentions_sql(*, every: bool = False) -> str:
+    """The SQL of the `mentions` query; with `every`, without its row limit."""
+    sql = query_sql("mentions")
+    if sql.count(MENTIONS_CAP) != 1:
+        raise RuntimeError(f"{METADATA_FILE}: the mentions query must say `{MENTIONS_CAP}` once")
+    return sql.replace(MENTIONS_CAP, "-1 AS cap") if every else sql
+
+
 def run_query(db_path: str | Path, name: str, **params: str | None) -> list[dict[str, Any]]:
     """Run a canned query read-only; missing parameters count as empty, as in Datasette."""
-    path = Path(db_path)
-    if not path.exists():
-        raise DatabaseError(f"{path}: no such database; run `veille crawl` or `veille demo` first")
-    unknown = set(params) - set(query_params(name))
-    if unknown:
-        raise ValueError(f"query {name!r} has no parameter {', '.join(sorted(unknown))}")
-    values = {p: (params.get(p) or "") for p in query_params(name)}
-    # mode=ro: the search can never write, even if the SQL were changed to.
-    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(row) for row in conn.execute(query_sql(name), values)]
-    except sqlite3.DatabaseError as exc:
-        if "no such table" in str(exc):
-            raise DatabaseError(
-                f"{path}: not a veille database, or made by an older veille ({exc}); "
-                "run `veille serve` or `veille process` on it once to upgrade it"
-            ) from None
-        raise DatabaseError(f"{path}: cannot search this database ({exc})") from None
-    finally:
-        conn.close()
+    return list(_execute(db_path, query_sql(name), _values(name, params)))
 
 
 def search_mentions(
@@ -114,9 +108,57 @@ def search_mentions(
     until: str | None = None,
     label: str | None = None,
     source: str | None = None,
-) -> list[dict[str, Any]]:
-    """Mentions of the entities named like `q`, newest first: the `mentions` canned query."""
-    return run_query(db_path, "mentions", q=q, since=since, until=until, label=label, source=source)
+) -> Iterator[dict[str, Any]]:
+    """Every mention of the entities named like `q`, newest first: the `mentions` canned
+    query without its row limit (Datasette shows the first ROW_LIMIT of these rows).
+
+    Rows stream from SQLite, so an export of a million mentions does not sit in memory; a
+    database that cannot be searched raises DatabaseError here, before the first row.
+    """
+    params = {"q": q, "since": since, "until": until, "label": label, "source": source}
+    return _execute(db_path, mentions_sql(every=True), _values("mentions", params))
+
+
+def _values(name: str, params: dict[str, str | None]) -> dict[str, str]:
+    unknown = set(params) - set(query_params(name))
+    if unknown:
+        raise ValueError(f"query {name!r} has no parameter {', '.join(sorted(unknown))}")
+    return {p: (params.get(p) or "") for p in query_params(name)}
+
+
+def _execute(db_path: str | Path, sql: str, values: dict[str, str]) -> Iterator[dict[str, Any]]:
+    path = Path(db_path)
+    if not path.exists():
+        raise DatabaseError(f"{path}: no such database; run `veille crawl` or `veille demo` first")
+    # mode=ro: the search can never write, even if the SQL were changed to.
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    try:
+        # execute() runs the statement to its first row, so a bad database fails here.
+        cursor = conn.execute(sql, values)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise _explain(path, exc) from None
+    return _stream(path, conn, cursor)
+
+
+def _stream(path: Path, conn: sqlite3.Connection, cursor: sqlite3.Cursor) -> Iterator[dict]:
+    try:
+        for row in cursor:
+            yield dict(row)
+    except sqlite3.DatabaseError as exc:
+        raise _explain(path, exc) from None
+    finally:
+        conn.close()
+
+
+def _explain(path: Path, exc: sqlite3.DatabaseError) -> DatabaseError:
+    if "no such table" in str(exc):
+        return DatabaseError(
+            f"{path}: not a veille database, or made by an older veille ({exc}); "
+            "run `veille serve` or `veille process` on it once to upgrade it"
+        )
+    return DatabaseError(f"{path}: cannot search this database ({exc})")
 
 
 def valid_date(text: str) -> bool:
@@ -126,29 +168,44 @@ def valid_date(text: str) -> bool:
         return bool(conn.execute(sql, {"d": text}).fetchone()[0])
 
 
-def mentions_csv(rows: list[dict[str, Any]]) -> str:
-    """The rows of `mentions` as CSV, columns in the query's order."""
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=MENTION_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
+def write_csv(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
+    """Write mentions as CSV, columns in the query's order; return how many rows."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(MENTION_COLUMNS)
+    count = 0
+    for row in rows:
+        writer.writerow([row[column] for column in MENTION_COLUMNS])
+        count += 1
+    return count
 
 
-def mentions_json(rows: list[dict[str, Any]]) -> str:
-    """The rows of `mentions` as a JSON array of objects, as Datasette's `_shape=array`."""
-    return json.dumps(rows, ensure_ascii=False, indent=2)
+def write_json(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
+    """Write mentions as a JSON array of objects, as Datasette's `_shape=array`; return how
+    many rows. Written row by row, as `json.dumps(rows, indent=2)` would print them."""
+    count = 0
+    for row in rows:
+        item = json.dumps(row, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+        out.write(("[\n  " if count == 0 else ",\n  ") + item)
+        count += 1
+    out.write("\n]\n" if count else "[]\n")
+    return count
 
 
-def mentions_table(rows: list[dict[str, Any]], title: str):
-    """A rich Table of mentions for a terminal; the article title links to its URL."""
+def mentions_table(rows: list[dict[str, Any]], title: str, total: int | None = None):
+    """A rich Table of mentions for a terminal; the article title links to its URL.
+
+    `total`: how many mentions match in all, when `rows` are only the first of them.
+    """
     from rich.markup import escape
     from rich.table import Table
 
-    shown = rows[:ROW_LIMIT]
-    caption = f"{len(shown)} mention{'s' if len(shown) != 1 else ''}"
-    if len(rows) > ROW_LIMIT:
-        caption = f"plus de {ROW_LIMIT} mentions : les plus récentes ; précisez (--since, --label)"
+    total = len(rows) if total is None else total
+    caption = f"{total} mention{'s' if total != 1 else ''}"
+    if total > len(rows):
+        caption = (
+            f"{len(rows)} mentions affichées sur {total}, les plus récentes ; toutes avec "
+            "--csv ou --json, ou précisez avec --since, --until, --label, --source"
+        )
     table = Table(title=title, caption=caption, expand=True)
     table.add_column("Date", no_wrap=True)
     table.add_column("Média", ratio=2, overflow="fold")
@@ -156,7 +213,7 @@ def mentions_table(rows: list[dict[str, Any]], title: str):
     table.add_column("Type", no_wrap=True)
     table.add_column("Phrase", ratio=5, overflow="fold")
     table.add_column("Article", ratio=3, overflow="fold")
-    for row in shown:
+    for row in rows:
         title_cell = escape(row["title"] or row["url"])
         table.add_row(
             (row["published"] or "")[:10],

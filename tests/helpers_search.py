@@ -12,6 +12,7 @@ import asyncio
 import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -229,6 +230,63 @@ def fill_small_db(path: Path) -> Path:
             "UPDATE entities SET article_count = (SELECT count(DISTINCT article_id) "
             "FROM mentions WHERE entity_id = entities.id)"
         )
+    db.conn.close()
+    return path
+
+
+def fill_many_mentions(path: Path, articles: int = 400) -> Path:
+    """A database where "Besançon" is named twice in each of `articles` articles (plus one
+    mention of "Dijon" each), written through db/store.py and db/entity_store.py as a crawl
+    and the NLP stage write it: more mentions of one name than a canned query shows."""
+    from crawler.items import Article
+    from crawler.sources import Config, CrawlSettings, Source
+    from db import entity_store, store
+
+    outlets = ("L'Écho du Doubs", "Côte-d'Or Éco")
+    db = open_db(path)
+    config = Config(
+        path / "sources.toml",
+        CrawlSettings(),
+        tuple(Source(name=n, homepage=f"https://{i}.example/") for i, n in enumerate(outlets)),
+    )
+    store.sync_sources(db, config)
+    run_id = store.start_run(db, outlets)
+    ids = []
+    for i in range(articles):
+        first = f"Besançon accueille la rencontre numéro {i}."
+        second = f"À Dijon comme à Besançon, l'édition {i} a fait salle comble."
+        day = datetime(2023, 1, 1, 9, tzinfo=UTC) + timedelta(hours=20 * i)
+        status, article_id = store.save_article(
+            db,
+            Article(
+                url=f"https://{i % 2}.example/article-{i}",
+                canonical_url=f"https://{i % 2}.example/article-{i}",
+                source=outlets[i % 2],
+                title=f"Rencontre {i}",
+                published=day.isoformat(timespec="seconds"),
+                lang="fr",
+                text=f"{first}\n\n{second}",
+                fetched_at=(day + timedelta(hours=1)).isoformat(timespec="seconds"),
+            ),
+            run_id,
+        )
+        assert status == "new", (i, status)
+        ids.append((article_id, first, second))
+    store.finish_run(db, run_id, "completed")
+    with db.atomic():
+        besancon = entity_store.insert_entity(db, "Besançon", "LOC", "besancon")
+        dijon = entity_store.insert_entity(db, "Dijon", "LOC", "dijon")
+        results = []
+        for article_id, first, second in ids:
+            text = f"{first}\n\n{second}"
+            at = (0, text.index("Dijon"), text.index("Besançon", len(first)))
+            mentions = [
+                entity_store.MentionRow(besancon, "Besançon", first, at[0], at[0] + 8),
+                entity_store.MentionRow(dijon, "Dijon", second, at[1], at[1] + 5),
+                entity_store.MentionRow(besancon, "Besançon", second, at[2], at[2] + 8),
+            ]
+            results.append(entity_store.ArticleResult(article_id, mentions, ()))
+        entity_store.save_results(db, results, "tests")
     db.conn.close()
     return path
 

@@ -28,9 +28,11 @@ from helpers_search import (
 from db.schema import open_db
 from db.search import (
     MENTION_COLUMNS,
+    MENTIONS_CAP,
     MENTIONS_REFERENCE_SQL,
     ROW_LIMIT,
     canned_queries,
+    mentions_sql,
     query_params,
     query_sql,
 )
@@ -373,9 +375,11 @@ def test_served_read_only(crawled, get):
 def test_row_limits_agree():
     """Datasette's row cap, the planned query's limits and the plain query's are one number."""
     assert SETTINGS["max_returned_rows"] == ROW_LIMIT
-    limits = re.findall(r"iif\(way = '\w+', (\d+), 0\)", query_sql("mentions"))
-    assert len(limits) == 4 and set(limits) == {str(ROW_LIMIT + 1)}
+    sql = query_sql("mentions")
+    assert len(re.findall(r"iif\(way = '\w+', cap, 0\)", sql)) == 4
+    assert sql.count(MENTIONS_CAP) == 1
     assert f"LIMIT {ROW_LIMIT + 1}" in MENTIONS_REFERENCE_SQL
+    assert MENTIONS_CAP not in mentions_sql(every=True)
 
 
 def test_time_limit_stops_a_runaway_query(get):
@@ -533,6 +537,7 @@ def test_the_four_plans_return_the_plain_querys_rows(tmp_path):
     db.conn.close()
     sql = query_sql("mentions")
     plan_sql = sql[: sql.index("\nhits AS (")].rstrip().rstrip(",") + "\nSELECT way FROM plan"
+    unlimited = MENTIONS_REFERENCE_SQL.replace(f"LIMIT {ROW_LIMIT + 1}", "")
     conn = sqlite3.connect(tmp_path / "plans.db")
     ways = set()
     for case in PLAN_CASES:
@@ -541,6 +546,9 @@ def test_the_four_plans_return_the_plain_querys_rows(tmp_path):
         planned = conn.execute(sql, params).fetchall()
         plain = conn.execute(MENTIONS_REFERENCE_SQL, params).fetchall()
         assert planned == plain, case
+        # Without the row limit (`veille search --csv`), the same way gives every row.
+        every = conn.execute(mentions_sql(every=True), params).fetchall()
+        assert every == conn.execute(unlimited, params).fetchall(), case
         assert planned or case.get("label") == "PER" or case.get("since") == "hier"
     conn.close()
     assert ways == {"all", "rare", "few", "many"}

@@ -6,19 +6,39 @@ import csv
 import io
 import json
 import socket
+import sqlite3
 from urllib.parse import urlencode
 
 import pytest
 from click.testing import CliRunner
-from helpers_search import datasette_client, fill_small_db
+from helpers_search import datasette_client, fill_many_mentions, fill_small_db
 
-from db.search import MENTION_COLUMNS
+from db.search import MENTION_COLUMNS, ROW_LIMIT
 from pipeline import cli
 
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory):
     return fill_small_db(tmp_path_factory.mktemp("cli") / "small.db")
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory):
+    return fill_many_mentions(tmp_path_factory.mktemp("many") / "many.db")
+
+
+def stored_mentions(path, since: str = "") -> list[tuple[str, str]]:
+    """(url, sentence) of every stored mention of Besançon, newest article first."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return conn.execute(
+            "SELECT a.url, m.sentence FROM mentions m JOIN articles a ON a.id = m.article_id "
+            "JOIN entities e ON e.id = m.entity_id WHERE e.name = 'Besançon' "
+            "AND a.published >= ? ORDER BY a.published DESC, a.id DESC, m.id",
+            [since],
+        ).fetchall()
+    finally:
+        conn.close()
 
 
 def run(*args: str):
@@ -116,3 +136,34 @@ def test_serve_refuses_a_port_in_use(small):
         result = run("serve", "--db", str(small), "--port", str(port))
     assert result.exit_code == 2
     assert f"127.0.0.1:{port} is not available" in result.stderr
+
+
+@pytest.mark.parametrize("since", ["", "2023-03"])
+def test_exports_hold_every_matching_mention(many, since):
+    expected = stored_mentions(many, since)
+    assert len(expected) > ROW_LIMIT + 1  # more than Datasette shows, or reads to know it
+    args = ["search", "Besancon", "--db", str(many)] + (["--since", since] if since else [])
+    as_json = run(*args, "--json")
+    assert as_json.exit_code == 0, as_json.output
+    rows = json.loads(as_json.stdout)
+    assert [(r["url"], r["sentence"]) for r in rows] == expected
+    assert as_json.stderr == ""
+    as_csv = run(*args, "--csv")
+    assert as_csv.exit_code == 0, as_csv.output
+    assert list(csv.DictReader(io.StringIO(as_csv.stdout))) == [
+        {k: str(v) for k, v in row.items()} for row in rows
+    ]
+    # Datasette shows the first ROW_LIMIT of the same rows.
+    with datasette_client(many) as get:
+        query = urlencode({"q": "Besancon", "since": since, "_shape": "array"})
+        assert get(f"/veille/mentions.json?{query}").json() == rows[:ROW_LIMIT]
+
+
+def test_table_says_how_many_it_shows_out_of_how_many(many):
+    total = len(stored_mentions(many))
+    result = run("search", "Besancon", "--db", str(many))
+    assert result.exit_code == 0, result.output
+    assert f"{ROW_LIMIT} mentions affichées sur {total}" in result.stdout
+    assert "--csv" in result.stdout
+    assert "Rencontre 399" in result.stdout  # the newest article is shown...
+    assert "Rencontre 0 " not in result.stdout  # ...the oldest is past the table's rows
