@@ -184,11 +184,16 @@ def process(db_path: str, process_all: bool, workers: int, model: str) -> None:
     "--port", default=8001, show_default=True, type=click.IntRange(1, 65535), help="Datasette port."
 )
 def demo(db_path: str, serve: bool, port: int) -> None:
-    """Crawl the bundled sample web on 127.0.0.1 (no network needed) and process it."""
+    """Crawl the bundled sample web on 127.0.0.1 (no network needed) and process it.
+
+    With --serve, the sample outlets and Datasette both run until Ctrl-C. Like `veille run`,
+    exits 3 at once when another run holds the database.
+    """
     from crawler.demo import run_demo
 
     try:
-        run_demo(db_path, serve=serve, port=port)
+        # The crawl and the processing hold the same run lock as `veille run`, same message.
+        run_demo(db_path, serve=serve, port=port, lock=exclusive)
     except DatabaseError as exc:
         fail(str(exc))
 

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import socket
 import tomllib
-from contextlib import closing
+from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack, closing
 from pathlib import Path
 
 import click
 
 from crawler.sources import Config, parse_config
+
+# Takes the database's run lock for as long as the context lasts (e.g. ops.run.run_lock).
+RunLock = Callable[[str | Path], AbstractContextManager]
 
 DEMO_DIR = Path(__file__).with_name("demo_site")
 # Fixed ports keep the demo's URLs stable, so a second `veille demo` on the same database
@@ -26,17 +30,20 @@ def demo_sites() -> dict[str, Path]:
     return {p.name: p for p in sorted(DEMO_DIR.iterdir()) if p.is_dir()}
 
 
-def demo_ports(names: list[str]) -> dict[str, int]:
-    """Fixed ports when free, else free ports chosen by the system (0)."""
+def demo_ports(names: list[str], first: int = DEMO_FIRST_PORT) -> dict[str, int]:
+    """Fixed ports from `first` on when free, else free ports chosen by the system (0)."""
     ports = {}
     for offset, name in enumerate(names):
-        port = DEMO_FIRST_PORT + offset
+        port = first + offset
         ports[name] = port if _port_free(port) else 0
     return ports
 
 
 def _port_free(port: int) -> bool:
     with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        # As SiteServer binds (http.server sets SO_REUSEADDR): a port left in TIME_WAIT by
+        # the last demo's visitors is free for it, and must count as free here too.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind(("127.0.0.1", port))
         except OSError:
@@ -58,30 +65,46 @@ def fill_bases(text: str, base_urls: dict[str, str]) -> str:
     return text
 
 
-def run_demo(db_path: str | Path, *, serve: bool = False, port: int = 8001) -> None:
-    """Crawl and process the sample web into `db_path`; optionally serve it in Datasette."""
+def run_demo(
+    db_path: str | Path,
+    *,
+    serve: bool = False,
+    port: int = 8001,
+    lock: RunLock | None = None,
+) -> None:
+    """Crawl and process the sample web into `db_path`; optionally serve it in Datasette.
+
+    The crawl and the processing hold the database's run lock (`lock`, by default
+    `ops.run.run_lock`, which raises AlreadyRunning when another run holds it), so the demo
+    never writes at the same time as `veille run`. Serving is read-only and does not hold it.
+    """
     from crawler.run import run_crawl
     from crawler.siteserver import SiteServer
     from db.schema import open_db
     from nlp.process import process_articles
+    from ops.run import run_lock
 
     sites = demo_sites()
-    open_db(db_path)  # fail early, before serving anything, if the database is unusable
-    with SiteServer(sites, ports=demo_ports(list(sites))) as server:
-        bases = {name: server.base_url(name) for name in sites}
-        for name, base in bases.items():
-            click.echo(f"Serving the sample outlet {name} at {base}/")
-        summary = run_crawl(demo_config(bases), db_path)
-    click.echo(summary.describe())
-    processed = process_articles(db_path)
-    click.echo(processed.describe())
-    _print_overview(db_path)
-    if serve:
-        from db.serve import serve as serve_datasette
+    # The sample outlets stay served until Datasette stops: the article links shown in
+    # Datasette point to them. The stack stops them however the demo ends.
+    with ExitStack() as outlets:
+        with (lock or run_lock)(db_path):
+            open_db(db_path).conn.close()  # fail early, before serving anything
+            server = outlets.enter_context(SiteServer(sites, ports=demo_ports(list(sites))))
+            bases = {name: server.base_url(name) for name in sites}
+            for name, base in bases.items():
+                click.echo(f"Serving the sample outlet {name} at {base}/")
+            summary = run_crawl(demo_config(bases), db_path)
+            click.echo(summary.describe())
+            processed = process_articles(db_path)
+            click.echo(processed.describe())
+        _print_overview(db_path)
+        if serve:
+            from db.serve import serve as serve_datasette
 
-        serve_datasette(db_path, port=port)
-    else:
-        click.echo(f"Browse it with: veille serve --db {db_path}")
+            serve_datasette(db_path, port=port)
+        else:
+            click.echo(f"Browse it with: veille serve --db {db_path}")
 
 
 def _print_overview(db_path: str | Path) -> None:
