@@ -121,6 +121,100 @@ def test_charset_from_http_header() -> None:
     assert "L’incubateur « Comté Numérique »" in article.text
 
 
+CP1252_PAGE = "https://journal-doubs.example/eco/optea-montbeliard.html"
+CP1252_META = b'<meta charset="utf-8">'
+
+
+@pytest.mark.parametrize(
+    ("keep_meta", "content_type"),
+    [
+        (True, None),  # <meta charset="utf-8">
+        (False, "text/html; charset=UTF-8"),  # the HTTP header says UTF-8
+        (True, "text/html; charset=utf-8"),  # both do
+        (False, None),  # nothing declared: UTF-8 by default
+    ],
+)
+def test_windows_1252_bytes_declared_utf8(keep_meta: bool, content_type: str | None) -> None:
+    raw = page("cp1252_declared_utf8.html")
+    # the trap: "é" stored as the single byte 0xE9, ’ as 0x92, … as 0x85, œ as 0x9C
+    assert CP1252_META in raw and b"H\xe9l\xe8ne" in raw and b"\x92" in raw
+    if not keep_meta:
+        raw = raw.replace(CP1252_META, b"")
+    article = extract(raw, CP1252_PAGE, content_type=content_type, fetched_at=FETCHED)
+    assert article.title == "Besançon : Optéa Systèmes s’agrandit et recrute à Montbéliard"
+    assert article.author == "Hélène Jacquemin"
+    assert "L’éditeur bisontin de logiciels industriels Optéa Systèmes" in article.text
+    assert "d’ici l’été… Une croissance" in article.text
+    assert "Rémi Bourgeon-Lacôte" in article.text
+    assert "« raisonnable mais têtue »" in article.text
+    assert "3,2 millions d’€" in article.text and "120 000 €" in article.text
+    assert "d’un cœur de réseau" in article.text
+    assert not any(c in article.text for c in "\ufffdÃ\x92\x85")
+
+
+def test_utf8_page_with_one_stray_byte_stays_utf8() -> None:
+    raw = page("utf8_stray_byte.html")
+    # one Windows-1252 "é" (0xE9) pasted into an otherwise UTF-8 page
+    assert b"caf\xe9-rencontre" in raw
+    assert raw.replace(b"caf\xe9", b"cafe").decode("utf-8")
+    article = extract(raw, "https://exemple.example/salon.html", fetched_at=FETCHED)
+    assert article.title == "Montbéliard : le salon « Usine Connectée » double sa surface"
+    assert article.author == "Noémie Faivre-Charmoille"
+    # the bad byte alone is lost (its U+FFFD is dropped from the text); the rest is intact
+    assert "un espace caf-rencontre pour les jeunes pousses" in article.text
+    assert "venus de Besançon, de Belfort" in article.text
+    assert "« Les industriels ne viennent plus seulement voir des robots" in article.text
+    assert "déléguée générale du salon. L’entrée sera gratuite" in article.text
+    assert "Ã" not in article.text and "\ufffd" not in article.text
+
+
+@pytest.mark.parametrize(
+    "content_type", [None, "text/html; charset=ISO-8859-1", "text/html; charset=windows-1252"]
+)
+def test_utf8_bytes_declared_latin1(content_type: str | None) -> None:
+    raw = page("utf8_declared_latin1.html")
+    assert b"charset=iso-8859-1" in raw and "Gaëlle Prost-Bérod".encode() in raw
+    article = extract(raw, "https://exemple.example/fromagerie.html", content_type=content_type)
+    assert article.title == "Dole : la fromagerie Grenier-Vauthier numérise ses caves d’affinage"
+    assert article.author == "Gaëlle Prost-Bérod"
+    assert "une start-up de Besançon" in article.text
+    assert "le maître affineur, Jérôme Pétetin" in article.text
+    assert "45 000 €" in article.text and "Bourgogne-Franche-Comté" in article.text
+    assert "Ã" not in article.text and "â€" not in article.text
+
+
+def test_other_single_byte_bytes_declared_utf8_are_not_read_as_windows_1252() -> None:
+    # A Russian sentence in Windows-1251 decodes cleanly as Windows-1252 too ("Ïðèâåò"), but
+    # does not read as French: the page stays UTF-8 and only those bytes are lost.
+    # The French text is written as character references, so that no valid UTF-8 outvotes the
+    # Russian bytes: only the French check keeps the page UTF-8.
+    russian = "Привет из Новосибирска, сказал директор завода.".encode("cp1251")
+    french = wrap(PARAGRAPHS).encode("ascii", "xmlcharrefreplace")
+    html = french.replace(b"</body>", b"<p>" + russian + b"</p></body>")
+    article = extract(html, "https://exemple.example/a.html", fetched_at=FETCHED)
+    assert "Hélène Voisin" in article.text
+    assert "Ïðèâåò" not in article.text and "ñêàçàë" not in article.text
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        b"\x81\x8d\x8f\x90\x9d",  # the five bytes Windows-1252 leaves undefined
+        b"\xe9\xe8\xff\xfe\xc3",  # invalid UTF-8 that is clean Windows-1252
+        b"\xed\xa0\x80\xf4\x90\x80\x80",  # UTF-8 encodings of a surrogate and of > U+10FFFF
+        bytes(range(256)),
+    ],
+)
+@pytest.mark.parametrize(
+    "declared", [b'<meta charset="utf-8">', b'<meta charset="iso-8859-1">', b""]
+)
+def test_odd_bytes_never_raise(odd: bytes, declared: bytes) -> None:
+    html = wrap(PARAGRAPHS).encode("utf-8").replace(b'<meta charset="utf-8">', declared)
+    html = html.replace(b"<p>", b"<p>" + odd, 1)
+    article = extract(html, "https://exemple.example/a.html", fetched_at=FETCHED)
+    assert article is not None and "Voisin" in article.text
+
+
 def test_str_input() -> None:
     article = extract(page("boilerplate.html").decode("utf-8"), URL)
     assert article.title.startswith("Dijon : la start-up")
