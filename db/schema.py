@@ -32,7 +32,9 @@ def open_db(path: str | Path, *, migrate: bool = True, readonly: bool = False) -
     path = Path(path)
     if readonly:
         if not path.exists():
-            raise DatabaseError(f"{path}: no such database; run `veille crawl` or `veille demo` first")
+            raise DatabaseError(
+                f"{path}: no such database; run `veille crawl` or `veille demo` first"
+            )
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         return Database(conn)
     if path.parent and not path.parent.exists():
