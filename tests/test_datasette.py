@@ -25,6 +25,7 @@ from helpers_search import (
     table_counts,
 )
 
+from db import entity_store
 from db.schema import open_db
 from db.search import (
     MENTION_COLUMNS,
@@ -37,6 +38,10 @@ from db.search import (
     query_sql,
 )
 from db.serve import SETTINGS, datasette_app
+from nlp.keys import entity_key
+from nlp.process import sync_watchlist
+
+REPO = Path(__file__).resolve().parents[1]
 
 pytestmark = pytest.mark.model
 
@@ -457,6 +462,79 @@ def test_search_indexes_follow_every_write(small):
         assert rows_of(get, "mentions", q="Ferrand") == []
         assert not get("/veille/mention_rows.json?_search=dirige").json()["rows"]
     db.conn.close()
+
+
+def test_entity_prefers_the_exact_name_then_one_with_articles(small):
+    """Typed "FrenchTech": the entity whose alias folds to it exactly ("French Tech"), not
+    the nearest-length fuzzy match ("FrenchTech Est", an alias of "French Tech Est", which
+    no article names). Typed "campus": the entity that has articles before a closer name
+    that has none."""
+    db = open_db(small)
+    with db.atomic():
+        sync_watchlist(db, REPO / "nlp" / "data" / "watchlist.toml")
+        mission = entity_store.find_entity(db, entity_key("Mission French Tech"))["id"]
+        empty = entity_store.insert_entity(db, "Campus Numérique", "ORG", "campusnumerique")
+        campus = entity_store.insert_entity(
+            db, "Campus Numérique de Besançon", "ORG", "campusnumeriquedebesancon"
+        )
+        text = "Le Campus Numérique de Besançon rejoint la French Tech."
+        mentions = [
+            entity_store.MentionRow(campus, "Campus Numérique de Besançon", text, 3, 31),
+            entity_store.MentionRow(mission, "French Tech", text, 43, 54),
+        ]
+        entity_store.save_results(db, [entity_store.ArticleResult(2, mentions, ())], "tests")
+    db.conn.close()
+    assert [r["article_count"] for r in truth_rows(small, empty, campus, mission)] == [0, 1, 1]
+    with datasette_client(small) as get:
+        for typed, expected in [
+            ("FrenchTech", "Mission French Tech"),
+            ("french-tech", "Mission French Tech"),
+            ("FRENCH TECH EST", "French Tech Est"),  # exact, even with no article
+            ("campus", "Campus Numérique de Besançon"),
+            ("campus numerique", "Campus Numérique"),  # exact again
+            ("Besançon", "Besançon"),
+        ]:
+            parts = sections(rows_of(get, "entity", name=typed))
+            assert parts["Entité"][0]["item"] == expected, typed
+
+
+FOLD_CASES = [
+    "FrenchTech",
+    "  La French-Tech  ",
+    "Besançon",
+    "ÉCOLE 42 d’Épinal",
+    "Œuvre & Cœur S.A.S.",
+    "Straße Ærø",
+    "Łódź Ĳssel İzmir",
+    "Dvořák ŉ ſ",
+    "\x00",
+    "é" * 300,
+    "",
+    "Ñandú « ça »",
+    "Ω東京",
+    "".join(chr(c) for c in range(0xC0, 0x180)),
+]
+
+
+@pytest.mark.parametrize("typed", FOLD_CASES)
+def test_entity_query_folds_names_as_entity_keys(typed):
+    sql = query_sql("entity")
+    fold_sql = sql[: sql.index("candidates AS (")].rstrip().rstrip(",")
+    conn = sqlite3.connect(":memory:")
+    key = conn.execute(f"{fold_sql} SELECT key FROM typed_key", {"name": typed}).fetchone()[0]
+    conn.close()
+    assert key == entity_key(typed.split("\x00")[0])
+
+
+def truth_rows(db_path: Path, *ids: int) -> list[dict]:
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    try:
+        return [
+            dict(conn.execute("SELECT * FROM entities WHERE id = ?", [i]).fetchone()) for i in ids
+        ]
+    finally:
+        conn.close()
 
 
 def test_small_db_filters_exactly(small):
