@@ -13,7 +13,7 @@ from typing import Any
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler.items import Article, FetchError
-from crawler.spiders.news import PageVisit
+from crawler.spiders.news import DeadLink, PageVisit
 from crawler.urls import canonicalize_url
 from db import store
 from db.schema import open_db
@@ -23,7 +23,7 @@ DATABASE_ERROR = "database error"  # the close reason the child reports as a fai
 
 
 class StorePipeline:
-    """Articles → articles/article_copies, failures → fetch_errors, pages → run figures."""
+    """Articles → articles, failures → fetch_errors, dead links → seen_urls, pages → figures."""
 
     def __init__(self, db_path: str, run_id: int, crawler=None) -> None:
         self.db_path = db_path
@@ -63,6 +63,8 @@ class StorePipeline:
             self._article(item)
         elif isinstance(item, FetchError):
             store.record_error(self.db, self.run_id, item)
+        elif isinstance(item, DeadLink):
+            store.record_dead_link(self.db, item.url, item.source, item.status)
         elif isinstance(item, PageVisit):
             store.count_pages(self.db, self.run_id, item.source)
             if item.record:

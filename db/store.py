@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlite_utils import Database
@@ -27,6 +27,23 @@ RUN_STATUSES = ("running", "completed", "interrupted", "failed")
 MIN_COPY_CHARS = 200
 
 _SPACES = re.compile(r"\s+")
+
+# Dead links. A URL that answers 404 or 410 is remembered in seen_urls, as pages that are
+# not articles are, so later crawls do not request it again and reports name it once. The
+# policy, in this one place:
+# - 410 Gone: the site says the page is gone for good; never requested again (kind "gone").
+# - 404 Not Found: often final too, but sometimes a passing mistake of the site (an article
+#   unpublished for a correction, a section moved): requested once more DEAD_LINK_RETRY_DAYS
+#   after it was first found dead (kind "dead"). A second 404 (or a 410) is final ("gone");
+#   a page back under that URL is stored as any page, and is no longer a dead link.
+# Other failures (timeouts, 5xx, refused connections, unknown hosts) are not remembered:
+# the next crawl requests them again. Entry points (feeds, sitemaps, listings) are requested
+# on every crawl whatever they answered: they are the sources file's to change.
+# Nothing is deleted: every failure stays in fetch_errors; the rows of a dead link can be
+# deleted from seen_urls to have it requested again.
+DEAD_LINK_STATUSES = (404, 410)
+DEAD_LINK_RETRY_DAYS = 30
+DEAD_KINDS = ("dead", "gone")
 
 
 def now_iso() -> str:
@@ -158,7 +175,7 @@ def last_run_id(db: Database) -> int | None:
 
 
 def record_error(db: Database, run_id: int, error: FetchError) -> int:
-    """Store a failed fetch (it stays out of seen_urls, so the next crawl retries it)."""
+    """Store a failed fetch; only `record_dead_link` keeps the next crawl from retrying it."""
     with _write(db):
         cursor = db.execute(
             "INSERT INTO fetch_errors (run_id, url, source, reason, status, time) "
@@ -187,13 +204,38 @@ def record_seen(
         _seen(db, [url], kind, source, article_id, now_iso())
 
 
-def seen_urls(db: Database, source: str | None = None) -> set[str]:
-    """Every URL already fetched for good (of one source when given)."""
-    if source is None:
-        rows = db.execute("SELECT url FROM seen_urls")
-    else:
-        rows = db.execute("SELECT url FROM seen_urls WHERE source = ?", [source])
-    return {url for (url,) in rows}
+def record_dead_link(db: Database, url: str, source: str, status: int) -> str:
+    """Remember a URL that answered 404 or 410 (see DEAD_LINK_RETRY_DAYS); returns its kind.
+
+    A 404 on a URL already dead (its retry) makes it "gone". A URL already known for another
+    reason (an article, a page) keeps its row: that kind is returned.
+    """
+    if status not in DEAD_LINK_STATUSES:
+        raise ValueError(f"HTTP {status} is not a dead link (only {DEAD_LINK_STATUSES})")
+    kind = "gone" if status == 410 else "dead"
+    with _write(db):
+        db.execute(
+            "INSERT INTO seen_urls (url, article_id, kind, source, first_seen) "
+            "VALUES (?, NULL, ?, ?, ?) "
+            "ON CONFLICT(url) DO UPDATE SET kind = 'gone' WHERE seen_urls.kind = 'dead'",
+            [url, kind, source, now_iso()],
+        )
+        return db.execute("SELECT kind FROM seen_urls WHERE url = ?", [url]).fetchone()[0]
+
+
+def seen_urls(db: Database, source: str | None = None, *, now: datetime | None = None) -> set[str]:
+    """Every URL a crawl must not request (of one source when given).
+
+    That is, every URL fetched for good, and every dead link but the 404s due for their
+    retry at `now` (default: the current time).
+    """
+    due = (now or datetime.now(UTC)) - timedelta(days=DEAD_LINK_RETRY_DAYS)
+    sql = "SELECT url FROM seen_urls WHERE NOT (kind = 'dead' AND first_seen <= ?)"
+    params: list = [due.astimezone(UTC).isoformat(timespec="seconds")]
+    if source is not None:
+        sql += " AND source = ?"
+        params.append(source)
+    return {url for (url,) in db.execute(sql, params)}
 
 
 def save_article(db: Database, article: Article, run_id: int) -> tuple[str, int | None]:
@@ -326,10 +368,13 @@ def _seen(
     article_id: int | None,
     stamp: str,
 ) -> None:
+    # A dead link that answers again (its retry) becomes what it now is; other rows stay.
     for url in urls:
         db.execute(
             "INSERT INTO seen_urls (url, article_id, kind, source, first_seen) "
-            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(url) DO NOTHING",
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET "
+            "article_id = excluded.article_id, kind = excluded.kind, source = excluded.source, "
+            "first_seen = excluded.first_seen WHERE seen_urls.kind IN ('dead', 'gone')",
             [url, article_id, kind, source, stamp],
         )
 

@@ -14,6 +14,8 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections import Counter
+from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -23,6 +25,7 @@ from crawler.run import CrawlSummary, run_crawl
 from crawler.siteserver import SiteServer
 from crawler.sources import load_config
 from db.schema import DatabaseError
+from db.store import DEAD_LINK_RETRY_DAYS
 
 REPO = Path(__file__).resolve().parents[1]
 SITES = Path(__file__).with_name("sites")
@@ -376,12 +379,115 @@ def test_recrawl_fetches_no_stored_article(crawled):
         )
     }
     # Only feeds, sitemaps and listings, plus the pages that failed last time (retried);
-    # the non-HTML page failed for good and is not fetched again.
+    # the non-HTML page and the dead link (404) failed for good and are not fetched again.
     failed = {("gazette", p) for p in errors(crawled, crawled["first"].run_id, GAZETTE)} - {
         ("gazette", "/2024/03/rapport-annuel-2023"),
+        ("gazette", "/2024/03/article-disparu.html"),
     }
     assert entry_points <= requested
     assert requested - entry_points == failed | {("gazette", "/2024/03/boucle-b.html")}
+
+
+DEAD_LINKS_SOURCES = """
+[crawl]
+user_agent = "{ua}"
+timeout = 2
+download_delay = 0
+autothrottle_start_delay = 0
+
+[[sources]]
+name = "Le Lien du Haut-Doubs"
+homepage = "{base}/"
+feeds = ["{base}/rss.xml"]
+"""
+DISPARU, SUPPRIME, PANNE, REVENU = (
+    f"/articles/{slug}.html" for slug in ("disparu", "supprime", "en-panne", "revenu")
+)
+
+
+def test_dead_links_are_not_requested_again_until_their_retry(tmp_path):
+    """404: not requested for DEAD_LINK_RETRY_DAYS, then once more; 410: never; 500: always."""
+    site = shutil.copytree(SITES / "dead_links", tmp_path / "dead_links")
+    db_path = tmp_path / "veille.db"
+
+    def kinds() -> dict[str, str]:
+        return {path_of(u): k for u, k in rows(db_path, "SELECT url, kind FROM seen_urls")}
+
+    def run_errors(summary) -> dict[str, tuple[str, int | None]]:
+        found = rows(
+            db_path,
+            "SELECT url, reason, status FROM fetch_errors WHERE run_id = ?",
+            [summary.run_id],
+        )
+        return {path_of(url): (reason, status) for url, reason, status in found}
+
+    def days_pass(days: int) -> None:
+        # The retry is due by the age of the seen_urls row: age every row by `days`.
+        conn = sqlite3.connect(db_path)
+        with conn:
+            for url, first_seen in conn.execute("SELECT url, first_seen FROM seen_urls").fetchall():
+                older = datetime.fromisoformat(first_seen) - timedelta(days=days)
+                conn.execute(
+                    "UPDATE seen_urls SET first_seen = ? WHERE url = ?",
+                    [older.isoformat(timespec="seconds"), url],
+                )
+        conn.close()
+
+    with SiteServer({"dead_links": site}) as server:
+        toml = tmp_path / "sources.toml"
+        toml.write_text(
+            DEAD_LINKS_SOURCES.format(ua=USER_AGENT, base=server.base_url("dead_links")),
+            encoding="utf-8",
+        )
+        config = load_config(toml)
+
+        def crawl():
+            server.clear_log()
+            summary = run_crawl(config, db_path, progress=False)
+            assert summary.status == "completed"
+            return summary, Counter(r.path for r in server.requests())
+
+        first, hits = crawl()
+        assert first.new_articles == 1
+        assert run_errors(first) == {
+            DISPARU: ("HTTP 404", 404),
+            SUPPRIME: ("HTTP 410", 410),
+            PANNE: ("HTTP 500", 500),
+            REVENU: ("HTTP 404", 404),
+        }
+        assert hits[DISPARU] == hits[SUPPRIME] == hits[REVENU] == 1
+        seen = kinds()
+        assert (seen[DISPARU], seen[SUPPRIME], seen[REVENU]) == ("dead", "gone", "dead")
+        assert PANNE not in seen  # a server error is retried on the next crawl
+
+        # The next day: the dead links are not requested; the server error is, as before.
+        second, hits = crawl()
+        assert hits[DISPARU] == hits[SUPPRIME] == hits[REVENU] == 0
+        assert hits[PANNE] == 3 and hits["/rss.xml"] == 1
+        assert run_errors(second) == {PANNE: ("HTTP 500", 500)}
+
+        # Still within the retry delay: still not requested.
+        days_pass(DEAD_LINK_RETRY_DAYS - 1)
+        _, hits = crawl()
+        assert hits[DISPARU] == hits[SUPPRIME] == hits[REVENU] == 0
+
+        # Past the delay, the 404s are requested once more: one came back, one is still dead
+        # (final now); the 410 never is.
+        days_pass(2)
+        shutil.copy(site / "retour" / "revenu.html", site / "articles" / "revenu.html")
+        third, hits = crawl()
+        assert (hits[DISPARU], hits[REVENU], hits[SUPPRIME]) == (1, 1, 0)
+        assert third.new_articles == 1
+        assert run_errors(third) == {DISPARU: ("HTTP 404", 404), PANNE: ("HTTP 500", 500)}
+        seen = kinds()
+        assert (seen[DISPARU], seen[SUPPRIME], seen[REVENU]) == ("gone", "gone", "article")
+
+        days_pass(10 * DEAD_LINK_RETRY_DAYS)
+        _, hits = crawl()
+        assert hits[DISPARU] == hits[SUPPRIME] == hits[REVENU] == 0
+    # Nothing stored was lost: both articles, and every failure of every run.
+    assert rows(db_path, "SELECT count(*) FROM articles") == [(2,)]
+    assert rows(db_path, "SELECT count(*) FROM fetch_errors") == [(4 + 1 + 1 + 2 + 1,)]
 
 
 def test_unusable_database_fails_before_crawling(tmp_path):

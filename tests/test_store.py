@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -115,6 +116,40 @@ def test_record_seen_and_errors(db):
     assert error["time"]
     # Failed fetches stay out of seen_urls: the next crawl retries them.
     assert "https://g.test/x" not in store.seen_urls(db)
+
+
+def test_dead_links_wait_for_their_retry_and_a_second_404_is_final(db):
+    now = datetime.now(UTC)
+    due = now + timedelta(days=store.DEAD_LINK_RETRY_DAYS, minutes=1)
+    assert store.record_dead_link(db, "https://g.test/404", "Gazette", 404) == "dead"
+    assert store.record_dead_link(db, "https://g.test/410", "Gazette", 410) == "gone"
+    dead = {"https://g.test/404", "https://g.test/410"}
+    assert store.seen_urls(db, now=now) == dead
+    assert store.seen_urls(db, now=now + timedelta(days=store.DEAD_LINK_RETRY_DAYS - 1)) == dead
+    # Once due, the 404 is no longer "seen": the next crawl requests it once more.
+    assert store.seen_urls(db, now=due) == {"https://g.test/410"}
+    assert store.record_dead_link(db, "https://g.test/404", "Gazette", 404) == "gone"
+    assert store.seen_urls(db, now=due + timedelta(days=3650)) == dead
+    # Recording again is harmless; the first date is kept.
+    before = db["seen_urls"].get("https://g.test/404")["first_seen"]
+    assert store.record_dead_link(db, "https://g.test/404", "Gazette", 410) == "gone"
+    assert db["seen_urls"].get("https://g.test/404")["first_seen"] == before
+    with pytest.raises(ValueError, match="500"):
+        store.record_dead_link(db, "https://g.test/500", "Gazette", 500)
+
+
+def test_a_dead_link_that_comes_back_is_an_article_again(db):
+    run = store.start_run(db, ["Gazette"])
+    store.record_dead_link(db, "https://g.test/back", "Gazette", 404)
+    store.record_dead_link(db, "https://g.test/page", "Gazette", 404)
+    assert store.save_article(db, article("https://g.test/back"), run) == ("new", 1)
+    row = db["seen_urls"].get("https://g.test/back")
+    assert (row["kind"], row["article_id"]) == ("article", 1)
+    store.record_seen(db, "https://g.test/page", "page", "Gazette")
+    assert db["seen_urls"].get("https://g.test/page")["kind"] == "page"
+    # A URL known for a good reason is never turned into a dead link.
+    assert store.record_dead_link(db, "https://g.test/back", "Gazette", 404) == "article"
+    assert db["seen_urls"].get("https://g.test/back")["article_id"] == 1
 
 
 def test_finish_run_fills_totals(db):

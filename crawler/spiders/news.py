@@ -1,7 +1,8 @@
 """The `news` spider: feeds, sitemaps and listing pages → article pages → extract().
 
-It only navigates: every URL is canonicalised and skipped when already stored; article pages
-go through the pure `crawler.extract.extract`; items (articles, pages visited, failures) go to
+It only navigates: every URL is canonicalised and skipped when already stored or known dead
+(seen_urls; see db.store for the dead-link policy); article pages go through the pure
+`crawler.extract.extract`; items (articles, pages visited, dead links, failures) go to
 `crawler.pipelines.StorePipeline`, the only writer.
 """
 
@@ -38,7 +39,7 @@ from crawler.items import Article, FetchError
 from crawler.sources import Config, Source
 from crawler.urls import canonicalize_url
 from db.schema import open_db
-from db.store import now_iso, seen_urls
+from db.store import DEAD_LINK_STATUSES, now_iso, seen_urls
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 # Pagination links on listing pages: rel=next, page numbers and the usual French labels.
@@ -66,6 +67,15 @@ class PageVisit:
     kind: str  # feed, sitemap, listing, article, page (not an article), not-html
     record: bool = False
     also: tuple[str, ...] = ()  # other URLs that led to it (before redirects, as linked)
+
+
+@dataclass
+class DeadLink:
+    """An article candidate that answered 404 or 410: remembered in seen_urls, not retried."""
+
+    url: str
+    source: str
+    status: int
 
 
 class NewsSpider(SitemapSpider):
@@ -99,7 +109,9 @@ class NewsSpider(SitemapSpider):
             self.seen = seen_urls(db)
         finally:
             db.conn.close()
-        self.logger.info("%d URLs already seen will not be fetched again", len(self.seen))
+        self.logger.info(
+            "%d URLs already seen (or dead links) will not be fetched again", len(self.seen)
+        )
 
     async def start(self) -> Any:
         """Entry points of every source: feeds, sitemaps, listing pages."""
@@ -242,7 +254,11 @@ class NewsSpider(SitemapSpider):
         yield _with_origins(article, source, response)
 
     def on_error(self, failure: Failure) -> Iterator[Any]:
-        """A request that failed for good (after retries): one fetch_errors row."""
+        """A request that failed for good (after retries): one fetch_errors row.
+
+        An article candidate that answered 404 or 410 is also remembered as a dead link, so
+        later crawls skip it like a stored article; entry points are requested every time.
+        """
         request = failure.request
         source = self.sources[request.meta["source"]]
         if failure.check(IgnoreRequest) and "robots.txt" in str(failure.value):
@@ -255,6 +271,9 @@ class NewsSpider(SitemapSpider):
             status = failure.value.response.status
         first_url = (request.meta.get("redirect_urls") or [request.url])[0]
         yield self._error(first_url, source, self._reason(failure), status)
+        if request.meta.get("kind") == "article" and status in DEAD_LINK_STATUSES:
+            # The URL the spider checks next time: the canonical one it requested.
+            yield DeadLink(first_url, source.name, status)
 
     def _reason(self, failure: Failure) -> str:
         request = failure.request
