@@ -13,10 +13,12 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from db.schema import DatabaseError
+from db.store import DEAD_KINDS, DEAD_LINK_STATUSES
 
 # An outlet "failed" in a crawl run when it produced nothing usable: no new article and no
-# more pages than errors. One dead link on a healthy site (the same link fails every day,
-# since failed fetches are retried) must not flag the outlet, hence not just `errors > 0`.
+# more pages than errors. One failing page on a healthy site (a server error on the same
+# page every day, since such failures are retried) must not flag the outlet, hence not just
+# `errors > 0`.
 _SOURCE_FAILED = (
     "(s.errors > 0 AND COALESCE(s.new_articles, 0) = 0 AND COALESCE(s.pages, 0) <= s.errors)"
 )
@@ -95,22 +97,69 @@ def daily_run(db: Database, run_id: int) -> dict:
     return _decode_run(db["daily_runs"].get(run_id))
 
 
-def run_fetch_errors(
-    db: Database, crawl_run_id: int, *, per_source: int = 3
-) -> dict[str, list[dict]]:
-    """The first fetch errors of a crawl run, by outlet (url, reason, status)."""
+# A failure is "known" when its URL had already answered 404 or 410 in an earlier crawl run
+# and answers so again (a 404 on its retry, or a dead feed, requested on every crawl): it
+# was reported then, so it is counted rather than listed again. Every other failure is new,
+# including server errors and timeouts, retried and reported on every run.
+_DEAD = "({statuses})".format(statuses=", ".join(map(str, DEAD_LINK_STATUSES)))
+_KINDS = "({kinds})".format(kinds=", ".join(f"'{k}'" for k in DEAD_KINDS))
+_NEW_FAILURES = f"""
+    SELECT e.source, e.url, e.reason, e.status FROM fetch_errors e
+    WHERE e.run_id = :run
+      AND NOT (COALESCE(e.status, 0) IN {_DEAD} AND EXISTS (
+          SELECT 1 FROM fetch_errors p
+          WHERE p.url = e.url AND p.run_id < :run AND p.status IN {_DEAD}))
+    ORDER BY e.id
+"""
+# Dead links known before a run and still dead: no longer requested (seen_urls says so), or
+# requested and dead again in that run.
+_KNOWN_DEAD = f"""
+    WITH earlier AS (
+        SELECT url, MIN(source) AS source FROM fetch_errors
+        WHERE run_id < :run AND status IN {_DEAD} GROUP BY url
+    )
+    SELECT source, COUNT(*) AS known_dead FROM earlier
+    WHERE url IN (SELECT url FROM fetch_errors WHERE run_id = :run AND status IN {_DEAD})
+       OR EXISTS (SELECT 1 FROM seen_urls s WHERE s.url = earlier.url AND s.kind IN {_KINDS})
+    GROUP BY source
+"""
+
+
+def run_failures(db: Database, crawl_run_id: int, *, per_source: int | None = 3) -> dict[str, dict]:
+    """A crawl run's failures by outlet: the new ones listed, the known dead links counted.
+
+    Each value: {"new": [{url, reason, status}, ...] (the first `per_source` of them, all
+    when None), "new_count": every new failure, "known_dead": dead links reported by an
+    earlier run and still dead}. Outlets with neither are left out.
+    """
     if not has_table(db, "fetch_errors"):
         return {}
-    errors: dict[str, list[dict]] = {}
+    failures: dict[str, dict] = {}
+
+    def outlet(name: str | None) -> dict:
+        return failures.setdefault(name or "", {"new": [], "new_count": 0, "known_dead": 0})
+
+    for row in db.query(_NEW_FAILURES, {"run": crawl_run_id}):
+        bucket = outlet(row.pop("source"))
+        bucket["new_count"] += 1
+        if per_source is None or len(bucket["new"]) < per_source:
+            bucket["new"].append(row)
+    if has_table(db, "seen_urls"):
+        for row in db.query(_KNOWN_DEAD, {"run": crawl_run_id}):
+            outlet(row["source"])["known_dead"] = row["known_dead"]
+    return failures
+
+
+def last_crawl_run(db: Database, *, since: str, until: str) -> dict | None:
+    """The latest crawl run started in [since, until) (ISO datetimes) and no longer running."""
+    if not has_table(db, "crawl_runs"):
+        return None
     rows = db.query(
-        "SELECT source, url, reason, status FROM fetch_errors WHERE run_id = ? ORDER BY id",
-        [crawl_run_id],
+        "SELECT * FROM crawl_runs WHERE started_at >= ? AND started_at < ? "
+        "AND status != 'running' ORDER BY started_at DESC, id DESC LIMIT 1",
+        [since, until],
     )
-    for row in rows:
-        bucket = errors.setdefault(row.pop("source") or "", [])
-        if len(bucket) < per_source:
-            bucket.append(row)
-    return errors
+    return next(iter(rows), None)
 
 
 def unprocessed_count(db: Database) -> int:

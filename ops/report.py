@@ -2,6 +2,8 @@
 
 Only titles, links, dates and one short sentence per article are shown, never article texts:
 redistributing French press texts needs a licence, quoting a title and a line does not.
+The review ends with the pages the period's last crawl could not read: new failures are
+listed, dead links already reported by an earlier crawl are only counted.
 HTML is written with `html.escape` rather than a template engine: the page is small and
 escaping every value at one place is easy to check.
 """
@@ -14,7 +16,7 @@ import re
 import sqlite3
 import tempfile
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from db import status as store
@@ -24,6 +26,7 @@ from ops.run import with_disk_hint
 DEFAULT_DAYS = 7
 SENTENCE_MAX = 240  # characters of context shown around a mention
 TOP_ENTITIES = 15
+FAILURES_MAX = 20  # new failures listed; more are only counted
 
 MONTHS = (
     "janvier",
@@ -93,6 +96,25 @@ class Section:
 
 
 @dataclass
+class Failure:
+    """A page the crawl could not read, not reported by an earlier crawl."""
+
+    url: str
+    source: str
+    reason: str  # in French
+
+
+@dataclass
+class CrawlFailures:
+    """What the last crawl of the period could not read."""
+
+    day: str  # YYYY-MM-DD, local time
+    new: list[Failure]  # the first FAILURES_MAX
+    new_count: int
+    known_dead: int  # dead links already reported by an earlier crawl
+
+
+@dataclass
 class Review:
     """The press review's content, independent of its format."""
 
@@ -104,6 +126,7 @@ class Review:
     silent: list[str]  # watchlist entities not mentioned in the period
     top: list[dict]
     watchlist_size: int
+    crawl: CrawlFailures | None = None  # None when no crawl ran in the period
 
 
 def build_review(
@@ -123,6 +146,7 @@ def build_review(
         rows = store.watchlist_mentions(db, since=since.isoformat())
         top = store.top_entities(db, since=since.isoformat(), limit=TOP_ENTITIES)
         counts = store.period_counts(db, since=since.isoformat())
+        crawl = _crawl_failures(db, since, today)
     except DatabaseError as exc:
         raise with_disk_hint(db_path, exc) from None
     except sqlite3.DatabaseError as exc:
@@ -152,7 +176,66 @@ def build_review(
         silent=[s.name for s in sections.values() if not s.items],
         top=top,
         watchlist_size=len(watchlist),
+        crawl=crawl,
     )
+
+
+def _crawl_failures(db, since: date, today: date) -> CrawlFailures | None:
+    # Only the last crawl: a review read every morning names each failure once, on the day
+    # after the crawl that found it; db.status.run_failures leaves known dead links out.
+    def utc(day: date) -> str:
+        return datetime.combine(day, time()).astimezone(UTC).isoformat(timespec="seconds")
+
+    run = store.last_crawl_run(db, since=utc(since), until=utc(today + timedelta(days=1)))
+    if run is None:
+        return None
+    failures = store.run_failures(db, run["id"], per_source=None)
+    new = [
+        Failure(row["url"] or "", source, french_reason(row["reason"], row["status"]))
+        for source in sorted(failures, key=str.casefold)
+        for row in failures[source]["new"]
+    ]
+    return CrawlFailures(
+        day=datetime.fromisoformat(run["started_at"]).astimezone().date().isoformat(),
+        new=new[:FAILURES_MAX],
+        new_count=len(new),
+        known_dead=sum(f["known_dead"] for f in failures.values()),
+    )
+
+
+# The crawl's reasons (crawler/spiders/news.py), as communicators read them.
+_REASONS = (
+    ("timeout", "la page a mis trop de temps à répondre"),
+    ("connection refused", "connexion refusée"),
+    ("host not found", "site introuvable (nom de domaine inconnu)"),
+    ("redirect loop", "redirections en boucle"),
+    ("too many redirects", "trop de redirections"),
+    ("page over", "page trop volumineuse"),
+    ("connection lost", "connexion coupée avant la fin de la page"),
+    ("not HTML", "pas une page web"),
+    ("not an RSS or Atom feed", "flux RSS ou Atom illisible"),
+    ("not a sitemap", "plan du site (sitemap) illisible"),
+    ("article page without text", "article sans texte"),
+    ("extraction failed", "page illisible"),
+    ("page could not be read", "page illisible"),
+)
+
+
+def french_reason(reason: str | None, status: int | None) -> str:
+    """Why a page could not be read, in French: 'page introuvable (HTTP 404)', …"""
+    if status == 404:
+        return "page introuvable (HTTP 404)"
+    if status == 410:
+        return "page supprimée par le site (HTTP 410)"
+    if status and status >= 500:
+        return f"erreur du serveur (HTTP {status})"
+    if status and status >= 400:
+        return f"page refusée par le site (HTTP {status})"
+    text = (reason or "").strip()
+    for prefix, french in _REASONS:
+        if text.startswith(prefix):
+            return french
+    return text or "raison inconnue"
 
 
 def excerpt(sentence: str | None, mention: str | None, limit: int = SENTENCE_MAX) -> str:
@@ -249,8 +332,52 @@ def render_markdown(review: Review) -> str:
                 f"| {name} | {LABELS.get(row['label'], row['label'])} | {row['articles']} | {row['mentions']} |"
             )
         out.append("")
+    out += ["## Pages inaccessibles", ""]
+    if review.crawl is None:
+        out += ["Aucune collecte sur la période.", ""]
+    else:
+        out += [_failures_intro(review.crawl), ""]
+        for failure in review.crawl.new:
+            out.append(
+                f"- `{_md_code(failure.url)}` — {_md(failure.source)} : {_md(failure.reason)}"
+            )
+        if review.crawl.new:
+            more = _more_failures(review.crawl)
+            out += [f"- {more}"] if more else []
+            out.append("")
+        if review.crawl.known_dead:
+            out += [_known_dead(review.crawl.known_dead), ""]
     out.append(_footer())
     return "\n".join(out) + "\n"
+
+
+def _failures_intro(crawl: CrawlFailures) -> str:
+    n = crawl.new_count
+    if not n:
+        found = "aucune autre page inaccessible" if crawl.known_dead else "aucune page inaccessible"
+    elif n == 1:
+        found = "1 page inaccessible"
+    else:
+        found = f"{n} pages inaccessibles"
+    return f"Dernière collecte, le {french_date(crawl.day)} : {found}."
+
+
+def _more_failures(crawl: CrawlFailures) -> str | None:
+    more = crawl.new_count - len(crawl.new)
+    if more <= 0:
+        return None
+    return f"… et {more} autre{'s' if more > 1 else ''} (table « Erreurs de collecte »)."
+
+
+def _known_dead(n: int) -> str:
+    if n == 1:
+        return "1 lien mort déjà signalé n'est pas répété ici."
+    return f"{n} liens morts déjà signalés ne sont pas répétés ici."
+
+
+def _md_code(text: str) -> str:
+    # Inside a code span nothing is markup but a backtick, which a URL may carry escaped.
+    return (text or "").replace("`", "%60")
 
 
 def _md(text: str) -> str:
@@ -318,6 +445,24 @@ def render_html(review: Review) -> str:
                 f'<td class="n">{row["articles"]}</td><td class="n">{row["mentions"]}</td></tr>'
             )
         out.append("</table>")
+    out.append("<h2>Pages inaccessibles</h2>")
+    if review.crawl is None:
+        out.append("<p>Aucune collecte sur la période.</p>")
+    else:
+        out.append(f"<p>{e(_failures_intro(review.crawl))}</p>")
+        if review.crawl.new:
+            out.append("<ul>")
+            for failure in review.crawl.new:
+                # Shown, not linked: the link is dead, and a page's URL is not ours to trust.
+                out.append(
+                    f"<li><code>{e(failure.url)}</code> — {e(failure.source)} : "
+                    f"{e(failure.reason)}</li>"
+                )
+            if more := _more_failures(review.crawl):
+                out.append(f"<li>{e(more)}</li>")
+            out.append("</ul>")
+        if review.crawl.known_dead:
+            out.append(f"<p>{e(_known_dead(review.crawl.known_dead))}</p>")
     out += [f'<p class="meta">{e(_footer())}</p>', "</body>", "</html>"]
     return "\n".join(out) + "\n"
 

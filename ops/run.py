@@ -150,9 +150,11 @@ class OutletResult:
 
     pages: int = 0
     new_articles: int = 0
-    errors: int = 0
+    errors: int = 0  # every failed fetch of the run
     failed: bool = False
-    first_errors: list[dict] = field(default_factory=list)
+    first_errors: list[dict] = field(default_factory=list)  # the first new failures
+    new_errors: int = 0  # failures not already reported as dead links by an earlier run
+    known_dead: int = 0  # dead links reported by an earlier run: counted, not listed
 
 
 @dataclass
@@ -183,6 +185,10 @@ class DailySummary:
         return sum(o.errors for o in self.outlets.values())
 
     @property
+    def known_dead(self) -> int:
+        return sum(o.known_dead for o in self.outlets.values())
+
+    @property
     def failed_sources(self) -> list[str]:
         return sorted(name for name, o in self.outlets.items() if o.failed)
 
@@ -205,21 +211,30 @@ class DailySummary:
         )
         if self.unprocessed:
             lines.append(f"{self.unprocessed} article(s) still to process: the next run will.")
+        # Failures already reported (dead links found by an earlier run) are counted, not
+        # listed: a summary that repeats the same dead link every day gets ignored.
         failed = self.failed_sources
-        troubled = {n: o for n, o in sorted(self.outlets.items()) if o.errors}
+        troubled = {n: o for n, o in sorted(self.outlets.items()) if o.new_errors or o.failed}
+        new_errors = sum(o.new_errors for o in self.outlets.values())
         if not troubled:
-            lines.append("Failures: none.")
+            lines.append("Failures: none." if not self.known_dead else "Failures: none new.")
         else:
             lines.append(
-                f"Failures: {self.errors} page(s) could not be fetched; "
+                f"Failures: {new_errors} page(s) could not be fetched; "
                 f"{len(failed)} outlet(s) could not be read at all."
             )
             for name, outlet in troubled.items():
-                state = "FAILED" if outlet.failed else f"{outlet.errors} error(s)"
+                state = "FAILED" if outlet.failed else f"{outlet.new_errors} error(s)"
                 reasons = "; ".join(
                     f"{e.get('url')}: {e.get('reason')}" for e in outlet.first_errors[:2]
                 )
+                if not reasons and outlet.known_dead:
+                    reasons = f"{outlet.known_dead} known dead link(s)"
                 lines.append(f"  {name}: {state}" + (f" — {reasons}" if reasons else ""))
+        if self.known_dead:
+            lines.append(
+                f"Known dead links: {self.known_dead}, already reported (not listed again)."
+            )
         return "\n".join(lines)
 
 
@@ -357,14 +372,17 @@ def daily_run(
 
 def _take_crawl(db, summary: DailySummary, crawl) -> None:
     summary.crawl_run_id = getattr(crawl, "run_id", None)
-    errors = store.run_fetch_errors(db, summary.crawl_run_id) if summary.crawl_run_id else {}
+    failures = store.run_failures(db, summary.crawl_run_id) if summary.crawl_run_id else {}
     for name, stats in (getattr(crawl, "per_source", None) or {}).items():
+        outlet = failures.get(name, {})
         summary.outlets[name] = OutletResult(
             pages=stats.pages or 0,
             new_articles=stats.new_articles or 0,
             errors=stats.errors or 0,
             failed=store.source_failed(stats.pages, stats.new_articles, stats.errors),
-            first_errors=errors.get(name, []),
+            first_errors=outlet.get("new", []),
+            new_errors=outlet.get("new_count", 0),
+            known_dead=outlet.get("known_dead", 0),
         )
     status = getattr(crawl, "status", "completed")
     if status == "interrupted":

@@ -9,12 +9,17 @@ import pytest
 from click.testing import CliRunner
 from helpers_ops import filled_db
 
+from crawler.items import FetchError
+from db import status as status_store
+from db import store
+from db.schema import open_db
 from ops.report import (
     SENTENCE_MAX,
     ReportError,
     build_review,
     excerpt,
     french_date,
+    french_reason,
     output_format,
     parse_since,
     render_html,
@@ -104,6 +109,100 @@ def test_html_escapes_every_value(review):
     assert "Silicon Comté lance un <b>incubateur</b> & un fonds" in text
     assert "<script>alert('x')</script>" in text  # shown as text, not run
     assert '<html lang="fr">' in page
+
+
+def test_failures_of_the_last_crawl_are_listed_in_french(review):
+    crawl = review.crawl
+    assert crawl is not None and crawl.day == "2024-03-20"
+    # The filled database's last crawl: one refused connection for the Journal, two for the
+    # Radio, none of them a dead link.
+    assert [(f.source, f.reason) for f in crawl.new] == [
+        ("Le Journal de Comté", "connexion refusée"),
+        ("Radio Fantôme", "connexion refusée"),
+        ("Radio Fantôme", "connexion refusée"),
+    ]
+    assert crawl.known_dead == 0
+    text = render_markdown(review)
+    assert "## Pages inaccessibles" in text
+    assert "Dernière collecte, le 20 mars 2024 : 3 pages inaccessibles." in text
+    assert "`http://127.0.0.1:9/Radio Fantôme/1` — Radio Fantôme : connexion refusée" in text
+    assert "déjà signalé" not in text
+
+
+def test_no_crawl_in_the_period_is_said(db_path):
+    review = build_review(db_path, since=date(2024, 3, 21), today=date(2024, 3, 25))
+    assert review.crawl is None
+    assert "Aucune collecte sur la période." in render_markdown(review)
+
+
+@pytest.mark.parametrize(
+    ("reason", "status", "french"),
+    [
+        ("HTTP 404", 404, "page introuvable (HTTP 404)"),
+        ("HTTP 403", 403, "page refusée par le site (HTTP 403)"),
+        ("HTTP 502", 502, "erreur du serveur (HTTP 502)"),
+        ("timeout after 30 s", None, "la page a mis trop de temps à répondre"),
+        ("host not found (exemple.invalid)", None, "site introuvable (nom de domaine inconnu)"),
+        ("not HTML (application/pdf)", 200, "pas une page web"),
+        ("not an RSS or Atom feed (text/html)", None, "flux RSS ou Atom illisible"),
+        ("something new: ValueError", None, "something new: ValueError"),
+        (None, None, "raison inconnue"),
+    ],
+)
+def test_failure_reasons_read_in_french(reason, status, french):
+    assert french_reason(reason, status) == french
+
+
+def _failing_crawl(db, errors: list[tuple[str, int]], dead: list[tuple[str, int]]) -> int:
+    """A completed crawl run of the Gazette that failed on `errors` and found `dead` links."""
+    run = store.start_run(db, ["Gazette"])
+    for url, status in errors:
+        store.record_error(db, run, FetchError(url, "Gazette", f"HTTP {status}", status))
+    for url, status in dead:
+        store.record_dead_link(db, url, "Gazette", status)
+    store.finish_run(db, run, "completed")
+    return run
+
+
+def test_a_dead_link_is_listed_once_then_only_counted(tmp_path):
+    path = tmp_path / "veille.db"
+    feed, dead, gone, flaky = (
+        f"https://g.test/{name}" for name in ("rss.xml", "disparu", "supprime", "en-panne")
+    )
+    db = open_db(path)
+    first = _failing_crawl(
+        db, [(feed, 404), (dead, 404), (gone, 410), (flaky, 503)], [(dead, 404), (gone, 410)]
+    )
+    review = build_review(path)
+    assert [f.url for f in review.crawl.new] == [feed, dead, gone, flaky]
+    assert [f.reason for f in review.crawl.new] == [
+        "page introuvable (HTTP 404)",
+        "page introuvable (HTTP 404)",
+        "page supprimée par le site (HTTP 410)",
+        "erreur du serveur (HTTP 503)",
+    ]
+    assert review.crawl.known_dead == 0
+    # The next day: the feed (an entry point, requested on every crawl) answers 404 again, the
+    # dead links are no longer requested, the server error is retried and fails again.
+    second = _failing_crawl(db, [(feed, 404), (flaky, 503)], [])
+    failures = status_store.run_failures(db, second)
+    assert [f["url"] for f in failures["Gazette"]["new"]] == [flaky]
+    assert failures["Gazette"]["known_dead"] == 3
+    db.conn.close()
+    review = build_review(path)
+    assert [f.url for f in review.crawl.new] == [flaky]
+    assert review.crawl.known_dead == 3
+    for text in (render_markdown(review), render_html(review)):
+        assert "1 page inaccessible" in text
+        assert "3 liens morts déjà signalés" in text
+        assert flaky in text
+        assert not any(url in text for url in (feed, dead, gone))
+    # The first run's report is unchanged by the later one.
+    db = open_db(path, readonly=True)
+    again = status_store.run_failures(db, first)["Gazette"]
+    assert [f["url"] for f in again["new"]] == [feed, dead, gone]  # the first three
+    assert (again["new_count"], again["known_dead"]) == (4, 0)
+    db.conn.close()
 
 
 @pytest.mark.parametrize(

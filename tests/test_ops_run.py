@@ -34,6 +34,7 @@ from helpers_ops import (
 )
 
 from crawler.siteserver import SiteServer
+from ops.run import DailySummary, OutletResult
 from pipeline import cli
 
 SITE_NAMES = ("ops_site", "ops_slow", "ops_garbage", "ops_loop")
@@ -339,6 +340,77 @@ def test_schedule_stops_after_the_run_in_progress(first_run, served, tmp_path):
     assert "  | Nothing new: no new article from the 1 outlet(s)." in log
     assert "run finished with exit status 0" in log
     assert log.rstrip().endswith("veille schedule stopped")
+
+
+DEAD_LINKS_SOURCES = """
+[crawl]
+user_agent = "veille-tests/0.1 (+mailto:tests@example.org)"
+timeout = 2
+download_delay = 0
+autothrottle_start_delay = 0
+
+[[sources]]
+name = "Le Lien du Haut-Doubs"
+homepage = "{base}/"
+feeds = ["{base}/rss.xml"]
+"""
+DEAD_PATHS = ("/articles/disparu.html", "/articles/supprime.html", "/articles/revenu.html")
+FLAKY_PATH = "/articles/en-panne.html"  # HTTP 500 on every request
+
+
+def test_a_dead_link_is_reported_once_then_counted(tmp_path):
+    site = shutil.copytree(SITES / "dead_links", tmp_path / "dead_links")
+    db_path = tmp_path / "veille.db"
+
+    def report() -> str:
+        result = CliRunner().invoke(cli, ["report", "--db", str(db_path)])
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    with SiteServer({"dead_links": site}) as server:
+        base = server.base_url("dead_links")
+        sources = tmp_path / "sources.toml"
+        sources.write_text(DEAD_LINKS_SOURCES.format(base=base), encoding="utf-8")
+        first = in_folder(db_path, sources)
+        first_report = report()
+        server.clear_log()
+        second = in_folder(db_path, sources)
+        requested = [r.path for r in server.requests()]
+    second_report = report()
+    assert first.returncode == 0, first.stderr
+    assert second.returncode == 0, second.stderr
+    # The first run and its report name each failure once.
+    assert "Le Lien du Haut-Doubs: 4 error(s)" in first.stdout
+    assert "4 pages inaccessibles" in first_report
+    for path in (*DEAD_PATHS, FLAKY_PATH):
+        assert first_report.count(f"{base}{path}") == 1, first_report
+    # The next run does not request the dead links; the server error is retried as before.
+    assert not set(DEAD_PATHS) & set(requested)
+    assert FLAKY_PATH in requested
+    # Its summary and its report list only the server error, and count the dead links.
+    for text in (second.stdout, second_report):
+        assert f"{base}{FLAKY_PATH}" in text
+        assert not any(path in text for path in DEAD_PATHS), text
+    assert "Known dead links: 3, already reported (not listed again)." in second.stdout
+    assert "1 page inaccessible" in second_report
+    assert "3 liens morts déjà signalés" in second_report
+    # Nothing stored was lost: every failure of both runs is still in fetch_errors.
+    assert query(db_path, "SELECT COUNT(*) FROM fetch_errors") == [(4 + 1,)]
+
+
+def test_summary_counts_known_dead_links_without_listing_them():
+    dead_feed = OutletResult(pages=0, errors=1, failed=True, known_dead=1)
+    healthy = OutletResult(pages=12, new_articles=2, errors=1, known_dead=4)
+    summary = DailySummary(1, "completed", "", outlets={"A": dead_feed, "B": healthy})
+    lines = summary.describe().splitlines()
+    assert (
+        "Failures: 0 page(s) could not be fetched; 1 outlet(s) could not be read at all." in lines
+    )
+    assert "  A: FAILED — 1 known dead link(s)" in lines
+    assert not any(line.startswith("  B:") for line in lines[2:])
+    assert lines[-1] == "Known dead links: 5, already reported (not listed again)."
+    summary.outlets = {"B": healthy}
+    assert "Failures: none new." in summary.describe().splitlines()
 
 
 def _count(db_path: Path, table: str, where: str = "1") -> int:
