@@ -352,3 +352,206 @@ def test_quote_forms(text, mentions, expected):
 )
 def test_no_quote_without_speech_and_speaker(text, mentions):
     assert quotes(text, mentions) == []
+
+
+@pytest.mark.parametrize(
+    "text, mentions, expected",
+    [
+        # The name in apposition after the role is the speaker, even when the model calls
+        # the company a person.
+        (
+            "Selon le directeur de Kalistène, Jean Dupont, le site de Dijon sera agrandi.",
+            [("Kalistène", "ORG"), ("Jean Dupont", "PER"), ("Dijon", "LOC")],
+            ("le site de Dijon sera agrandi", "Jean Dupont"),
+        ),
+        (
+            "Selon la directrice de Kalistène, Claire Vasseur, le site de Dijon sera agrandi.",
+            [("Kalistène", "PER"), ("Claire Vasseur", "PER"), ("Dijon", "LOC")],
+            ("le site de Dijon sera agrandi", "Claire Vasseur"),
+        ),
+        (
+            "La directrice de Kalistène, Claire Vasseur, estime que le site sera agrandi.",
+            [("Kalistène", "ORG"), ("Claire Vasseur", "PER")],
+            ("le site sera agrandi", "Claire Vasseur"),
+        ),
+        (
+            "Selon le maire, Marc Oudin, la ville soutiendra la filière numérique.",
+            [("Marc Oudin", "PER")],
+            ("la ville soutiendra la filière numérique", "Marc Oudin"),
+        ),
+        # An organisation named after its spokesperson's role still speaks.
+        (
+            "Selon un porte-parole de la préfecture du Doubs, la route rouvrira lundi matin.",
+            [("préfecture du Doubs", "ORG")],
+            ("la route rouvrira lundi matin", "préfecture du Doubs"),
+        ),
+        (
+            "Le chiffre d'affaires de Kalistène a doublé en deux ans selon Bpifrance.",
+            [("Kalistène", "ORG"), ("Bpifrance", "ORG")],
+            ("Le chiffre d'affaires de Kalistène a doublé en deux ans", "Bpifrance"),
+        ),
+        # "Selon elle" is the person last named, not the next one.
+        (
+            "Claire Vasseur dirige Kalistène.\nSelon elle, Marc Oudin, le maire de Dole, "
+            "aurait dû consulter les habitants.",
+            [("Claire Vasseur", "PER"), ("Kalistène", "ORG"), ("Marc Oudin", "PER")],
+            ("Marc Oudin, le maire de Dole, aurait dû consulter les habitants", "Claire Vasseur"),
+        ),
+        (
+            "« Les ventes ont doublé cette année » explique Claire Vasseur.",
+            [("Claire Vasseur", "PER")],
+            ("Les ventes ont doublé cette année", "Claire Vasseur"),
+        ),
+        (
+            "Claire Vasseur dirige Kalistène.\nChez Kalistène, « le recrutement est devenu "
+            "la priorité » explique-t-elle.",
+            [("Claire Vasseur", "PER"), ("Kalistène", "ORG"), ("Kalistène", "ORG")],
+            ("le recrutement est devenu la priorité", "Claire Vasseur"),
+        ),
+        # The person a role belongs to is not the one speaking.
+        (
+            "« Vous devez juger sans céder à la pression », plaide l'avocate de Marc Oudin, "
+            "Claire Vasseur.",
+            [("Marc Oudin", "PER"), ("Claire Vasseur", "PER")],
+            ("Vous devez juger sans céder à la pression", "Claire Vasseur"),
+        ),
+        # A name after the comma is the claim's subject, not an apposition to skip.
+        (
+            "Selon Claire Vasseur, Kalistène vendra 30 % de sa production à l'export d'ici "
+            "2030, contre 5 % aujourd'hui.",
+            [("Claire Vasseur", "PER"), ("Kalistène", "ORG")],
+            (
+                "Kalistène vendra 30 % de sa production à l'export d'ici 2030, contre 5 % "
+                "aujourd'hui",
+                "Claire Vasseur",
+            ),
+        ),
+        (
+            "Il faut « tout reprendre à zéro dans la filière », estime Claire Vasseur.",
+            [("Claire Vasseur", "PER")],
+            ("tout reprendre à zéro dans la filière", "Claire Vasseur"),
+        ),
+        (
+            "« Nous recrutons dix ingénieurs », explique l'auteur de l'étude, Marc Oudin.",
+            [("Marc Oudin", "PER")],
+            ("Nous recrutons dix ingénieurs", "Marc Oudin"),
+        ),
+    ],
+)
+def test_quote_speaker_is_who_spoke(text, mentions, expected):
+    assert quotes(text, mentions) == [expected]
+
+
+@pytest.mark.parametrize(
+    "text, mentions",
+    [
+        # A document, the press or someone close to X is the source: X said nothing.
+        (
+            "Selon une étude de l'association Silicon Comté, la filière recrute 2 000 "
+            "personnes par an.",
+            [("Silicon Comté", "ORG")],
+        ),
+        (
+            "Selon le rapport annuel de Kalistène, le chiffre d'affaires a doublé en deux ans.",
+            [("Kalistène", "ORG")],
+        ),
+        (
+            "D'après les chiffres de l'Insee, le chômage a baissé de deux points dans le Doubs.",
+            [("Insee", "ORG"), ("Doubs", "LOC")],
+        ),
+        (
+            "Selon un sondage Ifop pour la CCI, les chefs d'entreprise sont plutôt optimistes.",
+            [("Ifop", "ORG"), ("CCI", "ORG")],
+        ),
+        (
+            "Selon les dernières données publiées par la Dares, l'emploi progresse en Bourgogne.",
+            [("Dares", "ORG"), ("Bourgogne", "LOC")],
+        ),
+        (
+            "Selon nos informations, Claire Vasseur, la fondatrice de Kalistène, va quitter "
+            "l'entreprise.",
+            [("Claire Vasseur", "PER"), ("Kalistène", "ORG")],
+        ),
+        (
+            "Selon la presse locale, Marc Oudin, le maire de Dole, pourrait se représenter.",
+            [("Marc Oudin", "PER"), ("Dole", "LOC")],
+        ),
+        (
+            "Selon des proches de Marc Oudin, le maire de Dole ne se représentera pas en mars.",
+            [("Marc Oudin", "PER"), ("Dole", "LOC")],
+        ),
+        (
+            "Une étude de l'association Silicon Comté indique que la filière manque de "
+            "développeurs.",
+            [("Silicon Comté", "ORG")],
+        ),
+        (
+            "Le rapport annuel de Kalistène souligne que les ventes à l'export ont doublé.",
+            [("Kalistène", "ORG")],
+        ),
+        (
+            "Un courrier adressé à Marc Oudin précise que la subvention sera versée en deux fois.",
+            [("Marc Oudin", "PER")],
+        ),
+        (
+            "« La filière manque cruellement de développeurs », souligne une étude de "
+            "l'association Silicon Comté.",
+            [("Silicon Comté", "ORG")],
+        ),
+        (
+            "Le rapport de Kalistène conclut : « La filière manque cruellement de développeurs. »",
+            [("Kalistène", "ORG")],
+        ),
+        # "Selon" as "depending on"; the next name after a pronoun or after a source the
+        # model did not find is the subject of the claim.
+        (
+            "Le montant de l'aide régionale varie selon que l'entreprise adhère ou non à "
+            "Silicon Comté.",
+            [("Silicon Comté", "ORG")],
+        ),
+        (
+            "Les tarifs de l'incubateur varient selon la taille des projets de Kalistène.",
+            [("Kalistène", "ORG")],
+        ),
+        (
+            "Selon elle, Marc Oudin, le maire de Dole, aurait dû consulter les habitants.",
+            [("Marc Oudin", "PER"), ("Dole", "LOC")],
+        ),
+        (
+            "Selon les organisateurs, Marc Oudin, le maire de Dole, a réuni 300 personnes.",
+            [("Marc Oudin", "PER"), ("Dole", "LOC")],
+        ),
+        (
+            "Selon Numerika, Kalistène a été citée 500 fois en janvier, contre 40 fois en "
+            "décembre.",
+            [("Kalistène", "ORG")],
+        ),
+        # Someone near the speaker, or where the words were said, is not the speaker.
+        (
+            "« Il a toujours défendu la filière », a ajouté un proche de Marc Oudin.",
+            [("Marc Oudin", "PER")],
+        ),
+        (
+            "« Il a toujours soutenu la filière », a ajouté un élu sur le rôle qu'a joué "
+            "Marc Oudin.",
+            [("Marc Oudin", "PER")],
+        ),
+        (
+            "Un délégué syndical présent au CSE a indiqué que les salaires seraient gelés.",
+            [("CSE", "ORG")],
+        ),
+        (
+            "Interrogée par Marc Oudin, la ministre a déclaré : « Nous financerons le projet "
+            "dès cette année. »",
+            [("Marc Oudin", "PER")],
+        ),
+        # A title in quotation marks, then a verb with its object: no incise.
+        (
+            "Le programme « Territoires d'industrie et d'innovation » annonce un appel à "
+            "projets piloté par Marc Oudin.",
+            [("Marc Oudin", "PER")],
+        ),
+    ],
+)
+def test_no_quote_from_a_document_or_indirect_source(text, mentions):
+    assert quotes(text, mentions) == []
