@@ -537,6 +537,54 @@ def truth_rows(db_path: Path, *ids: int) -> list[dict]:
         conn.close()
 
 
+ENTITY_MONTHS = (
+    "SELECT entity_id, month, mentions, articles FROM entity_months ORDER BY 1, 2",
+    # What the m004 view computed from every mention ('' for an article without a date).
+    "SELECT m.entity_id, coalesce(substr(a.published, 1, 7), ''), count(*), "
+    "count(DISTINCT m.article_id) FROM mentions m JOIN articles a ON a.id = m.article_id "
+    "GROUP BY 1, 2 ORDER BY 1, 2",
+)
+
+
+def test_entity_months_follow_every_write(small):
+    """entity_months (behind mentions_by_month) always holds what counting every mention
+    gives, whatever writes the mentions."""
+    db = open_db(small)
+
+    def check(step: str) -> None:
+        kept, counted = ENTITY_MONTHS
+        assert db.execute(kept).fetchall() == db.execute(counted).fetchall(), step
+
+    check("filled")
+    text = "Besançon, Dijon et Besançon encore, avec Élodie Marchand."
+    row = entity_store.MentionRow
+    again = [row(1, "Besançon", text, 0, 8), row(6, "Dijon", text, 10, 15)]
+    again += [row(1, "Besançon", text, 19, 27), row(3, "Élodie Marchand", text, 42, 57)]
+    with db.atomic():
+        entity_store.save_results(db, [entity_store.ArticleResult(1, again, ())], "tests")
+    check("article 1 processed again")
+    with db.atomic():
+        entity_store.merge_entity(db, 4, 2)  # both named in article 2
+    check("merge")
+    with db.atomic():
+        # Dijon is named with Élodie Marchand in article 5, without her in article 2.
+        db.execute("UPDATE mentions SET entity_id = 3 WHERE entity_id = 6 AND article_id = 2")
+    check("mention given to another entity")
+    with db.atomic():
+        db.execute("UPDATE articles SET published = '2023-12-31T23:00:00+01:00' WHERE id = 3")
+        db.execute("UPDATE articles SET published = NULL WHERE id = 4")
+    check("dates changed")
+    with db.atomic():
+        db.execute("UPDATE mentions SET article_id = 4 WHERE article_id = 3 AND entity_id = 8")
+        db.execute("UPDATE mentions SET entity_id = 3 WHERE entity_id = 3")  # no change
+    check("mention moved")
+    with db.atomic():
+        entity_store.save_results(db, [entity_store.ArticleResult(5, [], ())], "tests")
+    entity_store.prune_entities(db)
+    check("mentions deleted")
+    db.conn.close()
+
+
 def test_small_db_filters_exactly(small):
     with datasette_client(small) as get:
         rows = rows_of(get, "mentions", q="besancon")
