@@ -30,7 +30,8 @@ pytestmark = [
     pytest.mark.model,
     pytest.mark.skipif(
         not Path(CHROMIUM).exists(),
-        reason=f"no Chromium at {CHROMIUM} (Debian package `chromium`, installed by make install)",
+        reason=f"no Chromium at {CHROMIUM} (Debian package `chromium`: apt-get install chromium, "
+        "as root; .ci/run installs it)",
     ),
 ]
 

@@ -7,7 +7,7 @@ from ops.run import run_lock
 from pipeline import cli
 
 
-@pytest.mark.parametrize("command", [["crawl"], ["process"]])
+@pytest.mark.parametrize("command", [["crawl"], ["process"], ["demo"]])
 def test_command_refuses_to_overlap_a_run(tmp_path, command):
     db_path = tmp_path / "veille.db"
     with run_lock(db_path):
