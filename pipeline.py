@@ -190,11 +190,13 @@ def demo(db_path: str, serve: bool, port: int) -> None:
     exits 3 at once when another run holds the database.
     """
     from crawler.demo import run_demo
+    from nlp.model import ModelError
+    from nlp.resources import ResourceError
 
     try:
         # The crawl and the processing hold the same run lock as `veille run`, same message.
         run_demo(db_path, serve=serve, port=port, lock=exclusive)
-    except DatabaseError as exc:
+    except (DatabaseError, ModelError, ResourceError) as exc:
         fail(str(exc))
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from helpers_ops import (
+    REPO,
     free_port,
     query,
     run_veille,
@@ -246,3 +248,23 @@ def test_a_page_read_from_a_sample_outlet_does_not_move_it_to_another_port():
     assert demo_ports(["site"], first=port) == {"site": port}
     with SiteServer(site, ports=demo_ports(["site"], first=port)) as again:
         assert again.port("site") == port
+
+
+def test_broken_nlp_data_stops_the_demo_with_a_message_and_keeps_the_crawl(tmp_path):
+    data = tmp_path / "nlp-data"
+    shutil.copytree(REPO / "nlp" / "data", data)
+    (data / "watchlist.toml").write_text("[[entities]\n", encoding="utf-8")
+    db_path = tmp_path / "demo.db"
+    result = subprocess.run(
+        veille_command("demo", "--db", str(db_path)),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**veille_env(), "VEILLE_NLP_DATA": str(data)},
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "watchlist.toml" in result.stderr and "not valid TOML" in result.stderr
+    assert "Traceback" not in result.stderr
+    # The crawl before the failing step is kept, to be processed once the file is fixed.
+    assert query(db_path, "SELECT count(*), count(processed_at) FROM articles") == [(ARTICLES, 0)]
