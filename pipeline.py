@@ -195,9 +195,11 @@ def demo(db_path: str, serve: bool, port: int) -> None:
 
     try:
         # The crawl and the processing hold the same run lock as `veille run`, same message.
-        run_demo(db_path, serve=serve, port=port, lock=exclusive)
+        status = run_demo(db_path, serve=serve, port=port, lock=exclusive)
     except (DatabaseError, ModelError, ResourceError) as exc:
         fail(str(exc))
+    if status != "completed":
+        sys.exit(130 if status == "interrupted" else 1)
 
 
 @cli.command("run")

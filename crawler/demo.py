@@ -71,8 +71,11 @@ def run_demo(
     serve: bool = False,
     port: int = 8001,
     lock: RunLock | None = None,
-) -> None:
+) -> str:
     """Crawl and process the sample web into `db_path`; optionally serve it in Datasette.
+
+    Returns the crawl's status: "completed", or "interrupted"/"failed" when the demo
+    stopped after the crawl (what was stored is kept).
 
     The crawl and the processing hold the database's run lock (`lock`, by default
     `ops.run.run_lock`, which raises AlreadyRunning when another run holds it), so the demo
@@ -96,6 +99,9 @@ def run_demo(
                 click.echo(f"Serving the sample outlet {name} at {base}/")
             summary = run_crawl(demo_config(bases), db_path)
             click.echo(summary.describe())
+            if summary.status != "completed":
+                # Ctrl-C or a crash during the crawl stops the demo, as it stops `veille crawl`.
+                return summary.status
             processed = process_articles(db_path)
             click.echo(processed.describe())
         _print_overview(db_path)
@@ -105,6 +111,7 @@ def run_demo(
             serve_datasette(db_path, port=port)
         else:
             click.echo(f"Browse it with: veille serve --db {db_path}")
+    return "completed"
 
 
 def _print_overview(db_path: str | Path) -> None:

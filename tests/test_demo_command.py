@@ -268,3 +268,42 @@ def test_broken_nlp_data_stops_the_demo_with_a_message_and_keeps_the_crawl(tmp_p
     assert "Traceback" not in result.stderr
     # The crawl before the failing step is kept, to be processed once the file is fixed.
     assert query(db_path, "SELECT count(*), count(processed_at) FROM articles") == [(ARTICLES, 0)]
+
+
+def crawl_child_started(parent: int) -> bool:
+    """Whether `parent` has started the crawl's child process (`python -m crawler.child`)."""
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        with suppress(OSError):
+            stat = (proc / "stat").read_text()
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            if ppid == parent and b"crawler.child" in (proc / "cmdline").read_bytes():
+                return True
+    return False
+
+
+def test_ctrl_c_during_the_crawl_stops_the_demo_before_processing(tmp_path):
+    db_path = tmp_path / "demo.db"
+    with (tmp_path / "out.txt").open("w") as out:
+        demo = subprocess.Popen(
+            veille_command("demo", "--db", str(db_path)),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=veille_env(),
+            cwd=tmp_path,
+            start_new_session=True,
+        )
+    try:
+        wait_until(lambda: crawl_child_started(demo.pid), timeout=120, what="the demo's crawl")
+        demo.send_signal(signal.SIGINT)
+        demo.wait(timeout=120)
+    finally:
+        if demo.poll() is None:
+            with suppress(ProcessLookupError):
+                os.killpg(demo.pid, signal.SIGKILL)
+            demo.wait()
+    output = (tmp_path / "out.txt").read_text()
+    assert demo.returncode == 130, output
+    assert "Traceback" not in output and "Processed" not in output
+    assert query(db_path, "SELECT status FROM crawl_runs") == [("interrupted",)]
