@@ -459,6 +459,7 @@ def search_command(
     from itertools import islice
 
     from db.search import (
+        COUNT_LIMIT,
         ROW_LIMIT,
         mentions_table,
         search_mentions,
@@ -477,7 +478,8 @@ def search_command(
             write(rows, sys.stdout)
             return
         shown = list(islice(rows, ROW_LIMIT))
-        total = len(shown) + sum(1 for _ in rows)
+        rest = sum(1 for _ in islice(rows, COUNT_LIMIT))
+        rows.close()
     except DatabaseError as exc:
         fail(str(exc))
     if not shown:
@@ -487,7 +489,8 @@ def search_command(
     else:
         from rich.console import Console
 
-        Console().print(mentions_table(shown, f"Mentions de « {text} »", total))
+        title = f"Mentions de « {text} »"
+        Console().print(mentions_table(shown, title, len(shown) + rest, rest == COUNT_LIMIT))
 
 
 if __name__ == "__main__":

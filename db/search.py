@@ -25,6 +25,9 @@ METADATA_FILE = Path(__file__).with_name("metadata.yml")
 DATABASE_NAME = "veille"  # the name Datasette serves the database under, whatever the file
 MENTION_COLUMNS = ("entity", "label", "title", "url", "published", "source", "sentence")
 ROW_LIMIT = 500  # rows a canned query shows, as Datasette's max_returned_rows
+# Mentions counted beyond the rows shown in a terminal: the count of a frequent name would
+# otherwise read millions of rows for a caption.
+COUNT_LIMIT = 10_000
 FTS_TABLES = ("articles_fts", "mentions_fts", "entities_fts", "entity_aliases_fts", "quotes_fts")
 
 
@@ -191,10 +194,13 @@ def write_json(rows: Iterable[dict[str, Any]], out: TextIO) -> int:
     return count
 
 
-def mentions_table(rows: list[dict[str, Any]], title: str, total: int | None = None):
+def mentions_table(
+    rows: list[dict[str, Any]], title: str, total: int | None = None, at_least: bool = False
+):
     """A rich Table of mentions for a terminal; the article title links to its URL.
 
-    `total`: how many mentions match in all, when `rows` are only the first of them.
+    `total`: how many mentions match in all, when `rows` are only the first of them;
+    `at_least`: the count stopped there and more match.
     """
     from rich.markup import escape
     from rich.table import Table
@@ -203,8 +209,9 @@ def mentions_table(rows: list[dict[str, Any]], title: str, total: int | None = N
     caption = f"{total} mention{'s' if total != 1 else ''}"
     if total > len(rows):
         caption = (
-            f"{len(rows)} mentions affichées sur {total}, les plus récentes ; toutes avec "
-            "--csv ou --json, ou précisez avec --since, --until, --label, --source"
+            f"{len(rows)} mentions affichées sur {'plus de ' if at_least else ''}{total}, "
+            "les plus récentes ; toutes avec --csv ou --json, ou précisez avec --since, "
+            "--until, --label, --source"
         )
     table = Table(title=title, caption=caption, expand=True)
     table.add_column("Date", no_wrap=True)

@@ -167,3 +167,12 @@ def test_table_says_how_many_it_shows_out_of_how_many(many):
     assert "--csv" in result.stdout
     assert "Rencontre 399" in result.stdout  # the newest article is shown...
     assert "Rencontre 0 " not in result.stdout  # ...the oldest is past the table's rows
+
+
+def test_table_count_stops_at_the_count_limit(many, monkeypatch):
+    # A frequent name must not read every mention for a caption: past COUNT_LIMIT more
+    # rows, the caption says "plus de".
+    monkeypatch.setattr("db.search.COUNT_LIMIT", 100)
+    result = run("search", "Besancon", "--db", str(many))
+    assert result.exit_code == 0, result.output
+    assert f"{ROW_LIMIT} mentions affichées sur plus de {ROW_LIMIT + 100}" in result.stdout
