@@ -193,7 +193,7 @@ def _indirect_source(phrase: str) -> bool:
 def _clean(text: str, start: int, end: int) -> tuple[int, int]:
     while start < end and (text[start].isspace() or text[start] in '«»",:;-—–'):
         start += 1
-    while end > start and (text[end - 1].isspace() or text[end - 1] in '«»",.;:'):
+    while end > start and (text[end - 1].isspace() or text[end - 1] in '«»",.;:(['):
         end -= 1
     return start, end
 
@@ -247,6 +247,9 @@ def _incise(text: str, match: re.Match, after: re.Match) -> bool:
     return not before or before[-1] in '.!?…:\n»"'
 
 
+_SECOND_APPOSITION = re.compile(r"\s*,\s*(?:le|la|les|l')\s*[^,.;:!?«»]{1,60},")
+
+
 def _apposition(text: str, comma: int, spoken: _Spoken) -> int | None:
     """The person named between two commas after a role: "Selon le directeur, Jean Dupont, le …".
 
@@ -258,9 +261,13 @@ def _apposition(text: str, comma: int, spoken: _Spoken) -> int | None:
     for start, end, label, index in spoken.spans:
         if start > comma and label == "PER" and not text[comma + 1 : start].strip():
             rest = re.match(r"\s*,\s*(\w+'?)", text[end:])
-            if rest and rest.group(1).lower() in CLAIM_STARTS:
-                return index
-            return None
+            if not rest or rest.group(1).lower() not in CLAIM_STARTS:
+                return None
+            if _SECOND_APPOSITION.match(text, end):
+                # "Selon la préfecture, Marie Durand, la maire, a dit que …": her role
+                # between two more commas makes her the sentence's subject, not the source.
+                return None
+            return index
     return None
 
 

@@ -436,6 +436,19 @@ def test_no_quote_without_speech_and_speaker(text, mentions):
             [("Marc Oudin", "PER")],
             ("Nous recrutons dix ingénieurs", "Marc Oudin"),
         ),
+        # Her role between two more commas: the name is the subject, who said it herself.
+        (
+            "Selon la préfecture, Marie Durand, la maire, a dit que le projet avance bien "
+            "cette année.",
+            [("Marie Durand", "PER")],
+            ("le projet avance bien cette année", "Marie Durand"),
+        ),
+        # A source in brackets: the quote stops before them.
+        (
+            "Le projet avance bien cette année (selon Jean Dupont).",
+            [("Jean Dupont", "PER")],
+            ("Le projet avance bien cette année", "Jean Dupont"),
+        ),
     ],
 )
 def test_quote_speaker_is_who_spoke(text, mentions, expected):
