@@ -539,7 +539,8 @@ def truth_rows(db_path: Path, *ids: int) -> list[dict]:
 
 ENTITY_MONTHS = (
     "SELECT entity_id, month, mentions, articles FROM entity_months ORDER BY 1, 2",
-    # What the m004 view computed from every mention ('' for an article without a date).
+    # What the m004 view computed from every mention; it gave NULL for an article without
+    # a date, the table keeps '' (a primary key column, indexed for the sort).
     "SELECT m.entity_id, coalesce(substr(a.published, 1, 7), ''), count(*), "
     "count(DISTINCT m.article_id) FROM mentions m JOIN articles a ON a.id = m.article_id "
     "GROUP BY 1, 2 ORDER BY 1, 2",
