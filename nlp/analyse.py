@@ -275,9 +275,17 @@ class Analyzer:
         a verb somewhere in the article ("X lève", "X s'installe") is taken for an
         organisation. That holds in business news only: in a biography, a sports result or
         an old newspaper the unknown subject is a foreign surname or town as often as not,
-        so the rule applies only to an article that speaks of business (`BUSINESS`).
+        so the rule applies only to an article that speaks of business (`BUSINESS`), or to
+        a name in a paragraph that names an organisation as one ("la start-up X", a
+        watchlist member).
         """
-        if not BUSINESS.search(doc.text):
+        business = bool(BUSINESS.search(doc.text))
+        orgs = [
+            span
+            for span, label, _ in spans
+            if label == "ORG" and span.id_.startswith(TRUSTED_PREFIXES)
+        ]
+        if not business and not orgs:
             return spans
         groups: dict[tuple[str, str], list[Span]] = {}
         for span, label, name in spans:
@@ -297,6 +305,8 @@ class Analyzer:
             if found[0][0].has_vector:
                 # A word the model's vocabulary knows ("Berlin", "Mozart") is left alone:
                 # invented company names are out of its vocabulary.
+                continue
+            if not business and not any(_same_paragraph(doc, s, o) for s in found for o in orgs):
                 continue
             if any(_subject_of_verb(doc, s.end) for s in found):
                 relabel.add((label, key))
@@ -377,6 +387,11 @@ class Analyzer:
             nstart=nstart,
             nend=nend,
         )
+
+
+def _same_paragraph(doc: Doc, a: Span, b: Span) -> bool:
+    """Whether no line break separates spans `a` and `b`."""
+    return "\n" not in doc.text[min(a.end_char, b.end_char) : max(a.start_char, b.start_char)]
 
 
 def _subject_of_verb(doc: Doc, i: int) -> bool:

@@ -165,6 +165,12 @@ def test_one_name_one_label_and_repeated_mentions(analyzer):
             "Ventalis",
             "ORG",
         ),
+        # ... or in an article naming an organisation as one.
+        (
+            "Kervalis veut conquérir l’Allemagne, avec l’appui de l’association Silicon Comté.",
+            "Kervalis",
+            "ORG",
+        ),
         # Out of business news an unknown subject is as likely a surname or a town.
         ("Vartolini remporte l’étape devant Brenner.", "Vartolini", "PER"),
         # Words the model knows keep its label; a surname keeps its person.
