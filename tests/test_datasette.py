@@ -679,3 +679,25 @@ def test_the_four_plans_return_the_plain_querys_rows(tmp_path):
         assert planned or case.get("label") == "PER" or case.get("since") == "hier"
     conn.close()
     assert ways == {"all", "rare", "few", "many"}
+
+
+@pytest.mark.parametrize(
+    "typed", ["FrenchTech Bourgogne-Franche-Comté", "CitédesSavoirs", "JEROMEVAUTRIN"]
+)
+def test_mentions_finds_a_name_typed_glued_or_hyphenated(get, crawled, typed):
+    # Words glued or split otherwise than stored: found by entity key, as the watchlist merges them.
+    key = entity_key(typed)
+    expected = {
+        name
+        for (name,) in truth(
+            crawled,
+            "SELECT e.name FROM entities e WHERE e.key = ? AND EXISTS "
+            "(SELECT 1 FROM mentions m WHERE m.entity_id = e.id) UNION "
+            "SELECT e.name FROM entity_aliases al JOIN entities e ON e.id = al.entity_id "
+            "WHERE al.key = ? AND EXISTS (SELECT 1 FROM mentions m WHERE m.entity_id = e.id)",
+            (key, key),
+        )
+    }
+    assert expected, f"the fixture names no entity of key {key!r}"
+    rows = rows_of(get, "mentions", q=typed)
+    assert expected <= {r["entity"] for r in rows}
