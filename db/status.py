@@ -15,17 +15,25 @@ from sqlite_utils import Database
 from db.schema import DatabaseError
 from db.store import DEAD_KINDS, DEAD_LINK_STATUSES
 
+_KINDS = "({kinds})".format(kinds=", ".join(f"'{k}'" for k in DEAD_KINDS))
 # An outlet "failed" in a crawl run when it produced nothing usable: no new article and no
 # more pages than errors. One failing page on a healthy site (a server error on the same
 # page every day, since such failures are retried) must not flag the outlet, hence not just
-# `errors > 0`.
+# `errors > 0`. Article links found dead (404/410, remembered in seen_urls) do not count:
+# the outlet's feeds and pages were read. A dead feed is not remembered so, and counts.
+_READ_ERRORS = f"""(s.errors - (
+    SELECT COUNT(*) FROM fetch_errors f
+    WHERE f.run_id = s.run_id AND f.source = s.source
+      AND EXISTS (SELECT 1 FROM seen_urls u WHERE u.url = f.url AND u.kind IN {_KINDS})))"""
 _SOURCE_FAILED = (
-    "(s.errors > 0 AND COALESCE(s.new_articles, 0) = 0 AND COALESCE(s.pages, 0) <= s.errors)"
+    f"({_READ_ERRORS} > 0 AND COALESCE(s.new_articles, 0) = 0 "
+    f"AND COALESCE(s.pages, 0) <= {_READ_ERRORS})"
 )
 
 
 def source_failed(pages: int | None, new_articles: int | None, errors: int | None) -> bool:
-    """Same rule as the SQL above, for a run's in-memory summary."""
+    """Same rule as the SQL above, for a run's in-memory summary (`errors` without the dead
+    article links: see `run_failures`)."""
     errors = errors or 0
     return errors > 0 and not new_articles and (pages or 0) <= errors
 
@@ -102,7 +110,6 @@ def daily_run(db: Database, run_id: int) -> dict:
 # was reported then, so it is counted rather than listed again. Every other failure is new,
 # including server errors and timeouts, retried and reported on every run.
 _DEAD = "({statuses})".format(statuses=", ".join(map(str, DEAD_LINK_STATUSES)))
-_KINDS = "({kinds})".format(kinds=", ".join(f"'{k}'" for k in DEAD_KINDS))
 _NEW_FAILURES = f"""
     SELECT e.source, e.url, e.reason, e.status FROM fetch_errors e
     WHERE e.run_id = :run
@@ -125,19 +132,31 @@ _KNOWN_DEAD = f"""
 """
 
 
+# A run's failures on article links found dead (those do not make an outlet fail).
+_DEAD_LINK_ERRORS = f"""
+    SELECT f.source, COUNT(*) AS dead_links FROM fetch_errors f
+    WHERE f.run_id = :run
+      AND EXISTS (SELECT 1 FROM seen_urls u WHERE u.url = f.url AND u.kind IN {_KINDS})
+    GROUP BY f.source
+"""
+
+
 def run_failures(db: Database, crawl_run_id: int, *, per_source: int | None = 3) -> dict[str, dict]:
     """A crawl run's failures by outlet: the new ones listed, the known dead links counted.
 
     Each value: {"new": [{url, reason, status}, ...] (the first `per_source` of them, all
     when None), "new_count": every new failure, "known_dead": dead links reported by an
-    earlier run and still dead}. Outlets with neither are left out.
+    earlier run and still dead, "dead_links": this run's failures on article links found
+    dead}. Outlets with none of these are left out.
     """
     if not has_table(db, "fetch_errors"):
         return {}
     failures: dict[str, dict] = {}
 
     def outlet(name: str | None) -> dict:
-        return failures.setdefault(name or "", {"new": [], "new_count": 0, "known_dead": 0})
+        return failures.setdefault(
+            name or "", {"new": [], "new_count": 0, "known_dead": 0, "dead_links": 0}
+        )
 
     for row in db.query(_NEW_FAILURES, {"run": crawl_run_id}):
         bucket = outlet(row.pop("source"))
@@ -147,6 +166,8 @@ def run_failures(db: Database, crawl_run_id: int, *, per_source: int | None = 3)
     if has_table(db, "seen_urls"):
         for row in db.query(_KNOWN_DEAD, {"run": crawl_run_id}):
             outlet(row["source"])["known_dead"] = row["known_dead"]
+        for row in db.query(_DEAD_LINK_ERRORS, {"run": crawl_run_id}):
+            outlet(row["source"])["dead_links"] = row["dead_links"]
     return failures
 
 

@@ -379,7 +379,9 @@ def _take_crawl(db, summary: DailySummary, crawl) -> None:
             pages=stats.pages or 0,
             new_articles=stats.new_articles or 0,
             errors=stats.errors or 0,
-            failed=store.source_failed(stats.pages, stats.new_articles, stats.errors),
+            failed=store.source_failed(
+                stats.pages, stats.new_articles, (stats.errors or 0) - outlet.get("dead_links", 0)
+            ),
             first_errors=outlet.get("new", []),
             new_errors=outlet.get("new_count", 0),
             known_dead=outlet.get("known_dead", 0),

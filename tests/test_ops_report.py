@@ -289,3 +289,19 @@ def test_cli_missing_database_is_not_created(tmp_path):
     assert result.exit_code == 2
     assert "no such database" in result.output
     assert not missing.exists()
+
+
+def test_dead_article_links_do_not_make_an_outlet_fail(tmp_path):
+    db = open_db(tmp_path / "veille.db")
+    dead, gone, feed = (f"https://g.test/{name}" for name in ("disparu", "supprime", "rss.xml"))
+    # Three runs whose only failures are article links found dead: the outlet was read.
+    for _ in range(3):
+        run = _failing_crawl(db, [(dead, 404), (gone, 410)], [(dead, 404), (gone, 410)])
+    assert status_store.run_failures(db, run)["Gazette"]["dead_links"] == 2
+    assert status_store.failing_sources(db, runs=3) == []
+    # Three runs whose feed answers 404: the outlet could not be read.
+    for _ in range(3):
+        run = _failing_crawl(db, [(feed, 404)], [])
+    assert status_store.run_failures(db, run)["Gazette"]["dead_links"] == 0
+    assert [f["source"] for f in status_store.failing_sources(db, runs=3)] == ["Gazette"]
+    db.conn.close()
