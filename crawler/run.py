@@ -7,6 +7,7 @@ Ctrl-C, and returns the run's figures as a `CrawlSummary`.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -155,13 +156,21 @@ def _run_child(job: dict, log_file: Path, show: _Display) -> bool:
             # Own session: a terminal's Ctrl-C reaches only us, and we forward it once.
             start_new_session=True,
         )
+        signals_sent = 0
+        deadline = None
         try:
             child.stdin.write(json.dumps(job).encode("utf-8"))
             child.stdin.close()
         except BrokenPipeError:
             pass  # the child died at once; its log says why
-        signals_sent = 0
-        deadline = None
+        except KeyboardInterrupt:
+            # Ctrl-C while the child starts: stop it as below rather than leave it running
+            # on its own (it has its own session).
+            interrupted = True
+            with contextlib.suppress(OSError):
+                child.stdin.close()
+            signals_sent = _stop(child, signals_sent)
+            deadline = time.monotonic() + GRACE_SECONDS
         while child.poll() is None:
             try:
                 try:
