@@ -91,6 +91,18 @@ def http_status(url: str) -> int | None:
         return None
 
 
+def interrupt(process: subprocess.Popen, timeout: float) -> None:
+    """Ctrl-C `process` and wait for it; kill its process group if it does not stop in time."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        with suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=timeout)
+    if process.poll() is None:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+
+
 @pytest.fixture(scope="module")
 def first(tmp_path_factory):
     """One `veille demo` into a new database, from the database's folder."""
@@ -148,13 +160,8 @@ def served(first, tmp_path_factory):
         urls = query(db_path, "SELECT url, canonical_url FROM articles ORDER BY id")
         record.articles = {u: http_status(u) for row in urls for u in row}
         record.lock_holder = running_pid(db_path)
-        demo.send_signal(signal.SIGINT)
-        demo.wait(timeout=60)
     finally:
-        if demo.poll() is None:
-            with suppress(ProcessLookupError):
-                os.killpg(demo.pid, signal.SIGKILL)
-            demo.wait()
+        interrupt(demo, timeout=60)
     record.returncode = demo.returncode
     record.stdout = (logs / "out.txt").read_text()
     record.stderr = (logs / "err.txt").read_text()
@@ -295,14 +302,15 @@ def test_ctrl_c_during_the_crawl_stops_the_demo_before_processing(tmp_path):
             start_new_session=True,
         )
     try:
-        wait_until(lambda: crawl_child_started(demo.pid), timeout=120, what="the demo's crawl")
-        demo.send_signal(signal.SIGINT)
-        demo.wait(timeout=120)
+        # Once the child has logged, it has read its job: the crawl is under way.
+        log = tmp_path / "demo.crawl.log"
+        wait_until(
+            lambda: crawl_child_started(demo.pid) and log.exists() and log.stat().st_size > 0,
+            timeout=120,
+            what="the demo's crawl",
+        )
     finally:
-        if demo.poll() is None:
-            with suppress(ProcessLookupError):
-                os.killpg(demo.pid, signal.SIGKILL)
-            demo.wait()
+        interrupt(demo, timeout=120)
     output = (tmp_path / "out.txt").read_text()
     assert demo.returncode == 130, output
     assert "Traceback" not in output and "Processed" not in output
