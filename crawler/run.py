@@ -158,19 +158,25 @@ def _run_child(job: dict, log_file: Path, show: _Display) -> bool:
         )
         signals_sent = 0
         deadline = None
+
+        def ctrl_c() -> None:
+            """Stop the child after its pages under way (a second Ctrl-C forces it)."""
+            nonlocal interrupted, signals_sent, deadline
+            interrupted = True
+            show.note("Stopping the crawl after the pages under way (Ctrl-C again forces)…")
+            signals_sent = _stop(child, signals_sent)
+            deadline = time.monotonic() + GRACE_SECONDS
+
         try:
             child.stdin.write(json.dumps(job).encode("utf-8"))
             child.stdin.close()
         except BrokenPipeError:
             pass  # the child died at once; its log says why
         except KeyboardInterrupt:
-            # Ctrl-C while the child starts: stop it as below rather than leave it running
-            # on its own (it has its own session).
-            interrupted = True
+            # Ctrl-C while the child starts: it has its own session and would go on alone.
             with contextlib.suppress(OSError):
                 child.stdin.close()
-            signals_sent = _stop(child, signals_sent)
-            deadline = time.monotonic() + GRACE_SECONDS
+            ctrl_c()
         while child.poll() is None:
             try:
                 try:
@@ -182,10 +188,7 @@ def _run_child(job: dict, log_file: Path, show: _Display) -> bool:
                     signals_sent = _stop(child, signals_sent)
                     deadline = time.monotonic() + GRACE_SECONDS / 2
             except KeyboardInterrupt:
-                interrupted = True
-                show.note("Stopping the crawl after the pages under way (Ctrl-C again forces)…")
-                signals_sent = _stop(child, signals_sent)
-                deadline = time.monotonic() + GRACE_SECONDS
+                ctrl_c()
     return interrupted or child.returncode in (3, -signal.SIGINT, -signal.SIGTERM)
 
 
