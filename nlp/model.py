@@ -140,7 +140,7 @@ def add_veille_components(nlp: Language, data_dir: str | Path | None = None) -> 
 
 
 def lexicon(nlp: Language) -> dict[str, frozenset[str]]:
-    """The words the pipeline's lemmatizer knows by class ("noun", "adv"...), lowercase.
+    """The common nouns and adverbs the pipeline's lemmatizer knows, lowercase, by class.
 
     veille loads the model without its lemmatizer (it does not use lemmas), so its lookup
     tables are read from the package on disk: a lexicon of the language that comes with
@@ -155,7 +155,7 @@ def lexicon(nlp: Language) -> dict[str, frozenset[str]]:
     index = lookups.get_table("lemma_index")
     return {
         word_class: frozenset(index.get(nlp.vocab.strings.add(word_class), []))
-        for word_class in ("noun", "verb", "adj", "adv")
+        for word_class in ("noun", "adv")  # the classes the clean-up rules look up
     }
 
 
