@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from helpers_ops import render_sources
 
 from crawler.run import CrawlSummary, run_crawl
 from crawler.siteserver import SiteServer
@@ -388,18 +389,7 @@ def test_recrawl_fetches_no_stored_article(crawled):
     assert requested - entry_points == failed | {("gazette", "/2024/03/boucle-b.html")}
 
 
-DEAD_LINKS_SOURCES = """
-[crawl]
-user_agent = "{ua}"
-timeout = 2
-download_delay = 0
-autothrottle_start_delay = 0
-
-[[sources]]
-name = "Le Lien du Haut-Doubs"
-homepage = "{base}/"
-feeds = ["{base}/rss.xml"]
-"""
+DEAD_LINKS_SOURCES = SITES / "dead_links_sources.toml"
 DISPARU, SUPPRIME, PANNE, REVENU = (
     f"/articles/{slug}.html" for slug in ("disparu", "supprime", "en-panne", "revenu")
 )
@@ -434,12 +424,8 @@ def test_dead_links_are_not_requested_again_until_their_retry(tmp_path):
         conn.close()
 
     with SiteServer({"dead_links": site}) as server:
-        toml = tmp_path / "sources.toml"
-        toml.write_text(
-            DEAD_LINKS_SOURCES.format(ua=USER_AGENT, base=server.base_url("dead_links")),
-            encoding="utf-8",
-        )
-        config = load_config(toml)
+        bases = {"dead_links": server.base_url("dead_links")}
+        config = load_config(render_sources(DEAD_LINKS_SOURCES, bases, tmp_path / "s.toml"))
 
         def crawl():
             server.clear_log()

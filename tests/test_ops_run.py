@@ -342,18 +342,7 @@ def test_schedule_stops_after_the_run_in_progress(first_run, served, tmp_path):
     assert log.rstrip().endswith("veille schedule stopped")
 
 
-DEAD_LINKS_SOURCES = """
-[crawl]
-user_agent = "veille-tests/0.1 (+mailto:tests@example.org)"
-timeout = 2
-download_delay = 0
-autothrottle_start_delay = 0
-
-[[sources]]
-name = "Le Lien du Haut-Doubs"
-homepage = "{base}/"
-feeds = ["{base}/rss.xml"]
-"""
+DEAD_LINKS_SOURCES = SITES / "dead_links_sources.toml"
 DEAD_PATHS = ("/articles/disparu.html", "/articles/supprime.html", "/articles/revenu.html")
 FLAKY_PATH = "/articles/en-panne.html"  # HTTP 500 on every request
 
@@ -369,8 +358,7 @@ def test_a_dead_link_is_reported_once_then_counted(tmp_path):
 
     with SiteServer({"dead_links": site}) as server:
         base = server.base_url("dead_links")
-        sources = tmp_path / "sources.toml"
-        sources.write_text(DEAD_LINKS_SOURCES.format(base=base), encoding="utf-8")
+        sources = render_sources(DEAD_LINKS_SOURCES, {"dead_links": base}, tmp_path / "s.toml")
         first = in_folder(db_path, sources)
         first_report = report()
         server.clear_log()
