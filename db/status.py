@@ -16,6 +16,13 @@ from db.schema import DatabaseError
 from db.store import DEAD_KINDS, DEAD_LINK_STATUSES
 
 _KINDS = "({kinds})".format(kinds=", ".join(f"'{k}'" for k in DEAD_KINDS))
+
+
+def _is_dead_link(alias: str) -> str:
+    """SQL: whether the row `alias` (with a url column) is a dead link remembered in seen_urls."""
+    return f"EXISTS (SELECT 1 FROM seen_urls u WHERE u.url = {alias}.url AND u.kind IN {_KINDS})"
+
+
 # An outlet "failed" in a crawl run when it produced nothing usable: no new article and no
 # more pages than errors. One failing page on a healthy site (a server error on the same
 # page every day, since such failures are retried) must not flag the outlet, hence not just
@@ -23,8 +30,7 @@ _KINDS = "({kinds})".format(kinds=", ".join(f"'{k}'" for k in DEAD_KINDS))
 # the outlet's feeds and pages were read. A dead feed is not remembered so, and counts.
 _READ_ERRORS = f"""(s.errors - (
     SELECT COUNT(*) FROM fetch_errors f
-    WHERE f.run_id = s.run_id AND f.source = s.source
-      AND EXISTS (SELECT 1 FROM seen_urls u WHERE u.url = f.url AND u.kind IN {_KINDS})))"""
+    WHERE f.run_id = s.run_id AND f.source = s.source AND {_is_dead_link("f")}))"""
 _SOURCE_FAILED = (
     f"({_READ_ERRORS} > 0 AND COALESCE(s.new_articles, 0) = 0 "
     f"AND COALESCE(s.pages, 0) <= {_READ_ERRORS})"
@@ -127,7 +133,7 @@ _KNOWN_DEAD = f"""
     )
     SELECT source, COUNT(*) AS known_dead FROM earlier
     WHERE url IN (SELECT url FROM fetch_errors WHERE run_id = :run AND status IN {_DEAD})
-       OR EXISTS (SELECT 1 FROM seen_urls s WHERE s.url = earlier.url AND s.kind IN {_KINDS})
+       OR {_is_dead_link("earlier")}
     GROUP BY source
 """
 
@@ -135,8 +141,7 @@ _KNOWN_DEAD = f"""
 # A run's failures on article links found dead (those do not make an outlet fail).
 _DEAD_LINK_ERRORS = f"""
     SELECT f.source, COUNT(*) AS dead_links FROM fetch_errors f
-    WHERE f.run_id = :run
-      AND EXISTS (SELECT 1 FROM seen_urls u WHERE u.url = f.url AND u.kind IN {_KINDS})
+    WHERE f.run_id = :run AND {_is_dead_link("f")}
     GROUP BY f.source
 """
 
