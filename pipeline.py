@@ -70,7 +70,7 @@ def load_sources_or_fail(sources_path: str | None, names: tuple[str, ...] = ()):
 @contextmanager
 def exclusive(db_path: str):
     """Hold the database's run lock, so a manual crawl or process never overlaps `veille run`."""
-    from ops.run import AlreadyRunning, RunError, run_lock
+    from ops.daily import AlreadyRunning, RunError, run_lock
 
     try:
         with run_lock(db_path):
@@ -118,7 +118,7 @@ def sources(sources_path: str | None) -> None:
 )
 def crawl(sources_path: str | None, db_path: str, source_names: tuple[str, ...]) -> None:
     """Crawl the sources once (in a child process) and store new articles."""
-    from crawler.run import run_crawl
+    from crawler.launch import run_crawl
 
     config = load_sources_or_fail(sources_path, source_names)
     try:
@@ -189,9 +189,9 @@ def demo(db_path: str, serve: bool, port: int) -> None:
     With --serve, the sample outlets and Datasette both run until Ctrl-C. Like `veille run`,
     exits 3 at once when another run holds the database.
     """
-    from crawler.demo import run_demo
     from nlp.model import ModelError
     from nlp.resources import ResourceError
+    from ops.demo import run_demo
 
     try:
         # The crawl and the processing hold the same run lock as `veille run`, same message.
@@ -225,7 +225,7 @@ def run_command(
     2 when nothing could run (bad sources file, unusable database), 3 when another run is
     already running on the database, 1 when the run started but could not complete.
     """
-    from ops.run import AlreadyRunning, RunError, daily_run, make_reporter, sigterm_as_interrupt
+    from ops.daily import AlreadyRunning, RunError, daily_run, make_reporter, sigterm_as_interrupt
 
     config = load_sources_or_fail(sources_path)
     sigterm_as_interrupt()
@@ -269,7 +269,7 @@ def schedule_command(
     Logs go to <db name>-schedule.log beside the database. Ctrl-C or SIGTERM stops it once
     the run in progress has finished; a second one stops that run too.
     """
-    from ops.run import RunError, check_model
+    from ops.daily import RunError, check_model
     from ops.schedule import ScheduleError, Scheduler, log_path_for, make_logger, run_times
 
     try:

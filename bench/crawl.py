@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from crawler.run import run_crawl  # noqa: E402
+from crawler.launch import run_crawl  # noqa: E402
 from crawler.siteserver import SiteServer  # noqa: E402
 from crawler.sources import load_config  # noqa: E402
 

@@ -24,8 +24,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from crawler.items import Article  # noqa: E402
-from db import store  # noqa: E402
+from common.items import Article  # noqa: E402
+from db import article_store  # noqa: E402
 from db.schema import open_db  # noqa: E402
 from nlp.analyse import get_analyzer  # noqa: E402
 from nlp.model import load_model  # noqa: E402
@@ -106,11 +106,13 @@ def temp_db(folder: Path, texts: list[str]) -> Path:
     path = folder / "bench.db"
     db = open_db(path)
     db["sources"].insert({"name": "bench", "region": "Bourgogne-Franche-Comté"}, pk="name")
-    run = store.start_run(db, ["bench"])
+    run = article_store.start_run(db, ["bench"])
     for i, text in enumerate(texts):
         url = f"https://bench.exemple.test/{i}.html"
-        store.save_article(db, Article(url=url, canonical_url=url, source="bench", text=text), run)
-    store.finish_run(db, run, "completed")
+        article_store.save_article(
+            db, Article(url=url, canonical_url=url, source="bench", text=text), run
+        )
+    article_store.finish_run(db, run, "completed")
     db.conn.close()
     return path
 

@@ -1,7 +1,7 @@
 """The crawl's child process: `python -m crawler.child` reads a JSON job on stdin and crawls.
 
 Scrapy's Twisted reactor cannot be restarted within one process, so each crawl runs here,
-started by `crawler.run.run_crawl`. The job: {"config": Config.to_dict(), "db": path,
+started by `crawler.launch.run_crawl`. The job: {"config": Config.to_dict(), "db": path,
 "run_id": int, "log_file": path}. Exit status: 0 crawl finished, 3 interrupted (SIGINT,
 SIGTERM, parent gone), 1 stopped by a database error, anything else a crash (the traceback
 is in the log file).
@@ -17,9 +17,9 @@ from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
+from common.sources import config_from_dict
 from crawler.pipelines import DATABASE_ERROR
 from crawler.settings import crawl_settings
-from crawler.sources import config_from_dict
 
 EXIT_INTERRUPTED = 3
 PARENT_CHECK_SECONDS = 1.0
@@ -75,8 +75,8 @@ def _stop_when_orphaned(process: CrawlerProcess) -> None:
 
 def main() -> int:
     """Entry point: crawl, record the run's outcome, exit 0 (finished) or 3 (interrupted)."""
+    from db.article_store import finish_run
     from db.schema import open_db
-    from db.store import finish_run
 
     job = json.load(sys.stdin)
     reason = crawl(job)

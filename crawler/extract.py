@@ -24,6 +24,7 @@ from lxml.cssselect import CSSSelector
 from trafilatura.utils import load_html
 from w3lib.encoding import html_to_unicode, read_bom
 
+from common.items import Article
 from crawler.dates import (
     DATE_IN_TEXT,
     PARIS,
@@ -32,7 +33,6 @@ from crawler.dates import (
     parse_french_date,
     to_iso,
 )
-from crawler.items import Article
 from crawler.urls import canonicalize_url
 
 try:
@@ -46,7 +46,7 @@ except (ImportError, AttributeError):  # pragma: no cover - depends on the insta
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
-    from crawler.sources import Source
+    from common.sources import Source
 
 log = logging.getLogger(__name__)
 

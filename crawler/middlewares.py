@@ -8,8 +8,8 @@ from typing import Any
 
 from scrapy.spidermiddlewares.httperror import HttpError
 
-from crawler.items import FetchError
-from db.store import now_iso
+from common.clock import now_iso
+from common.items import FetchError
 
 logger = logging.getLogger(__name__)
 

@@ -1,4 +1,4 @@
-"""Store what the spider yields, through db.store: the crawl's only writer.
+"""Store what the spider yields, through db.article_store: the crawl's only writer.
 
 Each item is written in its own transaction, so a crawl killed at any moment leaves whole
 articles behind and the next crawl fetches what was missed.
@@ -12,10 +12,10 @@ from typing import Any
 
 from scrapy.utils.defer import deferred_from_coro
 
-from crawler.items import Article, FetchError
+from common.items import Article, FetchError
 from crawler.spiders.news import DeadLink, PageVisit
 from crawler.urls import canonicalize_url
-from db import store
+from db import article_store
 from db.schema import open_db
 
 logger = logging.getLogger(__name__)
@@ -62,18 +62,18 @@ class StorePipeline:
         if isinstance(item, Article):
             self._article(item)
         elif isinstance(item, FetchError):
-            store.record_error(self.db, self.run_id, item)
+            article_store.record_error(self.db, self.run_id, item)
         elif isinstance(item, DeadLink):
-            store.record_dead_link(self.db, item.url, item.source, item.status)
+            article_store.record_dead_link(self.db, item.url, item.source, item.status)
         elif isinstance(item, PageVisit):
-            store.count_pages(self.db, self.run_id, item.source)
+            article_store.count_pages(self.db, self.run_id, item.source)
             if item.record:
                 for url in _urls(item.url, *item.also):
-                    store.record_seen(self.db, url, item.kind, item.source)
+                    article_store.record_seen(self.db, url, item.kind, item.source)
 
     def _article(self, article: Article) -> None:
         if not article.text or not article.text.strip():
-            store.record_error(
+            article_store.record_error(
                 self.db,
                 self.run_id,
                 FetchError(article.url, article.source, "article page without text"),
@@ -85,7 +85,7 @@ class StorePipeline:
         urls = _urls(article.url, *article.seen_urls)
         article.canonical_url = canonical
         article.seen_urls = [u for u in urls if u != canonical]
-        outcome, _ = store.save_article(self.db, article, self.run_id)
+        outcome, _ = article_store.save_article(self.db, article, self.run_id)
         if self.crawler is not None:
             self.crawler.stats.inc_value(f"veille/articles_{outcome}")
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from sqlite_utils import Database
 
-from db.store import now_iso
+from common.clock import now_iso
 
 RULE_ACTIONS = ("merge", "relabel", "ignore")
 # SQLite's default limit on bound parameters is well above this; chunks keep IN (...) lists

@@ -13,12 +13,14 @@ from pathlib import Path
 
 from sqlite_utils import Database, Migrations
 
+from common.errors import VeilleError
+
 DEFAULT_DB = "veille.db"
 
 migrations = Migrations("veille")
 
 
-class DatabaseError(RuntimeError):
+class DatabaseError(VeilleError, RuntimeError):
     """A database veille cannot use; the message says which file and what to do."""
 
 

@@ -7,7 +7,8 @@ import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from db import entity_store as store
+from common.errors import VeilleError
+from db import entity_store
 from db.schema import open_db
 from nlp.analyse import get_analyzer
 from nlp.keys import entity_key
@@ -15,7 +16,7 @@ from nlp.model import DEFAULT_MODEL
 from nlp.resources import LABELS
 
 
-class EntitiesError(ValueError):
+class EntitiesError(VeilleError, ValueError):
     """Bad input for an entities command; the message names the file or the name."""
 
 
@@ -60,7 +61,7 @@ def add_correction(
     name: str,
     target: str | None = None,
     label: str | None = None,
-) -> store.Rule:
+) -> entity_store.Rule:
     """Validate and store a merge/relabel/ignore rule; raise EntitiesError on bad input."""
     if not entity_key(name):
         raise EntitiesError(f"{name!r} is not a name (no letters or digits)")
@@ -75,21 +76,23 @@ def add_correction(
         raise EntitiesError("relabel needs a label (PER, ORG or LOC)")
     db = open_db(db_path)
     try:
-        return store.add_rule(db, action, name.strip(), target.strip() if target else None, label)
+        return entity_store.add_rule(
+            db, action, name.strip(), target.strip() if target else None, label
+        )
     finally:
         db.conn.close()
 
 
-def list_corrections(db_path: str | Path) -> list[store.Rule]:
+def list_corrections(db_path: str | Path) -> list[entity_store.Rule]:
     """The stored rules, oldest first."""
     db = open_db(db_path)
     try:
-        return store.list_rules(db)
+        return entity_store.list_rules(db)
     finally:
         db.conn.close()
 
 
-def describe_rule(rule: store.Rule) -> str:
+def describe_rule(rule: entity_store.Rule) -> str:
     """A rule as one line of English."""
     only = f" (only as {rule.label})" if rule.label and rule.action != "relabel" else ""
     if rule.action == "merge":

@@ -20,6 +20,7 @@ from spacy.language import Language
 from spacy.lookups import Lookups
 
 import nlp.components  # noqa: F401  (registers the veille_* factories)
+from common.errors import VeilleError
 from nlp.normalize import normalize
 from nlp.resources import (
     Gazetteer,
@@ -42,7 +43,7 @@ _LEADING_ARTICLE = re.compile(r"^(?:La|Le|Les)\s+|^L['\u2019]")
 _ARTICLE_WORD = re.compile(r"^(Le|La|Les|L')\s*\S+$")
 
 
-class ModelError(RuntimeError):
+class ModelError(VeilleError, RuntimeError):
     """The spaCy pipeline asked for cannot be loaded; the message says what to install."""
 
 

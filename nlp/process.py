@@ -19,9 +19,9 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from db import entity_store as store
+from common.clock import now_iso
+from db import entity_store
 from db.schema import open_db
-from db.store import now_iso
 from nlp.analyse import REGION, Analysis, get_analyzer
 from nlp.keys import entity_key
 from nlp.model import DEFAULT_MODEL, nlp_version
@@ -61,7 +61,7 @@ def sync_watchlist(db: Database, path: str | Path) -> int:
         entries.append(
             (entry.name, entry.label, entity_key(entry.name), aliases, entry.url, entry.note)
         )
-    return store.upsert_watchlist(db, entries)
+    return entity_store.upsert_watchlist(db, entries)
 
 
 class Resolver:
@@ -70,18 +70,18 @@ class Resolver:
     def __init__(self, db: Database, data_dir: str | Path | None = None):
         self.db = db
         self.places = load_places(data_path("places.csv", data_dir))
-        self.rules: dict[str, list[store.Rule]] = {}
-        for rule in store.list_rules(db):
+        self.rules: dict[str, list[entity_store.Rule]] = {}
+        for rule in entity_store.list_rules(db):
             self.rules.setdefault(entity_key(rule.name), []).append(rule)
         self.ids: dict[tuple[str, str], int] = {}
         self.by_key: dict[str, list[tuple[str, int]]] = {}
-        self.info: dict[int, store.EntityRow] = {}
-        for row in store.all_entities(db):
+        self.info: dict[int, entity_store.EntityRow] = {}
+        for row in entity_store.all_entities(db):
             self._remember(row)
-        self.aliases = store.alias_keys(db)
+        self.aliases = entity_store.alias_keys(db)
         self.new_entities = 0
 
-    def _remember(self, row: store.EntityRow) -> None:
+    def _remember(self, row: entity_store.EntityRow) -> None:
         self.ids[(row.label, row.key)] = row.id
         self.by_key.setdefault(row.key, []).append((row.label, row.id))
         self.info[row.id] = row
@@ -145,11 +145,11 @@ class Resolver:
             if label == "LOC" and region is None:
                 place = self.places.lookup(name)
                 region = place.region if place else None
-            entity_id = store.insert_entity(self.db, name, label, key, region)
-            self._remember(store.EntityRow(entity_id, name, label, key))
+            entity_id = entity_store.insert_entity(self.db, name, label, key, region)
+            self._remember(entity_store.EntityRow(entity_id, name, label, key))
             self.new_entities += 1
         elif region and label == "LOC":
-            store.set_region(self.db, entity_id, region)
+            entity_store.set_region(self.db, entity_id, region)
         return entity_id
 
     def _upgrade(self, key: str) -> int | None:
@@ -158,23 +158,23 @@ class Resolver:
             entity_id
             for label, entity_id in self.by_key.get(key, [])
             if self._weak(label, self.info[entity_id].name)
-            and not store.is_watchlisted(self.db, entity_id)
+            and not entity_store.is_watchlisted(self.db, entity_id)
         ]
         if not weak:
             return None
         keep, *rest = sorted(weak)
         for entity_id in rest:
-            store.merge_entity(self.db, entity_id, keep)
+            entity_store.merge_entity(self.db, entity_id, keep)
             self._forget(entity_id)
-        store.relabel_entity(self.db, keep, "ORG")
+        entity_store.relabel_entity(self.db, keep, "ORG")
         row = self.info[keep]
         self._forget(keep)
-        self._remember(store.EntityRow(keep, row.name, "ORG", key))
+        self._remember(entity_store.EntityRow(keep, row.name, "ORG", key))
         return keep
 
     def rows(
         self, article_id: int, analysis: Analysis, region: str | None = None
-    ) -> store.ArticleResult:
+    ) -> entity_store.ArticleResult:
         """Storage rows for one analysed article (ignored entities left out).
 
         `region` is the région of the article's outlet: "la Région" alone names its council.
@@ -186,13 +186,15 @@ class Resolver:
                 name = f"{REGION} {region}"
             entity_id = self.resolve(name, m.label, m.region)
             if entity_id is not None:
-                mentions.append(store.MentionRow(entity_id, m.text, m.sentence, m.start, m.end))
+                mentions.append(
+                    entity_store.MentionRow(entity_id, m.text, m.sentence, m.start, m.end)
+                )
         quotes = []
         for q in analysis.quotes:
             speaker_id = self.resolve(q.speaker, q.speaker_label)
             if speaker_id is not None:
-                quotes.append(store.QuoteRow(speaker_id, q.text, q.start, q.end))
-        return store.ArticleResult(article_id, mentions, quotes)
+                quotes.append(entity_store.QuoteRow(speaker_id, q.text, q.start, q.end))
+        return entity_store.ArticleResult(article_id, mentions, quotes)
 
 
 # --- worker processes -------------------------------------------------------------------
@@ -229,7 +231,7 @@ def _analysed(
         with ThreadPoolExecutor(1, thread_name_prefix="veille-nlp") as pool:
             pending: tuple[list[int], Future] | None = None
             for batch in batches:
-                rows = store.article_texts(db, batch)
+                rows = entity_store.article_texts(db, batch)
                 future = pool.submit(analyse, [t for _, t in rows])
                 if pending is not None:
                     yield pending[0], pending[1].result()
@@ -247,7 +249,7 @@ def _analysed(
         pending: list[tuple[list[int], Future]] = []
         queue = iter(batches)
         for batch in queue:
-            rows = store.article_texts(db, batch)
+            rows = entity_store.article_texts(db, batch)
             pending.append(
                 ([i for i, _ in rows], pool.submit(_analyse_in_worker, [t for _, t in rows]))
             )
@@ -321,20 +323,20 @@ def process_articles(
     try:
         sync_watchlist(db, data_path("watchlist.toml", data))
         version = nlp_version(model, data)
-        ids = store.articles_to_process(db, version, all_articles)
+        ids = entity_store.articles_to_process(db, version, all_articles)
         if ids:
             resolver = Resolver(db, data)
             bar = _Progress(len(ids), progress)
             try:
                 for batch_ids, analyses in _analysed(db, ids, model, workers, data):
                     stamp = now_iso()
-                    regions = store.article_regions(db, batch_ids)
+                    regions = entity_store.article_regions(db, batch_ids)
                     with db.atomic():
                         results = [
                             resolver.rows(i, a, regions.get(i))
                             for i, a in zip(batch_ids, analyses, strict=True)
                         ]
-                        store.save_results(db, results, version, stamp)
+                        entity_store.save_results(db, results, version, stamp)
                     summary.articles += len(results)
                     summary.mentions += sum(len(r.mentions) for r in results)
                     summary.quotes += sum(len(r.quotes) for r in results)
@@ -342,7 +344,7 @@ def process_articles(
             finally:
                 bar.close()
             summary.new_entities = resolver.new_entities
-            store.prune_entities(db)
+            entity_store.prune_entities(db)
     finally:
         db.conn.close()
     summary.seconds = time.perf_counter() - started

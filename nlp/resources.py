@@ -20,6 +20,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common.errors import VeilleError
 from nlp.keys import entity_key
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -32,7 +33,7 @@ _SAINT_ABBREVIATION = re.compile(r"\bSt(e)?\b\.?(?=[-\s])")
 DATA_FILES = ("places.csv", "watchlist.toml", "patterns.jsonl", "org_phrases.toml")
 
 
-class ResourceError(ValueError):
+class ResourceError(VeilleError, ValueError):
     """A data file that cannot be used; the message names the file and the entry."""
 
 

@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from db import status as store
+from common.errors import VeilleError
+from db import run_store
 from db.schema import DatabaseError, open_db
-from ops.run import with_disk_hint
+from ops.daily import with_disk_hint
 
 DEFAULT_DAYS = 7
 SENTENCE_MAX = 240  # characters of context shown around a mention
@@ -45,7 +46,7 @@ MONTHS = (
 LABELS = {"ORG": "organisation", "PER": "personne", "LOC": "lieu", "MISC": "divers"}
 
 
-class ReportError(ValueError):
+class ReportError(VeilleError, ValueError):
     """Bad report options (date, output file); the message says what to give instead."""
 
 
@@ -142,10 +143,10 @@ def build_review(
         raise ReportError(f"--since {since.isoformat()}: in the future; give a past date")
     try:
         db = open_db(db_path, readonly=True)
-        watchlist = store.watchlist_entities(db)
-        rows = store.watchlist_mentions(db, since=since.isoformat())
-        top = store.top_entities(db, since=since.isoformat(), limit=TOP_ENTITIES)
-        counts = store.period_counts(db, since=since.isoformat())
+        watchlist = run_store.watchlist_entities(db)
+        rows = run_store.watchlist_mentions(db, since=since.isoformat())
+        top = run_store.top_entities(db, since=since.isoformat(), limit=TOP_ENTITIES)
+        counts = run_store.period_counts(db, since=since.isoformat())
         crawl = _crawl_failures(db, since, today)
     except DatabaseError as exc:
         raise with_disk_hint(db_path, exc) from None
@@ -182,14 +183,14 @@ def build_review(
 
 def _crawl_failures(db, since: date, today: date) -> CrawlFailures | None:
     # Only the last crawl: a review read every morning names each failure once, on the day
-    # after the crawl that found it; db.status.run_failures leaves known dead links out.
+    # after the crawl that found it; db.run_store.run_failures leaves known dead links out.
     def utc(day: date) -> str:
         return datetime.combine(day, time()).astimezone(UTC).isoformat(timespec="seconds")
 
-    run = store.last_crawl_run(db, since=utc(since), until=utc(today + timedelta(days=1)))
+    run = run_store.last_crawl_run(db, since=utc(since), until=utc(today + timedelta(days=1)))
     if run is None:
         return None
-    failures = store.run_failures(db, run["id"], per_source=None)
+    failures = run_store.run_failures(db, run["id"], per_source=None)
     new = [
         Failure(row["url"] or "", source, french_reason(row["reason"], row["status"]))
         for source in sorted(failures, key=str.casefold)

@@ -22,10 +22,12 @@ from pathlib import Path
 
 import schedule
 
+from common.errors import VeilleError
+
 TIME_OF_DAY = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
-class ScheduleError(ValueError):
+class ScheduleError(VeilleError, ValueError):
     """Bad schedule options; the message says what to give instead."""
 
 

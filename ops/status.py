@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from db import status as store
+from db import run_store
 from db.schema import DatabaseError, open_db
-from ops.run import format_duration, running_pid, with_disk_hint
+from ops.daily import format_duration, running_pid, with_disk_hint
 
 QUIET_DAYS = 14
 FAILED_RUNS = 3
@@ -54,14 +54,14 @@ def gather_status(db_path: str | Path, *, now: datetime | None = None, limit: in
         status = Status(
             db_path=db_path,
             size_bytes=database_size(db_path),
-            runs=store.last_daily_runs(db, limit),
-            failing=store.failing_sources(db, FAILED_RUNS),
-            quiet=store.quiet_sources(db, before=before),
-            totals=store.totals(db),
+            runs=run_store.last_daily_runs(db, limit),
+            failing=run_store.failing_sources(db, FAILED_RUNS),
+            quiet=run_store.quiet_sources(db, before=before),
+            totals=run_store.totals(db),
             running_pid=running_pid(db_path),
         )
         if not status.runs:
-            status.crawl_runs = store.last_crawl_runs(db, limit)
+            status.crawl_runs = run_store.last_crawl_runs(db, limit)
     except DatabaseError as exc:
         raise with_disk_hint(db_path, exc) from None
     except sqlite3.DatabaseError as exc:

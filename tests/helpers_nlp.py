@@ -7,8 +7,8 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
-from crawler.items import Article
-from db import store
+from common.items import Article
+from db import article_store
 from nlp.resources import DATA_DIR
 
 PLACES = """name,kind,region,department_code,aliases
@@ -78,11 +78,11 @@ def data_dir(tmp_path: Path, places: str = PLACES, watchlist: str = WATCHLIST) -
 
 
 def store_articles(db, texts: list[str], source: str = "Le Comtois numérique") -> list[int]:
-    """Store texts as articles with db/store.py, as a crawl does; return their ids."""
+    """Store texts as articles with db/article_store.py, as a crawl does; return their ids."""
     db["sources"].insert(
         {"name": source, "region": "Bourgogne-Franche-Comté"}, pk="name", replace=True
     )
-    run = store.start_run(db, [source])
+    run = article_store.start_run(db, [source])
     ids = []
     for i, text in enumerate(texts):
         url = f"https://comtois.exemple.test/2024/03/article-{i}.html"
@@ -95,10 +95,10 @@ def store_articles(db, texts: list[str], source: str = "Le Comtois numérique") 
             published=f"2024-03-{i + 1:02d}T09:00:00+01:00",
             fetched_at="2024-03-20T08:00:00+00:00",
         )
-        status, article_id = store.save_article(db, article, run)
+        status, article_id = article_store.save_article(db, article, run)
         assert status == "new"
         ids.append(article_id)
-    store.finish_run(db, run, "completed")
+    article_store.finish_run(db, run, "completed")
     return ids
 
 

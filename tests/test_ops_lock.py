@@ -23,7 +23,7 @@ from helpers_ops import (
     veille_run,
 )
 
-from ops.run import AlreadyRunning, RunError, lock_path_for, run_lock, running_pid
+from ops.daily import AlreadyRunning, RunError, lock_path_for, run_lock, running_pid
 from pipeline import cli
 
 
@@ -67,7 +67,7 @@ def permissions_apply() -> tuple[str, ...]:
 def _hold_lock(db_path: Path) -> subprocess.Popen:
     code = (
         "import sys, time\n"
-        "from ops.run import run_lock\n"
+        "from ops.daily import run_lock\n"
         "with run_lock(sys.argv[1]):\n"
         "    print('locked', flush=True)\n"
         "    time.sleep(600)\n"

@@ -9,9 +9,8 @@ import pytest
 from click.testing import CliRunner
 from helpers_ops import filled_db
 
-from crawler.items import FetchError
-from db import status as status_store
-from db import store
+from common.items import FetchError
+from db import article_store, run_store
 from db.schema import open_db
 from ops.report import (
     SENTENCE_MAX,
@@ -155,12 +154,12 @@ def test_failure_reasons_read_in_french(reason, status, french):
 
 def _failing_crawl(db, errors: list[tuple[str, int]], dead: list[tuple[str, int]]) -> int:
     """A completed crawl run of the Gazette that failed on `errors` and found `dead` links."""
-    run = store.start_run(db, ["Gazette"])
+    run = article_store.start_run(db, ["Gazette"])
     for url, status in errors:
-        store.record_error(db, run, FetchError(url, "Gazette", f"HTTP {status}", status))
+        article_store.record_error(db, run, FetchError(url, "Gazette", f"HTTP {status}", status))
     for url, status in dead:
-        store.record_dead_link(db, url, "Gazette", status)
-    store.finish_run(db, run, "completed")
+        article_store.record_dead_link(db, url, "Gazette", status)
+    article_store.finish_run(db, run, "completed")
     return run
 
 
@@ -185,7 +184,7 @@ def test_a_dead_link_is_listed_once_then_only_counted(tmp_path):
     # The next day: the feed (an entry point, requested on every crawl) answers 404 again, the
     # dead links are no longer requested, the server error is retried and fails again.
     second = _failing_crawl(db, [(feed, 404), (flaky, 503)], [])
-    failures = status_store.run_failures(db, second)
+    failures = run_store.run_failures(db, second)
     assert [f["url"] for f in failures["Gazette"]["new"]] == [flaky]
     assert failures["Gazette"]["known_dead"] == 3
     db.conn.close()
@@ -199,7 +198,7 @@ def test_a_dead_link_is_listed_once_then_only_counted(tmp_path):
         assert not any(url in text for url in (feed, dead, gone))
     # The first run's report is unchanged by the later one.
     db = open_db(path, readonly=True)
-    again = status_store.run_failures(db, first)["Gazette"]
+    again = run_store.run_failures(db, first)["Gazette"]
     assert [f["url"] for f in again["new"]] == [feed, dead, gone]  # the first three
     assert (again["new_count"], again["known_dead"]) == (4, 0)
     db.conn.close()
@@ -297,11 +296,11 @@ def test_dead_article_links_do_not_make_an_outlet_fail(tmp_path):
     # Three runs whose only failures are article links found dead: the outlet was read.
     for _ in range(3):
         run = _failing_crawl(db, [(dead, 404), (gone, 410)], [(dead, 404), (gone, 410)])
-    assert status_store.run_failures(db, run)["Gazette"]["dead_links"] == 2
-    assert status_store.failing_sources(db, runs=3) == []
+    assert run_store.run_failures(db, run)["Gazette"]["dead_links"] == 2
+    assert run_store.failing_sources(db, runs=3) == []
     # Three runs whose feed answers 404: the outlet could not be read.
     for _ in range(3):
         run = _failing_crawl(db, [(feed, 404)], [])
-    assert status_store.run_failures(db, run)["Gazette"]["dead_links"] == 0
-    assert [f["source"] for f in status_store.failing_sources(db, runs=3)] == ["Gazette"]
+    assert run_store.run_failures(db, run)["Gazette"]["dead_links"] == 0
+    assert [f["source"] for f in run_store.failing_sources(db, runs=3)] == ["Gazette"]
     db.conn.close()

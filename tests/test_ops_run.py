@@ -34,7 +34,7 @@ from helpers_ops import (
 )
 
 from crawler.siteserver import SiteServer
-from ops.run import DailySummary, OutletResult
+from ops.daily import DailySummary, OutletResult
 from pipeline import cli
 
 SITE_NAMES = ("ops_site", "ops_slow", "ops_garbage", "ops_loop")

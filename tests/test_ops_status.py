@@ -7,7 +7,7 @@ from click.testing import CliRunner
 from helpers_ops import NOW, add_crawl_run, filled_db
 
 from db.schema import DatabaseError, open_db
-from ops.run import run_lock
+from ops.daily import run_lock
 from ops.status import gather_status, render_status
 from pipeline import cli
 

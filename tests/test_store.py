@@ -1,4 +1,4 @@
-"""db/store.py: articles stored once, copies, URLs seen, crawl runs and their figures."""
+"""db/article_store.py: articles stored once, copies, URLs seen, crawl runs and their figures."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.items import Article, FetchError
-from crawler.sources import Config, CrawlSettings, Source
-from db import store
+from common.items import Article, FetchError
+from common.sources import Config, CrawlSettings, Source
+from db import article_store
 from db.schema import open_db
 
 TEXT = (
@@ -31,7 +31,7 @@ def config(*names: str) -> Config:
 @pytest.fixture
 def db(tmp_path):
     database = open_db(tmp_path / "veille.db")
-    store.sync_sources(database, config("Gazette", "Écho"))
+    article_store.sync_sources(database, config("Gazette", "Écho"))
     yield database
     database.conn.close()
 
@@ -41,36 +41,36 @@ def article(url: str, text: str = TEXT, source: str = "Gazette", **kw) -> Articl
 
 
 def test_sync_sources_is_idempotent_and_updates(db):
-    store.sync_sources(db, config("Gazette", "Écho"))
+    article_store.sync_sources(db, config("Gazette", "Écho"))
     assert db["sources"].count == 2
     changed = config("Gazette")
     object.__setattr__(changed.sources[0], "region", "Bourgogne-Franche-Comté")
-    store.sync_sources(db, changed)
+    article_store.sync_sources(db, changed)
     assert db["sources"].get("Gazette")["region"] == "Bourgogne-Franche-Comté"
     assert db["sources"].count == 2
 
 
 def test_new_then_seen_then_copy(db):
-    run = store.start_run(db, ["Gazette", "Écho"])
+    run = article_store.start_run(db, ["Gazette", "Écho"])
     first = article("https://g.test/2024/03/a.html", seen_urls=["https://g.test/a?utm_source=rss"])
-    assert store.save_article(db, first, run) == ("new", 1)
+    assert article_store.save_article(db, first, run) == ("new", 1)
     row = db["articles"].get(1)
-    assert row["content_hash"] == store.content_hash(TEXT, "Titre")
+    assert row["content_hash"] == article_store.content_hash(TEXT, "Titre")
     assert row["fetched_at"]
-    assert store.seen_urls(db) == {
+    assert article_store.seen_urls(db) == {
         "https://g.test/2024/03/a.html",
         "https://g.test/a?utm_source=rss",
     }
     # Same canonical URL again (e.g. reached through another link): nothing new.
     again = article("https://g.test/2024/03/a.html", seen_urls=["https://g.test/old.html"])
-    assert store.save_article(db, again, run) == ("seen", 1)
+    assert article_store.save_article(db, again, run) == ("seen", 1)
     assert db["articles"].count == 1
-    assert "https://g.test/old.html" in store.seen_urls(db)
+    assert "https://g.test/old.html" in article_store.seen_urls(db)
     # Same text with other line breaks, and the headline inside the body, under another
     # site's URL: a syndicated copy.
     reflowed = "Titre\n\n" + TEXT.replace(". ", ".\n\n  ")
     copy = article("https://e.test/reprise.html", reflowed, source="Écho")
-    assert store.save_article(db, copy, run) == ("copy", 1)
+    assert article_store.save_article(db, copy, run) == ("copy", 1)
     assert db["articles"].count == 1
     (copy_row,) = db["article_copies"].rows
     assert (copy_row["url"], copy_row["article_id"], copy_row["source"]) == (
@@ -78,88 +78,95 @@ def test_new_then_seen_then_copy(db):
         1,
         "Écho",
     )
-    assert "https://e.test/reprise.html" in store.seen_urls(db, "Écho")
-    assert "https://e.test/reprise.html" not in store.seen_urls(db, "Gazette")
-    figures = store.get_run(db, run)["per_source"]
+    assert "https://e.test/reprise.html" in article_store.seen_urls(db, "Écho")
+    assert "https://e.test/reprise.html" not in article_store.seen_urls(db, "Gazette")
+    figures = article_store.get_run(db, run)["per_source"]
     assert figures["Gazette"]["new_articles"] == 1
     assert figures["Écho"]["new_articles"] == 0
 
 
 def test_short_identical_texts_are_not_copies(db):
-    run = store.start_run(db)
+    run = article_store.start_run(db)
     teaser = "Cet article est réservé aux abonnés."
-    assert store.save_article(db, article("https://g.test/1", teaser), run)[0] == "new"
-    assert store.save_article(db, article("https://g.test/2", teaser), run)[0] == "new"
+    assert article_store.save_article(db, article("https://g.test/1", teaser), run)[0] == "new"
+    assert article_store.save_article(db, article("https://g.test/2", teaser), run)[0] == "new"
 
 
 def test_save_article_is_all_or_nothing(db):
-    run = store.start_run(db)
+    run = article_store.start_run(db)
     stray = article("https://x.test/a", source="Inconnue", seen_urls=["https://x.test/b"])
     with pytest.raises(sqlite3.IntegrityError):
-        store.save_article(db, stray, run)  # no such source: foreign key
+        article_store.save_article(db, stray, run)  # no such source: foreign key
     assert db["articles"].count == 0
-    assert store.seen_urls(db) == set()
-    assert store.get_run(db, run)["new_articles"] == 0
+    assert article_store.seen_urls(db) == set()
+    assert article_store.get_run(db, run)["new_articles"] == 0
 
 
 def test_record_seen_and_errors(db):
-    run = store.start_run(db, ["Gazette"])
-    store.record_seen(db, "https://g.test/rubrique/", "page", "Gazette")
-    store.record_seen(db, "https://g.test/rubrique/", "page", "Gazette")
-    assert store.seen_urls(db, "Gazette") == {"https://g.test/rubrique/"}
-    store.record_error(db, run, FetchError("https://g.test/x", "Gazette", "HTTP 404", 404))
-    store.count_pages(db, run, "Gazette", 3)
-    running = store.get_run(db, run)
+    run = article_store.start_run(db, ["Gazette"])
+    article_store.record_seen(db, "https://g.test/rubrique/", "page", "Gazette")
+    article_store.record_seen(db, "https://g.test/rubrique/", "page", "Gazette")
+    assert article_store.seen_urls(db, "Gazette") == {"https://g.test/rubrique/"}
+    article_store.record_error(db, run, FetchError("https://g.test/x", "Gazette", "HTTP 404", 404))
+    article_store.count_pages(db, run, "Gazette", 3)
+    running = article_store.get_run(db, run)
     assert (running["status"], running["pages"], running["errors"]) == ("running", 3, 1)
-    (error,) = store.fetch_errors(db, run)
+    (error,) = article_store.fetch_errors(db, run)
     assert (error["url"], error["reason"], error["status"]) == ("https://g.test/x", "HTTP 404", 404)
     assert error["time"]
     # Failed fetches stay out of seen_urls: the next crawl retries them.
-    assert "https://g.test/x" not in store.seen_urls(db)
+    assert "https://g.test/x" not in article_store.seen_urls(db)
 
 
 def test_dead_links_wait_for_their_retry_and_a_second_404_is_final(db):
     now = datetime.now(UTC)
-    due = now + timedelta(days=store.DEAD_LINK_RETRY_DAYS, minutes=1)
-    assert store.record_dead_link(db, "https://g.test/404", "Gazette", 404) == "dead"
-    assert store.record_dead_link(db, "https://g.test/410", "Gazette", 410) == "gone"
+    due = now + timedelta(days=article_store.DEAD_LINK_RETRY_DAYS, minutes=1)
+    assert article_store.record_dead_link(db, "https://g.test/404", "Gazette", 404) == "dead"
+    assert article_store.record_dead_link(db, "https://g.test/410", "Gazette", 410) == "gone"
     dead = {"https://g.test/404", "https://g.test/410"}
-    assert store.seen_urls(db, now=now) == dead
-    assert store.seen_urls(db, now=now + timedelta(days=store.DEAD_LINK_RETRY_DAYS - 1)) == dead
+    assert article_store.seen_urls(db, now=now) == dead
+    assert (
+        article_store.seen_urls(
+            db, now=now + timedelta(days=article_store.DEAD_LINK_RETRY_DAYS - 1)
+        )
+        == dead
+    )
     # Once due, the 404 is no longer "seen": the next crawl requests it once more.
-    assert store.seen_urls(db, now=due) == {"https://g.test/410"}
-    assert store.record_dead_link(db, "https://g.test/404", "Gazette", 404) == "gone"
-    assert store.seen_urls(db, now=due + timedelta(days=3650)) == dead
+    assert article_store.seen_urls(db, now=due) == {"https://g.test/410"}
+    assert article_store.record_dead_link(db, "https://g.test/404", "Gazette", 404) == "gone"
+    assert article_store.seen_urls(db, now=due + timedelta(days=3650)) == dead
     # Recording again is harmless; the first date is kept.
     before = db["seen_urls"].get("https://g.test/404")["first_seen"]
-    assert store.record_dead_link(db, "https://g.test/404", "Gazette", 410) == "gone"
+    assert article_store.record_dead_link(db, "https://g.test/404", "Gazette", 410) == "gone"
     assert db["seen_urls"].get("https://g.test/404")["first_seen"] == before
     with pytest.raises(ValueError, match="500"):
-        store.record_dead_link(db, "https://g.test/500", "Gazette", 500)
+        article_store.record_dead_link(db, "https://g.test/500", "Gazette", 500)
 
 
 def test_a_dead_link_that_comes_back_is_an_article_again(db):
-    run = store.start_run(db, ["Gazette"])
-    store.record_dead_link(db, "https://g.test/back", "Gazette", 404)
-    store.record_dead_link(db, "https://g.test/page", "Gazette", 404)
-    assert store.save_article(db, article("https://g.test/back"), run) == ("new", 1)
+    run = article_store.start_run(db, ["Gazette"])
+    article_store.record_dead_link(db, "https://g.test/back", "Gazette", 404)
+    article_store.record_dead_link(db, "https://g.test/page", "Gazette", 404)
+    assert article_store.save_article(db, article("https://g.test/back"), run) == ("new", 1)
     row = db["seen_urls"].get("https://g.test/back")
     assert (row["kind"], row["article_id"]) == ("article", 1)
-    store.record_seen(db, "https://g.test/page", "page", "Gazette")
+    article_store.record_seen(db, "https://g.test/page", "page", "Gazette")
     assert db["seen_urls"].get("https://g.test/page")["kind"] == "page"
     # A URL known for a good reason is never turned into a dead link.
-    assert store.record_dead_link(db, "https://g.test/back", "Gazette", 404) == "article"
+    assert article_store.record_dead_link(db, "https://g.test/back", "Gazette", 404) == "article"
     assert db["seen_urls"].get("https://g.test/back")["article_id"] == 1
 
 
 def test_finish_run_fills_totals(db):
-    run = store.start_run(db, ["Gazette", "Écho"])
-    store.count_pages(db, run, "Gazette", 4)
-    store.count_pages(db, run, "Écho", 2)
-    store.save_article(db, article("https://g.test/a"), run)
-    store.record_error(db, run, FetchError("https://e.test/f", "Écho", "timeout after 2 s"))
-    store.record_error(db, run, FetchError("https://n.test/", "Nouvelle", "connection refused"))
-    result = store.finish_run(db, run, "completed")
+    run = article_store.start_run(db, ["Gazette", "Écho"])
+    article_store.count_pages(db, run, "Gazette", 4)
+    article_store.count_pages(db, run, "Écho", 2)
+    article_store.save_article(db, article("https://g.test/a"), run)
+    article_store.record_error(db, run, FetchError("https://e.test/f", "Écho", "timeout after 2 s"))
+    article_store.record_error(
+        db, run, FetchError("https://n.test/", "Nouvelle", "connection refused")
+    )
+    result = article_store.finish_run(db, run, "completed")
     assert result["status"] == "completed"
     assert result["ended_at"] >= result["started_at"]
     assert (result["pages"], result["new_articles"], result["errors"]) == (6, 1, 2)
@@ -168,32 +175,32 @@ def test_finish_run_fills_totals(db):
         "Nouvelle": {"pages": 0, "new_articles": 0, "errors": 1},
         "Écho": {"pages": 2, "new_articles": 0, "errors": 1},
     }
-    assert store.last_run_id(db) == run
+    assert article_store.last_run_id(db) == run
     with pytest.raises(ValueError, match="unknown run status"):
-        store.finish_run(db, run, "done")
+        article_store.finish_run(db, run, "done")
     with pytest.raises(KeyError):
-        store.get_run(db, run + 1)
+        article_store.get_run(db, run + 1)
 
 
 def test_overview(tmp_path):
     path = tmp_path / "o.db"
     db = open_db(path)
-    store.sync_sources(db, config("Gazette", "Écho"))
-    store.save_article(db, article("https://g.test/a"), store.start_run(db))
+    article_store.sync_sources(db, config("Gazette", "Écho"))
+    article_store.save_article(db, article("https://g.test/a"), article_store.start_run(db))
     db.conn.close()
-    facts = store.overview(path)
+    facts = article_store.overview(path)
     assert facts["articles"] == 1
     assert facts["sources"] == 1
     assert facts["entities"] == 0
 
 
 def test_close_stale_runs(db):
-    stale = store.start_run(db, ["Gazette"])
-    done = store.start_run(db)
-    store.finish_run(db, done, "completed")
-    assert store.close_stale_runs(db) == 1
-    assert store.get_run(db, stale)["status"] == "interrupted"
-    assert store.get_run(db, done)["status"] == "completed"
+    stale = article_store.start_run(db, ["Gazette"])
+    done = article_store.start_run(db)
+    article_store.finish_run(db, done, "completed")
+    assert article_store.close_stale_runs(db) == 1
+    assert article_store.get_run(db, stale)["status"] == "interrupted"
+    assert article_store.get_run(db, done)["status"] == "completed"
 
 
 def test_writes_wait_for_another_writer(tmp_path):
@@ -202,8 +209,8 @@ def test_writes_wait_for_another_writer(tmp_path):
 
     path = tmp_path / "w.db"
     first = open_db(path)
-    store.sync_sources(first, config("Gazette"))
-    run = store.start_run(first)
+    article_store.sync_sources(first, config("Gazette"))
+    run = article_store.start_run(first)
     first.conn.execute("BEGIN IMMEDIATE")
     first.conn.execute("INSERT INTO seen_urls (url, kind, source) VALUES ('u', 'page', 'Gazette')")
     started, outcome = threading.Event(), []
@@ -211,7 +218,7 @@ def test_writes_wait_for_another_writer(tmp_path):
     def write() -> None:
         second = open_db(path)
         started.set()
-        outcome.append(store.save_article(second, article("https://g.test/z"), run))
+        outcome.append(article_store.save_article(second, article("https://g.test/z"), run))
         second.conn.close()
 
     writer = threading.Thread(target=write)
@@ -220,5 +227,5 @@ def test_writes_wait_for_another_writer(tmp_path):
     first.conn.execute("COMMIT")
     writer.join(timeout=30)
     assert outcome == [("new", 1)]
-    assert store.seen_urls(first) == {"u", "https://g.test/z"}
+    assert article_store.seen_urls(first) == {"u", "https://g.test/z"}
     first.conn.close()

@@ -1,7 +1,7 @@
 """The `news` spider: feeds, sitemaps and listing pages → article pages → extract().
 
 It only navigates: every URL is canonicalised and skipped when already stored or known dead
-(seen_urls; see db.store for the dead-link policy); article pages go through the pure
+(seen_urls; see db.article_store for the dead-link policy); article pages go through the pure
 `crawler.extract.extract`; items (articles, pages visited, dead links, failures) go to
 `crawler.pipelines.StorePipeline`, the only writer.
 """
@@ -34,12 +34,13 @@ from scrapy.utils.sitemap import Sitemap
 from twisted.internet import error as tx_error
 from twisted.python.failure import Failure
 
+from common.clock import now_iso
+from common.items import Article, FetchError
+from common.sources import Config, Source
 from crawler.extract import extract
-from crawler.items import Article, FetchError
-from crawler.sources import Config, Source
 from crawler.urls import canonicalize_url
+from db.article_store import DEAD_LINK_STATUSES, seen_urls
 from db.schema import open_db
-from db.store import DEAD_LINK_STATUSES, now_iso, seen_urls
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 # Pagination links on listing pages: rel=next, page numbers and the usual French labels.

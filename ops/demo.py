@@ -1,6 +1,6 @@
 """`veille demo`: serve the bundled sample web on 127.0.0.1, crawl it, process it, show it.
 
-Needs no network: the three fictional outlets under `demo_site/` are served by our own
+Needs no network: the three fictional outlets under `crawler/demo_site/` are served by our own
 static server, and every later stage runs on what the crawl stored.
 """
 
@@ -14,12 +14,15 @@ from pathlib import Path
 
 import click
 
-from crawler.sources import Config, parse_config
+import crawler
+from common.sources import Config
+from crawler.sources import parse_config
 
-# Takes the database's run lock for as long as the context lasts (e.g. ops.run.run_lock).
+# Takes the database's run lock for as long as the context lasts (e.g. ops.daily.run_lock).
 RunLock = Callable[[str | Path], AbstractContextManager]
 
-DEMO_DIR = Path(__file__).with_name("demo_site")
+# The sample web stays beside the crawler, which also crawls it in its tests.
+DEMO_DIR = Path(crawler.__file__).with_name("demo_site")
 # Fixed ports keep the demo's URLs stable, so a second `veille demo` on the same database
 # finds the articles it already stored instead of seeing new URLs.
 DEMO_FIRST_PORT = 8711
@@ -78,14 +81,14 @@ def run_demo(
     stopped after the crawl (what was stored is kept).
 
     The crawl and the processing hold the database's run lock (`lock`, by default
-    `ops.run.run_lock`, which raises AlreadyRunning when another run holds it), so the demo
+    `ops.daily.run_lock`, which raises AlreadyRunning when another run holds it), so the demo
     never writes at the same time as `veille run`. Serving is read-only and does not hold it.
     """
-    from crawler.run import run_crawl
+    from crawler.launch import run_crawl
     from crawler.siteserver import SiteServer
     from db.schema import open_db
     from nlp.process import process_articles
-    from ops.run import run_lock
+    from ops.daily import run_lock
 
     sites = demo_sites()
     # The sample outlets stay served until Datasette stops: the article links shown in
@@ -115,7 +118,7 @@ def run_demo(
 
 
 def _print_overview(db_path: str | Path) -> None:
-    from db.store import overview
+    from db.article_store import overview
 
     facts = overview(db_path)
     click.echo(

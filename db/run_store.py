@@ -12,8 +12,8 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from db.article_store import DEAD_KINDS, DEAD_LINK_STATUSES
 from db.schema import DatabaseError
-from db.store import DEAD_KINDS, DEAD_LINK_STATUSES
 
 _KINDS = "({kinds})".format(kinds=", ".join(f"'{k}'" for k in DEAD_KINDS))
 

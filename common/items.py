@@ -1,4 +1,4 @@
-"""Typed items that flow from the crawler to the database."""
+"""Typed items that flow from the crawler to the database (shared by crawler/ and db/)."""
 
 from __future__ import annotations
 

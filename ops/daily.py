@@ -22,11 +22,13 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
-from crawler.sources import Config
-from db import status as store
+from common.clock import now_iso
+from common.errors import VeilleError
+from common.sources import Config
+from db import run_store
 from db.schema import DatabaseError, open_db
 
 LOCK_SUFFIX = ".lock"
@@ -34,17 +36,12 @@ LOCK_SUFFIX = ".lock"
 FULL_DISK_BYTES = 1_000_000
 
 
-class AlreadyRunning(RuntimeError):
+class AlreadyRunning(VeilleError, RuntimeError):
     """Another `veille run` holds the lock of this database."""
 
 
-class RunError(RuntimeError):
+class RunError(VeilleError, RuntimeError):
     """The run could not start (unusable model, lock file, ...); the message says why."""
-
-
-def now_iso() -> str:
-    """The current time as an ISO 8601 string with offset (UTC)."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def lock_path_for(db_path: str | Path) -> Path:
@@ -315,10 +312,10 @@ def daily_run(
         db.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
         started = time.monotonic()
         try:
-            store.mark_interrupted_runs(db)
-            run_id = store.begin_daily_run(db, started_at=now_iso(), pid=os.getpid())
+            run_store.mark_interrupted_runs(db)
+            run_id = run_store.begin_daily_run(db, started_at=now_iso(), pid=os.getpid())
         except sqlite3.Error as exc:
-            raise with_disk_hint(db_path, store.explain_write_error(db_path, exc)) from None
+            raise with_disk_hint(db_path, run_store.explain_write_error(db_path, exc)) from None
         summary = DailySummary(run_id=run_id, status="running", started_at=now_iso())
         reporter.log(
             f"run #{run_id}: {len(config.sources)} source(s) from {config.path}, database {db_path}"
@@ -326,7 +323,7 @@ def daily_run(
         try:
             # Imported here, once the database is known usable: Scrapy and spaCy are slow to
             # import, and errors about the database should come at once.
-            from crawler.run import run_crawl
+            from crawler.launch import run_crawl
 
             reporter.log(f"crawling {len(config.sources)} source(s)")
             try:
@@ -349,7 +346,7 @@ def daily_run(
             )
             summary.processed = processed.articles
             summary.new_entities = processed.new_entities
-            summary.unprocessed = store.unprocessed_count(db)
+            summary.unprocessed = run_store.unprocessed_count(db)
             summary.status = "failed" if summary.message else "completed"
         except KeyboardInterrupt:
             summary.status = "interrupted"
@@ -372,14 +369,14 @@ def daily_run(
 
 def _take_crawl(db, summary: DailySummary, crawl) -> None:
     summary.crawl_run_id = getattr(crawl, "run_id", None)
-    failures = store.run_failures(db, summary.crawl_run_id) if summary.crawl_run_id else {}
+    failures = run_store.run_failures(db, summary.crawl_run_id) if summary.crawl_run_id else {}
     for name, stats in (getattr(crawl, "per_source", None) or {}).items():
         outlet = failures.get(name, {})
         summary.outlets[name] = OutletResult(
             pages=stats.pages or 0,
             new_articles=stats.new_articles or 0,
             errors=stats.errors or 0,
-            failed=store.source_failed(
+            failed=run_store.source_failed(
                 stats.pages, stats.new_articles, (stats.errors or 0) - outlet.get("dead_links", 0)
             ),
             first_errors=outlet.get("new", []),
@@ -399,7 +396,7 @@ def _record(db, summary: DailySummary) -> None:
     # If the run's own record cannot be written (disk full, database locked), the run stays
     # `running` and the next run marks it interrupted; what was stored is intact.
     with contextlib.suppress(sqlite3.Error):
-        store.finish_daily_run(
+        run_store.finish_daily_run(
             db,
             summary.run_id,
             status=summary.status,

@@ -17,8 +17,9 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from crawler.items import Article, FetchError
-from crawler.sources import Config
+from common.clock import now_iso
+from common.items import Article, FetchError
+from common.sources import Config
 
 RUN_STATUSES = ("running", "completed", "interrupted", "failed")
 # Below this many characters two texts are not called copies of each other: paywall teasers
@@ -44,11 +45,6 @@ _SPACES = re.compile(r"\s+")
 DEAD_LINK_STATUSES = (404, 410)
 DEAD_LINK_RETRY_DAYS = 30
 DEAD_KINDS = ("dead", "gone")
-
-
-def now_iso() -> str:
-    """The current time, ISO 8601 with offset, to the second."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def content_hash(text: str, title: str | None = None) -> str:

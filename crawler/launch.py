@@ -19,8 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from crawler.sources import Config
-from db import store
+from common.sources import Config
+from db import article_store
 from db.schema import DatabaseError, open_db
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -57,7 +57,7 @@ class CrawlSummary:
 
     @classmethod
     def from_run(cls, run: dict, log_file: str | None = None) -> CrawlSummary:
-        """From `db.store.get_run`'s dict."""
+        """From `db.article_store.get_run`'s dict."""
         return cls(
             run_id=run["id"],
             status=run["status"],
@@ -106,8 +106,8 @@ def run_crawl(
     db = open_db(db_path)
     try:
         try:
-            store.sync_sources(db, config)
-            run_id = store.start_run(db, [s.name for s in config.sources])
+            article_store.sync_sources(db, config)
+            run_id = article_store.start_run(db, [s.name for s in config.sources])
         except sqlite3.Error as exc:
             raise DatabaseError(f"{db_path}: cannot record the crawl ({exc})") from None
         log_file = db_path.with_name(db_path.stem + ".crawl.log")
@@ -125,10 +125,12 @@ def run_crawl(
         finally:
             show.close()
         try:
-            run = store.get_run(db, run_id)
+            run = article_store.get_run(db, run_id)
             if run["status"] == "running":
                 # The child died without closing the run (killed, crashed): close it here.
-                run = store.finish_run(db, run_id, "interrupted" if interrupted else "failed")
+                run = article_store.finish_run(
+                    db, run_id, "interrupted" if interrupted else "failed"
+                )
         except sqlite3.Error as exc:
             raise DatabaseError(
                 f"{db_path}: the crawl could not record its results ({exc}); articles stored "
@@ -211,7 +213,7 @@ class _Display:
         self.log_file = log_file
 
     def snapshot(self) -> CrawlSummary:
-        return CrawlSummary.from_run(store.get_run(self.db, self.run_id), self.log_file)
+        return CrawlSummary.from_run(article_store.get_run(self.db, self.run_id), self.log_file)
 
     def update(self) -> None: ...
 
