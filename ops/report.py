@@ -25,6 +25,8 @@ from db.schema import DatabaseError, open_db
 from ops.daily import with_disk_hint
 
 DEFAULT_DAYS = 7
+# No article predates it; older dates also overflow when turned into UTC times (year 0).
+EARLIEST_SINCE = date(1900, 1, 1)
 SENTENCE_MAX = 240  # characters of context shown around a mention
 TOP_ENTITIES = 15
 FAILURES_MAX = 20  # new failures listed; more are only counted
@@ -141,6 +143,11 @@ def build_review(
     since = since or today - timedelta(days=DEFAULT_DAYS)
     if since > today:
         raise ReportError(f"--since {since.isoformat()}: in the future; give a past date")
+    if since < EARLIEST_SINCE:
+        raise ReportError(
+            f"--since {since.isoformat()}: too far back; give a date from "
+            f"{EARLIEST_SINCE.isoformat()} on"
+        )
     try:
         db = open_db(db_path, readonly=True)
         watchlist = run_store.watchlist_entities(db)

@@ -222,6 +222,25 @@ def test_since_rejects_anything_else_with_a_clear_message(value):
         parse_since(value)
 
 
+@pytest.mark.parametrize("since", ["0001-01-01", "01/01/0001", "1899-12-31"])
+def test_report_since_too_far_back_is_a_clear_error(tmp_path, since):
+    db_path = tmp_path / "veille.db"
+    open_db(db_path).conn.close()
+    result = CliRunner().invoke(cli, ["report", "--db", str(db_path), "--since", since])
+    assert result.exit_code == 2
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert f"--since {parse_since(since).isoformat()}: too far back" in result.output
+    assert "1900-01-01" in result.output
+
+
+def test_report_since_the_earliest_day_works(tmp_path):
+    db_path = tmp_path / "veille.db"
+    open_db(db_path).conn.close()
+    result = CliRunner().invoke(cli, ["report", "--db", str(db_path), "--since", "1900-01-01"])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("# Revue de presse du 1er janvier 1900")
+
+
 def test_output_format_follows_the_extension():
     assert output_format(None) == "md"
     assert output_format("revue.HTML") == "html"
