@@ -7,13 +7,10 @@ plain dicts, so ops/ renders them without writing SQL. Dates are ISO 8601 string
 from __future__ import annotations
 
 import json
-import sqlite3
-from pathlib import Path
 
 from sqlite_utils import Database
 
 from db.article_store import DEAD_KINDS, DEAD_LINK_STATUSES
-from db.schema import DatabaseError
 
 _KINDS = "({kinds})".format(kinds=", ".join(f"'{k}'" for k in DEAD_KINDS))
 
@@ -42,34 +39,6 @@ def source_failed(pages: int | None, new_articles: int | None, errors: int | Non
     article links: see `run_failures`)."""
     errors = errors or 0
     return errors > 0 and not new_articles and (pages or 0) <= errors
-
-
-def explain_write_error(path: str | Path, exc: sqlite3.Error) -> DatabaseError:
-    """A DatabaseError whose message says what is wrong with the file and what to do."""
-    path = Path(path)
-    message = str(exc)
-    folder = path.resolve().parent
-    if "readonly" in message:
-        return DatabaseError(
-            f"{path}: the database is read-only ({message}); make the file and its folder "
-            f"{folder} writable by this user. Nothing stored was changed."
-        )
-    if "unable to open" in message:
-        return DatabaseError(
-            f"{path}: cannot open the database for writing ({message}); veille needs to write "
-            f"the file and its folder {folder} (SQLite keeps its journal beside the file)."
-        )
-    if "locked" in message or "busy" in message:
-        return DatabaseError(
-            f"{path}: the database is locked by another program ({message}); close it or try "
-            f"again later. Nothing stored was changed."
-        )
-    if "full" in message:
-        return DatabaseError(
-            f"{path}: the disk is full ({message}); free some space and run again. "
-            f"Nothing stored was lost."
-        )
-    return DatabaseError(f"{path}: {message}")
 
 
 def has_table(db: Database, name: str) -> bool:

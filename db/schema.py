@@ -8,6 +8,7 @@ Append new migrations at the end; never edit one that has shipped.
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 from pathlib import Path
 
@@ -54,21 +55,60 @@ def open_db(path: str | Path, *, migrate: bool = True, readonly: bool = False) -
         if migrate:
             migrations.apply(db)
     except sqlite3.OperationalError as exc:
-        raise DatabaseError(_explain(path, exc)) from None
+        raise explain_error(path, exc) from None
     except sqlite3.DatabaseError as exc:
         raise DatabaseError(f"{path}: not a veille database or damaged ({exc})") from None
     return db
 
 
-def _explain(path: Path, exc: sqlite3.OperationalError) -> str:
+def explain_error(path: str | Path, exc: sqlite3.Error) -> DatabaseError:
+    """The DatabaseError for an SQLite error on `path`: what is wrong and what to do.
+
+    The one explainer every stage uses, so a full disk reads the same in the crawl,
+    `veille process`, `veille run`, `veille status` and `veille report`.
+    """
+    path = Path(path)
     message = str(exc)
-    if "readonly" in message or "unable to open" in message:
-        return f"{path}: cannot write the database ({message}); check the file's permissions"
-    if "locked" in message or "busy" in message:
-        return f"{path}: the database is locked by another program ({message}); try again later"
-    if "disk" in message and "full" in message:
-        return f"{path}: the disk is full ({message}); free some space, nothing stored was lost"
-    return f"{path}: {message}"
+    folder = path.resolve().parent
+    if "readonly" in message:
+        text = (
+            f"{path}: cannot write the database, it is read-only ({message}); make the file and its folder "
+            f"{folder} writable by this user. Nothing stored was changed."
+        )
+    elif "unable to open" in message:
+        text = (
+            f"{path}: cannot open the database for writing ({message}); veille needs to write "
+            f"the file and its folder {folder} (SQLite keeps its journal beside the file)."
+        )
+    elif "locked" in message or "busy" in message:
+        text = (
+            f"{path}: the database is locked by another program ({message}); close it or try "
+            f"again later. Nothing stored was changed."
+        )
+    elif "full" in message:
+        text = FULL_DISK.format(path=path, reason=message)
+    elif _disk_nearly_full(folder):
+        # SQLite often reports a full disk as a mere "disk I/O error": say so when it is.
+        text = FULL_DISK.format(path=path, reason=message)
+    elif isinstance(exc, sqlite3.OperationalError):
+        text = f"{path}: {message}"
+    else:
+        text = f"{path}: not a veille database or damaged ({message})"
+    return DatabaseError(text)
+
+
+FULL_DISK = (
+    "{path}: the disk is full ({reason}); free some space and run again: nothing stored was lost."
+)
+# Below this much free space, an I/O error is most likely a full disk.
+FULL_DISK_BYTES = 1_000_000
+
+
+def _disk_nearly_full(folder: Path) -> bool:
+    try:
+        return shutil.disk_usage(folder).free < FULL_DISK_BYTES
+    except OSError:
+        return False
 
 
 @migrations()

@@ -9,6 +9,7 @@ does the rest without duplicates.
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 import time
 from collections.abc import Iterator, Sequence
@@ -21,7 +22,7 @@ from sqlite_utils import Database
 
 from common.clock import now_iso
 from db import entity_store
-from db.schema import open_db
+from db.schema import explain_error, open_db
 from nlp.analyse import REGION, Analysis, get_analyzer
 from nlp.keys import entity_key
 from nlp.model import DEFAULT_MODEL, nlp_version
@@ -345,6 +346,10 @@ def process_articles(
                 bar.close()
             summary.new_entities = resolver.new_entities
             entity_store.prune_entities(db)
+    except sqlite3.Error as exc:
+        # A full disk or a locked file: each batch is one transaction, so whole articles are
+        # kept and the next run does the rest.
+        raise explain_error(db_path, exc) from None
     finally:
         db.conn.close()
     summary.seconds = time.perf_counter() - started

@@ -15,7 +15,6 @@ import errno
 import fcntl
 import importlib.util
 import os
-import shutil
 import sqlite3
 import sys
 import time
@@ -29,11 +28,9 @@ from common.clock import now_iso
 from common.errors import VeilleError
 from common.sources import Config
 from db import run_store
-from db.schema import DatabaseError, open_db
+from db.schema import DatabaseError, explain_error, open_db
 
 LOCK_SUFFIX = ".lock"
-# Below this much free space, a write error is most likely a full disk.
-FULL_DISK_BYTES = 1_000_000
 
 
 class AlreadyRunning(VeilleError, RuntimeError):
@@ -115,21 +112,6 @@ def _lock_file_problem(db_path: str | Path, lock_path: Path, exc: OSError) -> st
     if exc.errno == errno.ENOSPC:
         return f"{db_path}: the disk is full ({exc.strerror}); free some space and run again."
     return f"{lock_path}: cannot create the lock file ({exc.strerror})"
-
-
-def with_disk_hint(db_path: str | Path, error: DatabaseError) -> DatabaseError:
-    """Say so when the disk is full: SQLite often reports it as a mere "disk I/O error"."""
-    folder = Path(db_path).resolve().parent
-    try:
-        free = shutil.disk_usage(folder).free
-    except OSError:
-        return error
-    if free >= FULL_DISK_BYTES or "disk is full" in str(error):
-        return error
-    return DatabaseError(
-        f"{error}. The disk holding {folder} is full ({free} bytes free): free some space "
-        f"and run again; nothing stored was lost."
-    )
 
 
 def check_model(model: str) -> None:
@@ -304,10 +286,7 @@ def daily_run(
     reporter = reporter or Reporter()
     check_model(model)
     with run_lock(db_path):
-        try:
-            db = open_db(db_path)
-        except DatabaseError as exc:
-            raise with_disk_hint(db_path, exc) from None
+        db = open_db(db_path)
         # How long to wait for a database another program holds locked before giving up.
         db.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
         started = time.monotonic()
@@ -315,7 +294,7 @@ def daily_run(
             run_store.mark_interrupted_runs(db)
             run_id = run_store.begin_daily_run(db, started_at=now_iso(), pid=os.getpid())
         except sqlite3.Error as exc:
-            raise with_disk_hint(db_path, run_store.explain_write_error(db_path, exc)) from None
+            raise explain_error(db_path, exc) from None
         summary = DailySummary(run_id=run_id, status="running", started_at=now_iso())
         reporter.log(
             f"run #{run_id}: {len(config.sources)} source(s) from {config.path}, database {db_path}"
@@ -356,6 +335,11 @@ def daily_run(
             summary.status = "failed"
             summary.message = str(exc)
             raise
+        except sqlite3.Error as exc:
+            error = explain_error(db_path, exc)
+            summary.status = "failed"
+            summary.message = str(error)
+            raise error from None
         except BaseException as exc:
             summary.status = "failed"
             summary.message = f"{type(exc).__name__}: {exc}"

@@ -21,8 +21,7 @@ from pathlib import Path
 
 from common.errors import VeilleError
 from db import run_store
-from db.schema import DatabaseError, open_db
-from ops.daily import with_disk_hint
+from db.schema import DatabaseError, explain_error, open_db
 
 DEFAULT_DAYS = 7
 # No article predates it; older dates also overflow when turned into UTC times (year 0).
@@ -155,11 +154,8 @@ def build_review(
         top = run_store.top_entities(db, since=since.isoformat(), limit=TOP_ENTITIES)
         counts = run_store.period_counts(db, since=since.isoformat())
         crawl = _crawl_failures(db, since, today)
-    except DatabaseError as exc:
-        raise with_disk_hint(db_path, exc) from None
     except sqlite3.DatabaseError as exc:
-        error = DatabaseError(f"{db_path}: cannot read the database ({exc})")
-        raise with_disk_hint(db_path, error) from None
+        raise explain_error(db_path, exc) from None
     sections: dict[int, Section] = {e["id"]: Section(e["name"], e["label"]) for e in watchlist}
     for row in rows:
         section = sections.get(row["entity_id"])

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from db import run_store
-from db.schema import DatabaseError, open_db
-from ops.daily import format_duration, running_pid, with_disk_hint
+from db.schema import DatabaseError, explain_error, open_db
+from ops.daily import format_duration, running_pid
 
 QUIET_DAYS = 14
 FAILED_RUNS = 3
@@ -62,11 +62,8 @@ def gather_status(db_path: str | Path, *, now: datetime | None = None, limit: in
         )
         if not status.runs:
             status.crawl_runs = run_store.last_crawl_runs(db, limit)
-    except DatabaseError as exc:
-        raise with_disk_hint(db_path, exc) from None
     except sqlite3.DatabaseError as exc:
-        error = DatabaseError(f"{db_path}: cannot read the database ({exc})")
-        raise with_disk_hint(db_path, error) from None
+        raise explain_error(db_path, exc) from None
     return status
 
 

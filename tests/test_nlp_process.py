@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -225,3 +226,91 @@ def test_la_region_alone_names_the_outlets_region(tmp_path):
     ]
     assert mention["text"] == "Région"
     db.conn.close()
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A real, small filesystem (tmpfs) the test fills up; needs root to mount."""
+    mount_point = tmp_path / "disk"
+    mount_point.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=32m", "tmpfs", str(mount_point)],
+        capture_output=True,
+        text=True,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs for the full-disk test: {mounted.stderr.strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+def fill_disk(folder: Path, leave: int) -> Path:
+    """Fill `folder`'s filesystem, then free `leave` bytes; return the filler file."""
+    filler = folder / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
+    try:
+        while True:
+            os.write(fd, b"\0" * 65536)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    os.truncate(filler, max(0, filler.stat().st_size - leave))
+    return filler
+
+
+def test_full_disk_during_process_is_a_clear_error_and_loses_nothing(small_disk):
+    from common.items import Article
+    from db import article_store
+    from nlp.process import BATCH_ARTICLES
+
+    path = small_disk / "veille.db"
+    db = open_db(path)
+    db["sources"].insert({"name": "Le Comtois numérique"}, pk="name")
+    run = article_store.start_run(db, ["Le Comtois numérique"])
+    total = 300
+    for i in range(total):
+        url = f"https://comtois.exemple.test/depeche-{i}.html"
+        text = f"{ARTICLES[i % len(ARTICLES)]} Dépêche numéro {i}."
+        article = Article(url, url, "Le Comtois numérique", text=text, fetched_at="2024-03-20")
+        article_store.save_article(db, article, run)
+    article_store.finish_run(db, run, "completed")
+    db.conn.close()
+    sqlite3_checkpoint(path)
+    articles_before = rows(path, "SELECT id, url, text, content_hash FROM articles ORDER BY id")
+    # About 800 kB of room: the first batches fit, a later one meets the full disk.
+    filler = fill_disk(small_disk, 800_000)
+    env = {**os.environ, "PYTHONPATH": str(REPO), "VEILLE_NLP_DATA": str(session_data_dir())}
+    command = [sys.executable, "-m", "pipeline", "process", "--db", str(path)]
+    full = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+    assert full.returncode == 2, full.stderr
+    assert "Traceback" not in full.stderr
+    assert f"Error: {path}: the disk is full" in full.stderr
+    assert "nothing stored was lost" in full.stderr
+    (processed,) = rows(path, "SELECT COUNT(processed_at) FROM articles")[0]
+    # The disk filled up during the run; whole batches only, each is one transaction.
+    assert 0 < processed < total and processed % BATCH_ARTICLES == 0
+    filler.unlink()
+    again = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)
+    assert again.returncode == 0, again.stderr
+    assert rows(path, "SELECT COUNT(processed_at) FROM articles") == [(total,)]
+    assert rows(path, "SELECT id, url, text, content_hash FROM articles ORDER BY id") == (
+        articles_before
+    )
+    assert rows(path, "PRAGMA integrity_check") == [("ok",)]
+
+
+def sqlite3_checkpoint(path: Path) -> None:
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.close()
+
+
+def rows(path: Path, sql: str) -> list[tuple]:
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return conn.execute(sql).fetchall()
+    finally:
+        conn.close()

@@ -79,5 +79,5 @@ def test_cli_status_never_creates_a_database(tmp_path):
 def test_status_of_a_file_that_is_not_a_database(tmp_path):
     bogus = tmp_path / "notes.db"
     bogus.write_text("pas une base SQLite\n" * 200)
-    with pytest.raises(DatabaseError, match="cannot read the database"):
+    with pytest.raises(DatabaseError, match="notes.db: not a veille database or damaged"):
         gather_status(bogus, now=NOW)
