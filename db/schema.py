@@ -44,6 +44,9 @@ def open_db(path: str | Path, *, migrate: bool = True, readonly: bool = False) -
         raise DatabaseError(f"{path}: folder {path.parent} does not exist")
     try:
         conn = sqlite3.connect(str(path), timeout=30)
+        if migrate:
+            # Before any pragma: WAL mode alone would already change the file.
+            _refuse_foreign(path, conn)
         # Why each pragma: WAL lets Datasette read while a crawl writes; busy_timeout waits
         # for the other writer instead of failing at once; foreign keys keep mentions tied to
         # articles.
@@ -109,6 +112,29 @@ def _disk_nearly_full(folder: Path) -> bool:
         return shutil.disk_usage(folder).free < FULL_DISK_BYTES
     except OSError:
         return False
+
+
+def _refuse_foreign(path: Path, conn: sqlite3.Connection) -> None:
+    """Refuse a database that holds tables but no veille schema (another program's file)."""
+    tables = [
+        name
+        for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+        if not name.startswith("sqlite_")
+    ]
+    if not tables:
+        return
+    if "_sqlite_migrations" in tables:
+        applied = conn.execute(
+            "SELECT COUNT(*) FROM _sqlite_migrations WHERE migration_set = ?", [migrations.name]
+        ).fetchone()[0]
+        if applied:
+            return
+    conn.close()
+    shown = ", ".join(sorted(tables)[:5]) + (", ..." if len(tables) > 5 else "")
+    raise DatabaseError(
+        f"{path}: not a veille database (it holds other tables: {shown}); veille added "
+        f"nothing to it. Give another file with --db."
+    )
 
 
 @migrations()

@@ -7,11 +7,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from common.items import Article, FetchError
 from common.sources import Config, CrawlSettings, Source
 from db import article_store
-from db.schema import open_db
+from db.schema import DatabaseError, open_db
+from pipeline import cli
 
 TEXT = (
     "La communauté French Tech de Franche-Comté a présenté jeudi son programme de l'année. "
@@ -229,3 +231,54 @@ def test_writes_wait_for_another_writer(tmp_path):
     assert outcome == [("new", 1)]
     assert article_store.seen_urls(first) == {"u", "https://g.test/z"}
     first.conn.close()
+
+
+@pytest.fixture
+def foreign_db(tmp_path):
+    """Another program's SQLite file: tables, rows, no veille schema."""
+    path = tmp_path / "compta.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE factures (id INTEGER PRIMARY KEY, montant REAL)")
+    conn.execute("INSERT INTO factures (montant) VALUES (12.5)")
+    conn.commit()
+    conn.close()
+    return path
+
+
+def test_open_db_refuses_a_database_of_another_program(foreign_db):
+    before = foreign_db.read_bytes()
+    with pytest.raises(DatabaseError, match=r"compta\.db: not a veille database .*factures"):
+        open_db(foreign_db)
+    assert foreign_db.read_bytes() == before
+    assert sorted(p.name for p in foreign_db.parent.iterdir()) == ["compta.db"]
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["process"],
+        ["crawl"],
+        ["run"],
+        ["entities", "ignore", "Lundi"],
+        ["entities", "rules"],
+    ],
+)
+def test_writing_commands_refuse_a_database_of_another_program(foreign_db, command):
+    before = foreign_db.read_bytes()
+    result = CliRunner().invoke(cli, [*command, "--db", str(foreign_db)])
+    assert result.exit_code == 2, result.output
+    assert f"Error: {foreign_db}: not a veille database" in result.output
+    assert "veille added nothing to it" in result.output
+    assert foreign_db.read_bytes() == before
+    # Only the run lock may appear beside it, never a journal of writes to the file.
+    assert {p.name for p in foreign_db.parent.iterdir()} <= {"compta.db", "compta.db.lock"}
+
+
+def test_an_empty_file_becomes_a_veille_database(tmp_path):
+    path = tmp_path / "neuve.db"
+    path.touch()
+    db = open_db(path)
+    assert "articles" in db.table_names()
+    db.conn.close()
+    # And a veille database opens again.
+    open_db(path).conn.close()
