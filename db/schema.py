@@ -7,7 +7,6 @@ Append new migrations at the end; never edit one that has shipped.
 
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
 from pathlib import Path
@@ -23,11 +22,6 @@ migrations = Migrations("veille")
 
 class DatabaseError(VeilleError, RuntimeError):
     """A database veille cannot use; the message says which file and what to do."""
-
-
-def default_db_path() -> str:
-    """`$VEILLE_DB`, else `veille.db` in the current directory."""
-    return os.environ.get("VEILLE_DB") or DEFAULT_DB
 
 
 def open_db(path: str | Path, *, migrate: bool = True, readonly: bool = False) -> Database:

@@ -26,6 +26,7 @@ from nlp.model import DEFAULT_MODEL, load_pipeline, strip_article
 from nlp.normalize import Normalized, normalize
 from nlp.quotes import find_quotes
 from nlp.resources import (
+    LABELS,
     Gazetteer,
     OrgPhrases,
     WatchEntry,
@@ -37,7 +38,6 @@ from nlp.resources import (
     resolve_data_dir,
 )
 
-LABELS = ("PER", "ORG", "LOC")
 TITLES = {
     "m.", "mme", "mlle", "mme.", "me", "dr", "dr.", "pr", "pr.", "maître", "monsieur",
     "madame", "mademoiselle", "docteur", "professeur",

