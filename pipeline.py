@@ -325,6 +325,7 @@ def entities() -> None:
     veille entities merge A B      store A's mentions under B
     veille entities relabel A ORG  give A another label (PER, ORG, LOC)
     veille entities ignore A       never record A as an entity
+    veille entities forget 3       remove stored correction #3
     Corrections apply to new articles, and to stored ones on `veille process --all`.
     """
 
@@ -381,6 +382,18 @@ def entities_relabel(name: str, label: str, db_path: str) -> None:
 def entities_ignore(name: str, label: str | None, db_path: str) -> None:
     """Never record NAME as an entity again (a word the model takes for a name)."""
     _store_correction(db_path, "ignore", name, label=label.upper() if label else None)
+
+
+@entities.command("forget")
+@click.argument("rule_id", type=int)
+@db_option
+def entities_forget(rule_id: int, db_path: str) -> None:
+    """Remove the stored correction RULE_ID (the number `veille entities rules` shows)."""
+    from nlp.entities import describe_rule, forget_correction
+
+    rule = forget_correction(db_path, rule_id)
+    click.echo(f"Removed rule {describe_rule(rule)}.")
+    click.echo("Run `veille process --all` to undo its effect on past articles.")
 
 
 @entities.command("rules")

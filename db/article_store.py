@@ -164,12 +164,6 @@ def get_run(db: Database, run_id: int) -> dict:
     return run
 
 
-def last_run_id(db: Database) -> int | None:
-    """The id of the most recent crawl run, if any."""
-    row = db.execute("SELECT max(id) FROM crawl_runs").fetchone()
-    return row[0] if row else None
-
-
 def record_error(db: Database, run_id: int, error: FetchError) -> int:
     """Store a failed fetch; only `record_dead_link` keeps the next crawl from retrying it."""
     with _write(db):

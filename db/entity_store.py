@@ -371,11 +371,15 @@ def list_rules(db: Database) -> list[Rule]:
     ]
 
 
-def delete_rule(db: Database, rule_id: int) -> bool:
-    """Remove a stored correction; False when there was none with this id."""
+def delete_rule(db: Database, rule_id: int) -> Rule | None:
+    """Remove a stored correction and return it; None when there was none with this id."""
     with db.atomic():
-        cursor = db.execute("DELETE FROM entity_rules WHERE id = ?", [rule_id])
-    return cursor.rowcount > 0
+        row = db.execute(
+            "DELETE FROM entity_rules WHERE id = ? "
+            "RETURNING id, action, name, target, label, created_at",
+            [rule_id],
+        ).fetchone()
+    return Rule(*row) if row else None
 
 
 def _chunks(items: Sequence[int]) -> Iterable[Sequence[int]]:

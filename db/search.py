@@ -98,11 +98,6 @@ def mentions_sql(*, every: bool = False) -> str:
     return sql.replace(MENTIONS_CAP, "-1 AS cap") if every else sql
 
 
-def run_query(db_path: str | Path, name: str, **params: str | None) -> list[dict[str, Any]]:
-    """Run a canned query read-only; missing parameters count as empty, as in Datasette."""
-    return list(_execute(db_path, query_sql(name), _values(name, params)))
-
-
 def search_mentions(
     db_path: str | Path,
     q: str,

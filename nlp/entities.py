@@ -92,6 +92,18 @@ def list_corrections(db_path: str | Path) -> list[entity_store.Rule]:
         db.conn.close()
 
 
+def forget_correction(db_path: str | Path, rule_id: int) -> entity_store.Rule:
+    """Remove a stored rule and return it; EntitiesError when there is none with this id."""
+    db = open_db(db_path)
+    try:
+        rule = entity_store.delete_rule(db, rule_id)
+    finally:
+        db.conn.close()
+    if rule is None:
+        raise EntitiesError(f"no correction #{rule_id}; `veille entities rules` lists them")
+    return rule
+
+
 def describe_rule(rule: entity_store.Rule) -> str:
     """A rule as one line of English."""
     only = f" (only as {rule.label})" if rule.label and rule.action != "relabel" else ""

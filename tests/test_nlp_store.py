@@ -158,6 +158,29 @@ def test_correction_commands_store_rules(tmp_path):
     ]
 
 
+def test_forget_removes_one_rule_and_processing_no_longer_applies_it(tmp_path):
+    path = str(tmp_path / "veille.db")
+    runner = CliRunner()
+    for args in (["ignore", "Verdict"], ["relabel", "Kalistène", "ORG"]):
+        assert runner.invoke(cli, ["entities", *args, "--db", path]).exit_code == 0
+    result = runner.invoke(cli, ["entities", "forget", "1", "--db", path])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == "Removed rule #1 ignore 'Verdict'."
+    result = runner.invoke(cli, ["entities", "rules", "--db", path])
+    assert result.output.splitlines() == ["#2 relabel 'Kalistène' as ORG"]
+    db = open_db(path)
+    try:
+        assert [(r.action, r.name) for r in entity_store.list_rules(db)] == [
+            ("relabel", "Kalistène")
+        ]
+    finally:
+        db.conn.close()
+    again = runner.invoke(cli, ["entities", "forget", "1", "--db", path])
+    assert again.exit_code == 2
+    assert "no correction #1" in again.output
+    assert "Traceback" not in again.output
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
