@@ -138,15 +138,17 @@ def get_run(db: Database, run_id: int) -> dict:
 
     While the run is going, the totals are summed from the live per-source figures.
     """
-    row = db.execute(
-        "SELECT id, started_at, ended_at, status, pages, new_articles, errors "
-        "FROM crawl_runs WHERE id = ?",
-        [run_id],
-    ).fetchone()
-    if row is None:
+    # list(): read to the end, so no statement stays open while the figures below are read.
+    found = list(
+        db.query(
+            "SELECT id, started_at, ended_at, status, pages, new_articles, errors "
+            "FROM crawl_runs WHERE id = ?",
+            [run_id],
+        )
+    )
+    run = found[0] if found else None
+    if run is None:
         raise KeyError(f"no crawl run {run_id}")
-    keys = ("id", "started_at", "ended_at", "status", "pages", "new_articles", "errors")
-    run = dict(zip(keys, row, strict=True))
     per_source = {}
     for source, pages, new, errors in db.execute(
         "SELECT source, pages, new_articles, errors FROM crawl_run_sources WHERE run_id = ? "
@@ -178,12 +180,13 @@ def record_error(db: Database, run_id: int, error: FetchError) -> int:
 
 def fetch_errors(db: Database, run_id: int) -> list[dict]:
     """The failed fetches of a run, oldest first."""
-    keys = ("url", "source", "reason", "status", "time")
-    rows = db.execute(
-        "SELECT url, source, reason, status, time FROM fetch_errors WHERE run_id = ? ORDER BY id",
-        [run_id],
+    return list(
+        db.query(
+            "SELECT url, source, reason, status, time FROM fetch_errors WHERE run_id = ? "
+            "ORDER BY id",
+            [run_id],
+        )
     )
-    return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
 def record_seen(

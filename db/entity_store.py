@@ -132,25 +132,25 @@ def article_regions(db: Database, ids: Sequence[int]) -> dict[int, str]:
 
 def article_mentions(db: Database, article_id: int) -> list[dict]:
     """Mentions of one article with their entity's name and label, in text order."""
-    keys = ("id", "entity_id", "name", "label", "text", "sentence", "start", "end")
-    rows = db.execute(
-        "SELECT m.id, m.entity_id, e.name, e.label, m.text, m.sentence, m.start, m.[end] "
-        "FROM mentions m JOIN entities e ON e.id = m.entity_id WHERE m.article_id = ? "
-        "ORDER BY m.start, m.id",
-        [article_id],
+    return list(
+        db.query(
+            "SELECT m.id, m.entity_id, e.name, e.label, m.text, m.sentence, m.start, m.[end] "
+            "FROM mentions m JOIN entities e ON e.id = m.entity_id WHERE m.article_id = ? "
+            "ORDER BY m.start, m.id",
+            [article_id],
+        )
     )
-    return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
 def article_quotes(db: Database, article_id: int) -> list[dict]:
     """Quotes of one article with their speaker's name, in text order."""
-    keys = ("id", "speaker_id", "speaker", "text", "start", "end")
-    rows = db.execute(
-        "SELECT q.id, q.speaker_id, e.name, q.text, q.start, q.[end] FROM quotes q "
-        "JOIN entities e ON e.id = q.speaker_id WHERE q.article_id = ? ORDER BY q.start",
-        [article_id],
+    return list(
+        db.query(
+            "SELECT q.id, q.speaker_id, e.name AS speaker, q.text, q.start, q.[end] FROM quotes q "
+            "JOIN entities e ON e.id = q.speaker_id WHERE q.article_id = ? ORDER BY q.start",
+            [article_id],
+        )
     )
-    return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
 def find_entity(db: Database, key: str, label: str | None = None) -> dict | None:
@@ -163,12 +163,8 @@ def find_entity(db: Database, key: str, label: str | None = None) -> dict | None
     if label:
         sql += " AND label = ?"
         params.append(label)
-    row = db.execute(
-        sql + " ORDER BY watchlist DESC, article_count DESC, id LIMIT 1", params
-    ).fetchone()
-    keys = ("id", "name", "label", "key", "region", "watchlist", "article_count", "first_seen")
-    keys += ("last_seen",)
-    return dict(zip(keys, row, strict=True)) if row else None
+    found = list(db.query(sql + " ORDER BY watchlist DESC, article_count DESC, id LIMIT 1", params))
+    return found[0] if found else None
 
 
 # --- writing ------------------------------------------------------------------------
