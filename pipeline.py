@@ -342,7 +342,7 @@ def entities_list(files: tuple[str, ...], model: str) -> None:
 
 
 def _store_correction(db_path: str, action: str, name: str, target=None, label=None) -> None:
-    from nlp.entities import add_correction, describe_rule
+    from nlp.process import add_correction, describe_rule
 
     rule = add_correction(db_path, action, name, target=target, label=label)
     click.echo(f"Stored rule {describe_rule(rule)}.")
@@ -389,7 +389,7 @@ def entities_ignore(name: str, label: str | None, db_path: str) -> None:
 @db_option
 def entities_forget(rule_id: int, db_path: str) -> None:
     """Remove the stored correction RULE_ID (the number `veille entities rules` shows)."""
-    from nlp.entities import describe_rule, forget_correction
+    from nlp.process import describe_rule, forget_correction
 
     rule = forget_correction(db_path, rule_id)
     click.echo(f"Removed rule {describe_rule(rule)}.")
@@ -400,7 +400,7 @@ def entities_forget(rule_id: int, db_path: str) -> None:
 @db_option
 def entities_rules(db_path: str) -> None:
     """List the stored corrections, oldest first."""
-    from nlp.entities import describe_rule, list_corrections
+    from nlp.process import describe_rule, list_corrections
 
     rules = list_corrections(db_path)
     for rule in rules:

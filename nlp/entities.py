@@ -1,5 +1,8 @@
-"""What the `veille entities` commands do: list the entities of plain-text files, and store
-staff corrections (merge, relabel, ignore) that later `veille process` runs apply."""
+"""Entities of plain-text files (`veille entities FILE...`), pure text in, mentions out.
+
+The staff corrections (merge, relabel, ignore) are stored by the NLP stage, nlp/process.py,
+the one module of nlp/ that writes to the database.
+"""
 
 from __future__ import annotations
 
@@ -8,12 +11,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from common.errors import VeilleError
-from db import entity_store
-from db.schema import open_db
 from nlp.analyse import get_analyzer
-from nlp.keys import entity_key
 from nlp.model import DEFAULT_MODEL
-from nlp.resources import LABELS
 
 
 class EntitiesError(VeilleError, ValueError):
@@ -53,62 +52,3 @@ def entities_of_files(
                 "end": m.end,
                 "name": m.name,
             }
-
-
-def add_correction(
-    db_path: str | Path,
-    action: str,
-    name: str,
-    target: str | None = None,
-    label: str | None = None,
-) -> entity_store.Rule:
-    """Validate and store a merge/relabel/ignore rule; raise EntitiesError on bad input."""
-    if not entity_key(name):
-        raise EntitiesError(f"{name!r} is not a name (no letters or digits)")
-    if label is not None and label not in LABELS:
-        raise EntitiesError(f"label must be one of {', '.join(LABELS)}, not {label!r}")
-    if action == "merge":
-        if not target or not entity_key(target):
-            raise EntitiesError(f"{target!r} is not a name to merge into")
-        if entity_key(target) == entity_key(name):
-            raise EntitiesError(f"{name!r} and {target!r} are already the same entity")
-    if action == "relabel" and label is None:
-        raise EntitiesError("relabel needs a label (PER, ORG or LOC)")
-    db = open_db(db_path)
-    try:
-        return entity_store.add_rule(
-            db, action, name.strip(), target.strip() if target else None, label
-        )
-    finally:
-        db.conn.close()
-
-
-def list_corrections(db_path: str | Path) -> list[entity_store.Rule]:
-    """The stored rules, oldest first."""
-    db = open_db(db_path)
-    try:
-        return entity_store.list_rules(db)
-    finally:
-        db.conn.close()
-
-
-def forget_correction(db_path: str | Path, rule_id: int) -> entity_store.Rule:
-    """Remove a stored rule and return it; EntitiesError when there is none with this id."""
-    db = open_db(db_path)
-    try:
-        rule = entity_store.delete_rule(db, rule_id)
-    finally:
-        db.conn.close()
-    if rule is None:
-        raise EntitiesError(f"no correction #{rule_id}; `veille entities rules` lists them")
-    return rule
-
-
-def describe_rule(rule: entity_store.Rule) -> str:
-    """A rule as one line of English."""
-    only = f" (only as {rule.label})" if rule.label and rule.action != "relabel" else ""
-    if rule.action == "merge":
-        return f"#{rule.id} merge {rule.name!r} into {rule.target!r}{only}"
-    if rule.action == "relabel":
-        return f"#{rule.id} relabel {rule.name!r} as {rule.label}"
-    return f"#{rule.id} ignore {rule.name!r}{only}"

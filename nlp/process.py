@@ -1,5 +1,8 @@
 """The `veille process` stage: stored articles in, entities, mentions and quotes out.
 
+The one module of nlp/ that reads and writes the database (through db/entity_store.py),
+staff corrections included; the rest of nlp/ is pure text in, entities out.
+
 Texts are read from the database, analysed in batches (in worker processes with
 `workers` > 1, each loading the model once), and every batch is written back by this
 process in one transaction: each article's mentions and quotes are replaced together with
@@ -24,9 +27,10 @@ from common.clock import now_iso
 from db import entity_store
 from db.schema import explain_error, open_db
 from nlp.analyse import REGION, Analysis, get_analyzer
+from nlp.entities import EntitiesError
 from nlp.keys import entity_key
 from nlp.model import DEFAULT_MODEL, nlp_version
-from nlp.resources import data_path, load_places, load_watchlist, resolve_data_dir
+from nlp.resources import LABELS, data_path, load_places, load_watchlist, resolve_data_dir
 
 BATCH_ARTICLES = 64
 MAX_MERGE_CHAIN = 8
@@ -354,3 +358,65 @@ def process_articles(
         db.conn.close()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+# --- staff corrections, applied by later runs --------------------------------------------
+
+
+def add_correction(
+    db_path: str | Path,
+    action: str,
+    name: str,
+    target: str | None = None,
+    label: str | None = None,
+) -> entity_store.Rule:
+    """Validate and store a merge/relabel/ignore rule; raise EntitiesError on bad input."""
+    if not entity_key(name):
+        raise EntitiesError(f"{name!r} is not a name (no letters or digits)")
+    if label is not None and label not in LABELS:
+        raise EntitiesError(f"label must be one of {', '.join(LABELS)}, not {label!r}")
+    if action == "merge":
+        if not target or not entity_key(target):
+            raise EntitiesError(f"{target!r} is not a name to merge into")
+        if entity_key(target) == entity_key(name):
+            raise EntitiesError(f"{name!r} and {target!r} are already the same entity")
+    if action == "relabel" and label is None:
+        raise EntitiesError("relabel needs a label (PER, ORG or LOC)")
+    db = open_db(db_path)
+    try:
+        return entity_store.add_rule(
+            db, action, name.strip(), target.strip() if target else None, label
+        )
+    finally:
+        db.conn.close()
+
+
+def list_corrections(db_path: str | Path) -> list[entity_store.Rule]:
+    """The stored rules, oldest first."""
+    db = open_db(db_path)
+    try:
+        return entity_store.list_rules(db)
+    finally:
+        db.conn.close()
+
+
+def forget_correction(db_path: str | Path, rule_id: int) -> entity_store.Rule:
+    """Remove a stored rule and return it; EntitiesError when there is none with this id."""
+    db = open_db(db_path)
+    try:
+        rule = entity_store.delete_rule(db, rule_id)
+    finally:
+        db.conn.close()
+    if rule is None:
+        raise EntitiesError(f"no correction #{rule_id}; `veille entities rules` lists them")
+    return rule
+
+
+def describe_rule(rule: entity_store.Rule) -> str:
+    """A rule as one line of English."""
+    only = f" (only as {rule.label})" if rule.label and rule.action != "relabel" else ""
+    if rule.action == "merge":
+        return f"#{rule.id} merge {rule.name!r} into {rule.target!r}{only}"
+    if rule.action == "relabel":
+        return f"#{rule.id} relabel {rule.name!r} as {rule.label}"
+    return f"#{rule.id} ignore {rule.name!r}{only}"

@@ -66,3 +66,13 @@ def test_check_catches_a_backward_import(tmp_path, package, line, culprit):
     (tmp_path / package / "good.py").write_text("import json\nfrom common import items\n")
     lineno = 2 if line.startswith(" ") else 1
     assert violations(tmp_path) == [f"{package}/bad.py:{lineno} imports {culprit}"]
+
+
+def test_only_the_nlp_stage_touches_the_database():
+    # nlp/ is pure text -> entities; nlp/process.py, the stage, is its one reader and writer.
+    touching = sorted(
+        str(path.relative_to(REPO))
+        for path in (REPO / "nlp").rglob("*.py")
+        if any(name == "db" for _, name in imported_packages(path.read_text(encoding="utf-8")))
+    )
+    assert touching == ["nlp/process.py"]
