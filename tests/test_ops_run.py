@@ -390,15 +390,22 @@ def test_summary_counts_known_dead_links_without_listing_them():
     dead_feed = OutletResult(pages=0, errors=1, failed=True, known_dead=1)
     healthy = OutletResult(pages=12, new_articles=2, errors=1, known_dead=4)
     summary = DailySummary(1, "completed", "", outlets={"A": dead_feed, "B": healthy})
-    lines = summary.describe().splitlines()
-    assert (
-        "Failures: 0 page(s) could not be fetched; 1 outlet(s) could not be read at all." in lines
-    )
-    assert "  A: FAILED — 1 known dead link(s)" in lines
-    assert not any(line.startswith("  B:") for line in lines[2:])
-    assert lines[-1] == "Known dead links: 5, already reported (not listed again)."
+    assert (summary.pages, summary.new_articles, summary.errors) == (12, 2, 2)
+    assert summary.known_dead == 5
+    assert summary.failed_sources == ["A"]
+    # Only the outlet in trouble is listed under the failures; dead links are only counted.
+    assert failures_listed(summary) == ["A"]
+    assert "5" in summary.describe().splitlines()[-1]
     summary.outlets = {"B": healthy}
-    assert "Failures: none new." in summary.describe().splitlines()
+    assert summary.failed_sources == []
+    assert failures_listed(summary) == []
+
+
+def failures_listed(summary: DailySummary) -> list[str]:
+    """The outlets the summary lists (indented lines) after its failures line."""
+    lines = summary.describe().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Failures"))
+    return [line.split(":")[0].strip() for line in lines[start + 1 :] if line.startswith("  ")]
 
 
 def _count(db_path: Path, table: str, where: str = "1") -> int:
