@@ -4,25 +4,28 @@ Only titles, links, dates and one short sentence per article are shown, never ar
 redistributing French press texts needs a licence, quoting a title and a line does not.
 The review ends with the pages the period's last crawl could not read: new failures are
 listed, dead links already reported by an earlier crawl are only counted.
-HTML is written with `html.escape` rather than a template engine: the page is small and
-escaping every value at one place is easy to check.
+HTML comes from a Jinja2 template (templates/report.html) with autoescaping on, so every
+value is escaped; URLs are also checked to be http(s) before they become links.
 """
 
 from __future__ import annotations
 
-import html
 import os
 import re
 import sqlite3
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cache
 from pathlib import Path
+
+import jinja2
 
 from common.errors import VeilleError
 from db import run_store
 from db.schema import DatabaseError, explain_error, open_db
 
+TEMPLATES = Path(__file__).with_name("templates")
 DEFAULT_DAYS = 7
 # No article predates it; older dates also overflow when turned into UTC times (year 0).
 EARLIEST_SINCE = date(1900, 1, 1)
@@ -394,81 +397,57 @@ def _md_url(url: str) -> str:
 
 
 def render_html(review: Review) -> str:
-    """The review as a standalone HTML page."""
-    e = html.escape
-    title = e(_title(review))
-    out = [
-        "<!DOCTYPE html>",
-        '<html lang="fr">',
-        "<head>",
-        '<meta charset="utf-8">',
-        f"<title>{title}</title>",
-        "<style>body{font-family:sans-serif;max-width:50rem;margin:2rem auto;padding:0 1rem;"
-        "line-height:1.5}blockquote{color:#444;margin:.3rem 0 1rem 1rem}"
-        "td,th{padding:.2rem .6rem;text-align:left}td.n{text-align:right}"
-        ".meta{color:#666}</style>",
-        "</head>",
-        "<body>",
-        f"<h1>{title}</h1>",
-        f"<p>{e(_intro(review))}</p>",
-        "<h2>Entités suivies</h2>",
+    """The review as a standalone HTML page (templates/report.html, autoescaped)."""
+    sections = [
+        {
+            "name": section.name,
+            "label": LABELS.get(section.label, section.label),
+            "count": len(section.items),
+            "entries": [
+                {
+                    "title": item.title,
+                    "url": _safe_url(item.url),
+                    "source": item.source,
+                    "day": french_date(item.day),
+                    "note": _mentions_note(item),
+                    "excerpt": item.excerpt,
+                }
+                for item in section.items
+            ],
+        }
+        for section in review.sections
     ]
-    if not review.watchlist_size:
-        out.append("<p>Aucune entité n'est dans la liste de veille.</p>")
-    elif not review.sections:
-        out.append("<p>Aucune entité suivie n'est citée sur la période.</p>")
-    for section in review.sections:
-        label = LABELS.get(section.label, section.label)
-        count = len(section.items)
-        out.append(
-            f'<h3>{e(section.name)} <span class="meta">({e(label)}, {count} '
-            f"article{'s' if count > 1 else ''})</span></h3>"
-        )
-        out.append("<ul>")
-        for item in section.items:
-            url = _safe_url(item.url)
-            title_html = f'<a href="{e(url)}">{e(item.title)}</a>' if url else e(item.title)
-            out.append(
-                f'<li><strong>{title_html}</strong> <span class="meta">— {e(item.source)}, '
-                f"{e(french_date(item.day))}{e(_mentions_note(item))}</span>"
-            )
-            if item.excerpt:
-                out.append(f"<blockquote>{e(item.excerpt)}</blockquote>")
-            out.append("</li>")
-        out.append("</ul>")
-    if review.silent and review.sections:
-        out.append(f"<p>Sans mention sur la période : {e(', '.join(review.silent))}.</p>")
-    out.append("<h2>Les plus citées</h2>")
-    if not review.top:
-        out.append("<p>Aucune entité citée sur la période.</p>")
-    else:
-        out.append("<table><tr><th>Entité</th><th>Type</th><th>Articles</th><th>Mentions</th></tr>")
-        for row in review.top:
-            out.append(
-                f"<tr><td>{e(row['name'])}</td><td>{e(LABELS.get(row['label'], row['label'] or ''))}</td>"
-                f'<td class="n">{row["articles"]}</td><td class="n">{row["mentions"]}</td></tr>'
-            )
-        out.append("</table>")
-    out.append("<h2>Pages inaccessibles</h2>")
-    if review.crawl is None:
-        out.append("<p>Aucune collecte sur la période.</p>")
-    else:
-        out.append(f"<p>{e(_failures_intro(review.crawl))}</p>")
-        if review.crawl.new:
-            out.append("<ul>")
-            for failure in review.crawl.new:
-                # Shown, not linked: the link is dead, and a page's URL is not ours to trust.
-                out.append(
-                    f"<li><code>{e(failure.url)}</code> — {e(failure.source)} : "
-                    f"{e(failure.reason)}</li>"
-                )
-            if more := _more_failures(review.crawl):
-                out.append(f"<li>{e(more)}</li>")
-            out.append("</ul>")
-        if review.crawl.known_dead:
-            out.append(f"<p>{e(_known_dead(review.crawl.known_dead))}</p>")
-    out += [f'<p class="meta">{e(_footer())}</p>', "</body>", "</html>"]
-    return "\n".join(out) + "\n"
+    top = [{**row, "label": LABELS.get(row["label"], row["label"] or "")} for row in review.top]
+    crawl = None
+    if review.crawl is not None:
+        crawl = {
+            "intro": _failures_intro(review.crawl),
+            "new": review.crawl.new,
+            "more": _more_failures(review.crawl),
+            "known_dead": _known_dead(review.crawl.known_dead) if review.crawl.known_dead else "",
+        }
+    return _template("report.html").render(
+        title=_title(review),
+        intro=_intro(review),
+        review=review,
+        sections=sections,
+        top=top,
+        crawl=crawl,
+        footer=_footer(),
+    )
+
+
+@cache
+def _template(name: str) -> jinja2.Template:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    return env.get_template(name)
 
 
 def _footer() -> str:
