@@ -47,7 +47,8 @@ MONTHS = (
     "novembre",
     "décembre",
 )
-LABELS = {"ORG": "organisation", "PER": "personne", "LOC": "lieu", "MISC": "divers"}
+# The entity labels as the French review names them.
+FRENCH_LABELS = {"ORG": "organisation", "PER": "personne", "LOC": "lieu", "MISC": "divers"}
 
 
 class ReportError(VeilleError, ValueError):
@@ -314,7 +315,7 @@ def render_markdown(review: Review) -> str:
     elif not review.sections:
         out += ["Aucune entité suivie n'est citée sur la période.", ""]
     for section in review.sections:
-        label = LABELS.get(section.label, section.label)
+        label = FRENCH_LABELS.get(section.label, section.label)
         count = len(section.items)
         out += [f"### {_md(section.name)} ({label}, {count} article{'s' if count > 1 else ''})", ""]
         for item in section.items:
@@ -336,7 +337,7 @@ def render_markdown(review: Review) -> str:
         for row in review.top:
             name = _md(row["name"]).replace("|", "\\|")
             out.append(
-                f"| {name} | {LABELS.get(row['label'], row['label'])} | {row['articles']} | {row['mentions']} |"
+                f"| {name} | {FRENCH_LABELS.get(row['label'], row['label'])} | {row['articles']} | {row['mentions']} |"
             )
         out.append("")
     out += ["## Pages inaccessibles", ""]
@@ -401,7 +402,7 @@ def render_html(review: Review) -> str:
     sections = [
         {
             "name": section.name,
-            "label": LABELS.get(section.label, section.label),
+            "label": FRENCH_LABELS.get(section.label, section.label),
             "count": len(section.items),
             "entries": [
                 {
@@ -417,7 +418,9 @@ def render_html(review: Review) -> str:
         }
         for section in review.sections
     ]
-    top = [{**row, "label": LABELS.get(row["label"], row["label"] or "")} for row in review.top]
+    top = [
+        {**row, "label": FRENCH_LABELS.get(row["label"], row["label"] or "")} for row in review.top
+    ]
     crawl = None
     if review.crawl is not None:
         crawl = {
