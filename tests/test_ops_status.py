@@ -68,6 +68,21 @@ def test_cli_status(db_path):
     assert "Radio Fantôme" in result.output
 
 
+def test_cli_reads_the_database_from_veille_db(db_path, tmp_path, monkeypatch):
+    elsewhere = tmp_path / "ailleurs"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    with_env = CliRunner(env={"VEILLE_DB": str(db_path)}).invoke(cli, ["status"])
+    assert with_env.exit_code == 0, with_env.output
+    assert f"Database {db_path}:" in with_env.output
+    # --db wins over $VEILLE_DB; an empty $VEILLE_DB means the default file, veille.db.
+    other = tmp_path / "autre.db"
+    result = CliRunner(env={"VEILLE_DB": str(db_path)}).invoke(cli, ["status", "--db", str(other)])
+    assert result.exit_code == 2 and f"{other}: no such database" in result.output
+    empty = CliRunner(env={"VEILLE_DB": ""}).invoke(cli, ["status"])
+    assert empty.exit_code == 2 and "veille.db: no such database" in empty.output
+
+
 def test_cli_status_never_creates_a_database(tmp_path):
     missing = tmp_path / "absent.db"
     result = CliRunner().invoke(cli, ["status", "--db", str(missing)])
