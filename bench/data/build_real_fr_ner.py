@@ -102,14 +102,24 @@ def read_gold(path: Path) -> dict[str, list[tuple[str, str, int]]]:
     return gold
 
 
+def _starts_word(text: str, start: int, surface: str) -> bool:
+    """A word starts here; a capitalised name glued to a lowercase word ("àJean") counts."""
+    before = text[start - 1] if start else " "
+    return not before.isalnum() or (surface[0].isupper() and before.islower())
+
+
 def spans(text: str, entries: list[tuple[str, str, int]], where: str) -> list[list]:
     """Every whole-word occurrence of each surface, longest surfaces first, no overlaps."""
     taken = [False] * len(text)
     found = []
     for label, surface, number in sorted(entries, key=lambda e: -len(e[1])):
-        pattern = re.compile(r"(?<!\w)" + re.escape(surface) + r"(?!\w)")
-        hits = [m for m in pattern.finditer(text) if not any(taken[m.start() : m.end()])]
-        if not any(pattern.finditer(text)):
+        pattern = re.compile(re.escape(surface) + r"(?!\w)")
+        hits = [
+            m
+            for m in pattern.finditer(text)
+            if _starts_word(text, m.start(), surface) and not any(taken[m.start() : m.end()])
+        ]
+        if not any(_starts_word(text, m.start(), surface) for m in pattern.finditer(text)):
             raise GoldError(f"{where}:{number}: {surface!r} is not in the text of the page")
         for m in hits:
             taken[m.start() : m.end()] = [True] * (m.end() - m.start())
