@@ -25,6 +25,7 @@ import os
 import re
 import sys
 import tempfile
+import unicodedata
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -102,10 +103,33 @@ def read_gold(path: Path) -> dict[str, list[tuple[str, str, int]]]:
     return gold
 
 
-def _starts_word(text: str, start: int, surface: str) -> bool:
-    """A word starts here; a capitalised name glued to a lowercase word ("àJean") counts."""
+def _chars(surface: str) -> str:
+    """A pattern for the surface whose accented letters also match their decomposed form
+    (some pages write "é" as "e" plus a combining accent)."""
+    out = []
+    for char in surface:
+        decomposed = unicodedata.normalize("NFD", char)
+        out.append(
+            f"(?:{re.escape(char)}|{re.escape(decomposed)})"
+            if decomposed != char
+            else re.escape(char)
+        )
+    return "".join(out)
+
+
+def _is_word(text: str, start: int, end: int, surface: str) -> bool:
+    """The match is a whole word. Extraction glues some names to their neighbours
+    ("àJean-Paul", "Remplaçants29P. Hamel", "MouraT. Mendes Ribeiro12"): a capitalised name
+    after a lowercase letter or a digit, and a name before a digit or a capital, count."""
     before = text[start - 1] if start else " "
-    return not before.isalnum() or (surface[0].isupper() and before.islower())
+    after = text[end] if end < len(text) else " "
+    starts = not before.isalnum() or (
+        surface[0].isupper() and (before.islower() or before.isdigit())
+    )
+    ends = not after.isalnum() or (
+        surface[-1].isalpha() and (after.isdigit() or (surface[-1].islower() and after.isupper()))
+    )
+    return starts and ends
 
 
 def spans(text: str, entries: list[tuple[str, str, int]], where: str) -> list[list]:
@@ -113,13 +137,13 @@ def spans(text: str, entries: list[tuple[str, str, int]], where: str) -> list[li
     taken = [False] * len(text)
     found = []
     for label, surface, number in sorted(entries, key=lambda e: -len(e[1])):
-        pattern = re.compile(re.escape(surface) + r"(?!\w)")
+        pattern = re.compile(_chars(surface))
         hits = [
             m
             for m in pattern.finditer(text)
-            if _starts_word(text, m.start(), surface) and not any(taken[m.start() : m.end()])
+            if _is_word(text, m.start(), m.end(), surface) and not any(taken[m.start() : m.end()])
         ]
-        if not any(_starts_word(text, m.start(), surface) for m in pattern.finditer(text)):
+        if not any(_is_word(text, m.start(), m.end(), surface) for m in pattern.finditer(text)):
             raise GoldError(f"{where}:{number}: {surface!r} is not in the text of the page")
         for m in hits:
             taken[m.start() : m.end()] = [True] * (m.end() - m.start())
