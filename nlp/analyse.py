@@ -21,6 +21,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from nlp.components import DIRECTIONS, TRUSTED_PREFIXES
+from nlp.furniture import Furniture, load_furniture, mask_furniture
 from nlp.keys import entity_key
 from nlp.model import DEFAULT_MODEL, load_pipeline, strip_article
 from nlp.normalize import Normalized, normalize
@@ -60,6 +61,9 @@ ACRONYM = re.compile(r"^[A-Z][A-Z0-9&]{1,9}$")
 MAX_SENTENCE = 600
 REGION = "Région"
 BATCH_SIZE = 64
+# Longer texts are analysed in pieces cut at paragraph breaks: spaCy refuses a text over
+# nlp.max_length (a million characters), and memory grows with a doc's length.
+MAX_PIECE = 100_000
 
 
 @dataclass
@@ -113,23 +117,46 @@ class Analyzer:
         phrases: OrgPhrases = load_org_phrases(data_path("org_phrases.toml", data_dir))
         self.legal_forms = {f.lower() for f in phrases.legal_forms}
         self.head_words = {h for h in phrases.heads if " " not in h and "'" not in h}
+        self.furniture: Furniture = load_furniture(data_path("furniture.toml", data_dir))
 
     def analyse(self, texts: Iterable[str], batch_size: int = BATCH_SIZE) -> Iterator[Analysis]:
-        """Analyse texts in order, through `nlp.pipe` in batches."""
-        norms: deque[Normalized] = deque()
+        """Analyse texts in order, through `nlp.pipe` in batches.
+
+        Page furniture is blanked first (`nlp.furniture`), and a text longer than
+        `MAX_PIECE` goes through in pieces cut at paragraph breaks, offsets kept.
+        """
+        pending: deque[tuple[int, Normalized, int]] = deque()
 
         def normalised() -> Iterator[str]:
-            for text in texts:
-                norm = normalize(text or "")
-                norms.append(norm)
-                yield norm.text
+            for number, text in enumerate(texts):
+                text = text or ""
+                for start, end in split_text(text):
+                    piece = text[start:end]
+                    # Furniture is judged on the text as written (the normaliser ends
+                    # lines with full stops); the mask keeps its length, so its offsets
+                    # are the piece's.
+                    masked = mask_furniture(piece, self.furniture)
+                    norm = normalize(masked)
+                    if masked is not piece:
+                        norm = Normalized(norm.text, piece, norm.offsets)
+                    pending.append((number, norm, start))
+                    yield norm.text
 
+        current, parts = -1, []
         for doc in self.nlp.pipe(normalised(), batch_size=batch_size):
-            norm = norms.popleft()
-            yield self.read(doc, norm)
+            number, norm, start = pending.popleft()
+            if number != current and current >= 0:
+                yield _joined(parts)
+                parts = []
+            current = number
+            parts.append((start, self.read(doc, norm)))
+        if current >= 0:
+            yield _joined(parts)
 
     def read(self, doc: Doc, norm: Normalized) -> Analysis:
         """Mentions and quotes of one processed doc."""
+        if not len(doc):
+            return Analysis([], [], 0)
         # Sentence starts from one array rather than doc.sents, which builds a Span and
         # visits every token in Python.
         flags = doc.to_array([SENT_START]) if len(doc) else []
@@ -387,6 +414,43 @@ class Analyzer:
             nstart=nstart,
             nend=nend,
         )
+
+
+def split_text(text: str, limit: int | None = None) -> list[tuple[int, int]]:
+    """[start, end) pieces of at most `limit` (`MAX_PIECE`) characters that cover `text`,
+    cut after a paragraph break where there is one, else a line break, else a space."""
+    limit = limit or MAX_PIECE
+    pieces, start = [], 0
+    while len(text) - start > limit:
+        window = text[start : start + limit]
+        cut = -1
+        for mark in ("\n\n", "\n", " "):
+            cut = window.rfind(mark)
+            if cut > 0:
+                cut += len(mark)
+                break
+        if cut <= 0:
+            cut = limit
+        pieces.append((start, start + cut))
+        start += cut
+    pieces.append((start, len(text)))
+    return pieces
+
+
+def _joined(parts: list[tuple[int, Analysis]]) -> Analysis:
+    """One text's analysis from its pieces' (each piece's offset, analysis)."""
+    if len(parts) == 1 and parts[0][0] == 0:
+        return parts[0][1]
+    mentions, quotes, tokens = [], [], 0
+    for shift, analysis in parts:
+        for m in analysis.mentions:
+            m.start, m.end = m.start + shift, m.end + shift
+            mentions.append(m)
+        for q in analysis.quotes:
+            q.start, q.end = q.start + shift, q.end + shift
+            quotes.append(q)
+        tokens += analysis.tokens
+    return Analysis(mentions, quotes, tokens)
 
 
 def _same_paragraph(doc: Doc, a: Span, b: Span) -> bool:
