@@ -20,7 +20,7 @@ from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from nlp.components import DIRECTIONS, TRUSTED_PREFIXES
+from nlp.components import DIRECTIONS, TRUSTED_PREFIXES, proper_run
 from nlp.furniture import Furniture, load_furniture, mask_furniture
 from nlp.keys import entity_key
 from nlp.model import DEFAULT_MODEL, load_pipeline, strip_article
@@ -57,6 +57,12 @@ BUSINESS = re.compile(
     r"|investisseurs|levée|financement|recrute|recrutement|clients)\b",
     re.IGNORECASE,
 )
+_DOMAIN = re.compile(r"\.(?:fr|com|io|net|org|eu|co|ai|app|tech)$", re.IGNORECASE)
+ENUM_ID = "veille:enumeration"
+# What may stand between two members of an enumeration: a comma, "et", "ou", and a short
+# description in brackets ("Kalixo (logiciels), Brevan (tests) et Ondula").
+_ENUM_GAP = re.compile(r"^\s*(?:\([^()\n]{1,40}\)\s*)?(?:,|et|ou|, et|, ou)\s*$")
+_ENUM_LEAD = {":", "comme", "dont", "notamment", "que", ",", "parmi", "lesquels", "lesquelles"}
 ACRONYM = re.compile(r"^[A-Z][A-Z0-9&]{1,9}$")
 MAX_SENTENCE = 600
 REGION = "Région"
@@ -117,6 +123,8 @@ class Analyzer:
         phrases: OrgPhrases = load_org_phrases(data_path("org_phrases.toml", data_dir))
         self.legal_forms = {f.lower() for f in phrases.legal_forms}
         self.head_words = {h for h in phrases.heads if " " not in h and "'" not in h}
+        self.enumeration_nouns = phrases.enumeration_nouns
+        self.demonyms = phrases.demonyms
         self.furniture: Furniture = load_furniture(data_path("furniture.toml", data_dir))
 
     def analyse(self, texts: Iterable[str], batch_size: int = BATCH_SIZE) -> Iterator[Analysis]:
@@ -195,6 +203,8 @@ class Analyzer:
         spans = self._surnames(spans)
         spans = self._head_words(spans)
         spans = self._lone_names(doc, spans)
+        spans = enumerations(doc, spans, self.enumeration_nouns)
+        spans = [s for s in spans if not (s[1] == "LOC" and s[2].lower() in self.demonyms)]
         out = []
         trusted: dict[str, str] = {}
         for span, label, name in spans:
@@ -208,7 +218,7 @@ class Analyzer:
                 place = self.places.lookup(name)
                 if place is not None:
                     name = place.name
-            if span.id_.startswith(TRUSTED_PREFIXES):
+            if span.id_.startswith(TRUSTED_PREFIXES) or span.id_ == ENUM_ID:
                 trusted.setdefault(entity_key(name), label)
             if entity_key(name):
                 out.append((span, label, name))
@@ -222,6 +232,9 @@ class Analyzer:
         if label == "ORG":
             while len(words) > 1 and words[-1].lower().strip(".") in self.legal_forms:
                 words = words[:-1]
+            if len(words) == 1:
+                # "Ondula.fr" is the company Ondula.
+                words = [_DOMAIN.sub("", words[0]) or words[0]]
         return " ".join(words).strip("«»\"' ")
 
     def _acronyms(
@@ -414,6 +427,80 @@ class Analyzer:
             nstart=nstart,
             nend=nend,
         )
+
+
+def enumerations(
+    doc: Doc, spans: list[tuple[Span, str, str]], nouns: frozenset[str]
+) -> list[tuple[Span, str, str]]:
+    """Names listed together are of one kind: organisations, where the list follows a
+    plural business noun ("des entreprises sont installées : X, Y (tests) et Z") or one
+    member is an organisation by staff data or a phrase. Members the model missed between
+    listed names ("X (logiciels), Y (tests) et Z") are added."""
+    if not spans:
+        return spans
+    spans = sorted(spans, key=lambda item: item[0].start)
+    taken = {i for span, _, _ in spans for i in range(span.start, span.end)}
+    groups: list[list[int]] = [[0]]
+    for k in range(1, len(spans)):
+        prev, cur = spans[k - 1][0], spans[k][0]
+        gap = doc.text[prev.end_char : cur.start_char]
+        if _ENUM_GAP.match(gap) and "\n" not in gap:
+            groups[-1].append(k)
+        else:
+            groups.append([k])
+    out = list(spans)
+    added: list[tuple[Span, str, str]] = []
+    for group in groups:
+        members = [spans[k] for k in group]
+        first = members[0][0]
+        lead = doc[max(0, first.start - 12) : first.start]
+        by_noun = (
+            first.start > 0
+            and doc[first.start - 1].lower_ in _ENUM_LEAD
+            and any(t.lower_ in nouns or t.text in nouns for t in lead)
+            and not any(t.is_sent_start for t in doc[first.start - 1 : first.start])
+        )
+        by_member = any(
+            label == "ORG" and span.id_.startswith(TRUSTED_PREFIXES) for span, label, _ in members
+        )
+        if not (by_noun or by_member) or (len(members) < 2 and not by_noun):
+            continue
+        # Names the model missed after a listed one: "(tests) et Sabrak", ", Sabrak".
+        extra: list[Span] = []
+        last = members[-1][0]
+        i = last.end
+        while i < len(doc):
+            j = i
+            if doc[j].text == "(":
+                while j < len(doc) and doc[j].text != ")" and j - i < 10:
+                    j += 1
+                j += 1
+            if j < len(doc) and doc[j].text == ",":
+                j += 1
+            if j < len(doc) and doc[j].lower_ in {"et", "ou"}:
+                j += 1
+            if j == i or j >= len(doc) or j in taken:
+                break
+            end = proper_run(doc, j)
+            if end == j or any(k in taken for k in range(j, end)):
+                break
+            extra.append(doc[j:end])
+            i = end
+        for k in group:
+            span, _, name = out[k]
+            if not span.id_.startswith(TRUSTED_PREFIXES):
+                # Marked, so that the article's other mentions of the name follow it.
+                span = Span(doc, span.start, span.end, label="ORG", span_id=ENUM_ID)
+            out[k] = (span, "ORG", name)
+        for span in extra:
+            taken.update(range(span.start, span.end))
+            name = _DOMAIN.sub("", span.text) or span.text
+            added.append(
+                (Span(doc, span.start, span.end, label="ORG", span_id=ENUM_ID), "ORG", name)
+            )
+    if not added:
+        return out
+    return sorted(out + added, key=lambda item: item[0].start)
 
 
 def split_text(text: str, limit: int | None = None) -> list[tuple[int, int]]:

@@ -26,6 +26,7 @@ from nlp.resources import (
     WatchEntry,
     data_path,
     data_version,
+    load_org_phrases,
     load_patterns,
     load_places,
     load_watchlist,
@@ -91,6 +92,8 @@ def add_veille_components(nlp: Language, data_dir: str | Path | None = None) -> 
     watchlist = load_watchlist(data_path("watchlist.toml", data_dir))
     before, after = place_patterns(nlp, places)
     patterns = watchlist_patterns(nlp, watchlist) + before
+    for body in load_org_phrases(data_path("org_phrases.toml", data_dir)).bodies:
+        patterns.append({"label": "ORG", "pattern": normalize(body).text, "id": "pattern:body"})
     for pattern in load_patterns(data_path("patterns.jsonl", data_dir)):
         pattern = dict(pattern)
         pattern["id"] = "pattern:" + str(pattern.get("id", pattern["label"]))
