@@ -457,7 +457,7 @@ def enumerations(
         by_noun = (
             first.start > 0
             and doc[first.start - 1].lower_ in _ENUM_LEAD
-            and any(t.lower_ in nouns or t.text in nouns for t in lead)
+            and any(f" {noun} " in f" {' '.join(t.lower_ for t in lead)} " for noun in nouns)
             and not any(t.is_sent_start for t in doc[first.start - 1 : first.start])
         )
         by_member = any(

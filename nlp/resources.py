@@ -232,7 +232,7 @@ def demonym_forms(word: str) -> set[str]:
     if "-" in word:
         first, rest = word.split("-", 1)
         return {f"{a}-{b}" for a in demonym_forms(first) for b in demonym_forms(rest)}
-    if word.endswith(("ien", "on")) and not word.endswith("ion"):
+    if word.endswith(("en", "on")) and not word.endswith("ion"):
         fem = word + "ne"
     elif word.endswith("e"):
         fem = word
