@@ -62,7 +62,7 @@ ENUM_ID = "veille:enumeration"
 # What may stand between two members of an enumeration: a comma, "et", "ou", and a short
 # description in brackets ("Kalixo (logiciels), Brevan (tests) et Ondula").
 _ENUM_GAP = re.compile(r"^\s*(?:\([^()\n]{1,40}\)\s*)?(?:,|et|ou|, et|, ou)\s*$")
-_ENUM_LEAD = {":", "comme", "dont", "notamment", "que", ",", "parmi", "lesquels", "lesquelles"}
+_ENUM_LEAD = {":", "comme", "dont", "notamment", "parmi", "lesquels", "lesquelles"}
 ACRONYM = re.compile(r"^[A-Z][A-Z0-9&]{1,9}$")
 MAX_SENTENCE = 600
 REGION = "Région"
@@ -204,7 +204,7 @@ class Analyzer:
         spans = self._head_words(spans)
         spans = self._lone_names(doc, spans)
         spans = enumerations(doc, spans, self.enumeration_nouns)
-        spans = [s for s in spans if not (s[1] == "LOC" and s[2].lower() in self.demonyms)]
+        spans = [s for s in spans if not self._demonym(doc, s[0], s[1], s[2])]
         out = []
         trusted: dict[str, str] = {}
         for span, label, name in spans:
@@ -223,6 +223,15 @@ class Analyzer:
             if entity_key(name):
                 out.append((span, label, name))
         return _one_label_per_name(out, trusted)
+
+    def _demonym(self, doc: Doc, span: Span, label: str, name: str) -> bool:
+        """Whether a "place" is a demonym ("les Picards", "Francs-Comtois"): not one the
+        gazetteer knows, and not after a preposition or article of place ("au Lorrain",
+        "du Limousin")."""
+        if label != "LOC" or name.lower() not in self.demonyms or self._place(name):
+            return False
+        before = doc[span.start - 1].lower_ if span.start else ""
+        return before not in PLACE_WORDS | {"du", "de", "des", "d'"}
 
     def _surface_name(self, surface: str, label: str) -> str:
         words = surface.split()
@@ -463,7 +472,7 @@ def enumerations(
         by_member = any(
             label == "ORG" and span.id_.startswith(TRUSTED_PREFIXES) for span, label, _ in members
         )
-        if not (by_noun or by_member) or (len(members) < 2 and not by_noun):
+        if not (by_noun or by_member):
             continue
         # Names the model missed after a listed one: "(tests) et Sabrak", ", Sabrak".
         extra: list[Span] = []
@@ -486,6 +495,8 @@ def enumerations(
                 break
             extra.append(doc[j:end])
             i = end
+        if len(members) + len(extra) < 2:
+            continue
         for k in group:
             span, _, name = out[k]
             if not span.id_.startswith(TRUSTED_PREFIXES):

@@ -272,7 +272,9 @@ class OrgPhrasesComponent:
         )
         for i in hits.tolist():
             token = doc[i]
-            if token.text in self._head_starts:
+            # "un lycée professionnel de X" is a school of X, not a name; "le lycée X" is.
+            generic = token.is_lower and i > 0 and doc[i - 1].lower_ in {"un", "une", "des"}
+            if token.text in self._head_starts and not generic:
                 for head in self._head_starts[token.text]:
                     if not self._match(doc, i, head, lower=False):
                         continue
