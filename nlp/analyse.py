@@ -231,7 +231,7 @@ class Analyzer:
         if label != "LOC" or name.lower() not in self.demonyms or self._place(name):
             return False
         before = doc[span.start - 1].lower_ if span.start else ""
-        return before not in PLACE_WORDS | {"du", "de", "des", "d'"}
+        return before not in {"à", "au", "aux", "en", "du", "de", "d'", "dans"}
 
     def _surface_name(self, surface: str, label: str) -> str:
         words = surface.split()
