@@ -208,6 +208,42 @@ def test_an_article_and_a_demonym_announce_a_company(blank, text, given, expecte
     assert ents(preset(blank, text, given)) == expected
 
 
+@pytest.mark.parametrize(
+    "text, given, expected",
+    [
+        (
+            "Les rafales ont touché le département du Morbihan.",
+            [("département du Morbihan", "LOC")],
+            [("Morbihan", "LOC")],
+        ),
+        ("Un bateau a coulé en mer Baltique.", [("mer Baltique", "LOC")], [("Baltique", "LOC")]),
+        (
+            "Il répond à Monsieur Perrichon.",
+            [("Monsieur Perrichon", "PER")],
+            [("Perrichon", "PER")],
+        ),
+    ],
+)
+def test_a_place_is_its_proper_part_and_a_person_loses_the_title(blank, text, given, expected):
+    assert ents(preset(blank, text, given)) == expected
+
+
+def test_the_rules_version_follows_the_rule_modules(tmp_path, monkeypatch):
+    import nlp.model
+
+    before = nlp.model.rules_version()
+    assert before == nlp.model.RULES_VERSION and len(before) == 8
+    copy = tmp_path / "nlp"
+    copy.mkdir()
+    for name in nlp.model.RULE_MODULES:
+        (copy / name).write_bytes((DATA_DIR.parent / name).read_bytes())
+    monkeypatch.setattr(nlp.model, "__file__", str(copy / "model.py"))
+    assert nlp.model.rules_version() == before
+    with (copy / "components.py").open("a", encoding="utf-8") as handle:
+        handle.write("\n# one more rule\n")
+    assert nlp.model.rules_version() != before
+
+
 # --- through the trained model ----------------------------------------------------
 
 
@@ -229,6 +265,7 @@ def test_real_model_sentences_of_each_class(analyzer):
         "nantais Ravelin.",
         "Accueil > Territoires > Entreprises\nDijon | Économie\nJe m'abonne\n\n"
         "La start-up Quelda s'installe à Dijon.",
+        "Les Portugais et les Français ont débattu avec Monsieur Perrichon à Dijon.",
     ]
     found = [[(m.text, m.label, m.name) for m in a.mentions] for a in analyzer.analyse(texts)]
     assert found == [
@@ -250,4 +287,5 @@ def test_real_model_sentences_of_each_class(analyzer):
         ],
         [("Dijon", "LOC", "Dijon"), ("Ravelin", "ORG", "Ravelin")],
         [("Quelda", "ORG", "Quelda"), ("Dijon", "LOC", "Dijon")],
+        [("Perrichon", "PER", "Perrichon"), ("Dijon", "LOC", "Dijon")],
     ]
