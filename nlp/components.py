@@ -693,22 +693,6 @@ def _keep(
     return any(t.pos_ in NAME_POS for t in tokens)
 
 
-# Courtesy titles before a person's name: the name is what follows ("Monsieur Macron").
-PERSON_TITLES = {"monsieur", "madame", "mademoiselle", "m.", "mme", "mlle", "me", "dr", "pr"}
-
-
-def _common_head(doc: Doc, start: int, end: int, label: str) -> bool:
-    """Whether token `start` is a lowercase common noun before the proper part of a place
-    ("département du Finistère", "mer Méditerranée", "quai de Valmy": the place is the
-    name), or a title before a person's name ("Monsieur Macron")."""
-    token = doc[start]
-    if start + 1 >= end:
-        return False
-    if label == "PER":
-        return token.lower_ in PERSON_TITLES and _name_like(doc[start + 1])
-    return label == "LOC" and token.is_lower and token.is_alpha and token.pos_ != "ADP"
-
-
 def _common_noun(token: Token, common_nouns: frozenset[str]) -> bool:
     """Whether the lexicon knows the word as a common noun, in the singular or the plural."""
     lower = token.lower_
@@ -772,10 +756,7 @@ class CleanupComponent:
         for ent in ents:
             trusted = _is_trusted(ent)
             for start, end in _pieces(ent):
-                while start < end and (
-                    _strippable_left(doc[start], start)
-                    or (not trusted and _common_head(doc, start, end, ent.label_))
-                ):
+                while start < end and _strippable_left(doc[start], start):
                     start += 1
                 while end > start and _strippable_right(doc[end - 1]):
                     end -= 1
