@@ -453,7 +453,12 @@ def enumerations(
     for k in range(1, len(spans)):
         prev, cur = spans[k - 1][0], spans[k][0]
         gap = doc.text[prev.end_char : cur.start_char]
-        if _ENUM_GAP.match(gap) and "\n" not in gap:
+        if (
+            _ENUM_GAP.match(gap)
+            and "\n" not in gap
+            and _listable(spans[k - 1])
+            and _listable(spans[k])
+        ):
             groups[-1].append(k)
         else:
             groups.append([k])
@@ -512,6 +517,15 @@ def enumerations(
     if not added:
         return out
     return sorted(out + added, key=lambda item: item[0].start)
+
+
+def _listable(item: tuple[Span, str, str]) -> bool:
+    """Whether a name can be a member of a list of organisations: a person named in full
+    after a comma is an apposition ("le président de la Commission, Jean Gallot"), and a
+    single letter is an initial."""
+    span, label, name = item
+    letters = sum(c.isalpha() for c in span.text)
+    return letters >= 2 and not (label == "PER" and len(name.split()) > 1)
 
 
 def split_text(text: str, limit: int | None = None) -> list[tuple[int, int]]:

@@ -101,6 +101,18 @@ def _at(doc, surface):
     return start, start + len(surface)
 
 
+def test_a_person_in_apposition_to_an_organisation_stays_a_person():
+    doc = spacy.blank("fr")("Le président de Bpifrance, Odile Marchetti, et Talvane signent.")
+    spans = as_triples(doc, [("Odile Marchetti", "PER"), ("Talvane", "LOC")])
+    bpi = doc.char_span(*_at(doc, "Bpifrance"), span_id="watch:Bpifrance")
+    out = enumerations(doc, [(bpi, "ORG", "Bpifrance"), *spans], PHRASES.enumeration_nouns)
+    assert [(s.text, label) for s, label, _ in out] == [
+        ("Bpifrance", "ORG"),
+        ("Odile Marchetti", "PER"),
+        ("Talvane", "LOC"),
+    ]
+
+
 def test_a_list_of_places_without_business_evidence_stays_places():
     doc = spacy.blank("fr")("Il a vécu à Dole, Auxonne et Gray avant de rentrer.")
     spans = as_triples(doc, [("Dole", "LOC"), ("Auxonne", "LOC"), ("Gray", "LOC")])
