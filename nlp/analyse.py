@@ -20,7 +20,8 @@ from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from nlp.components import DIRECTIONS, TRUSTED_PREFIXES
+from nlp.components import DIRECTIONS, TRUSTED_PREFIXES, proper_run
+from nlp.furniture import Furniture, load_furniture, mask_furniture
 from nlp.keys import entity_key
 from nlp.model import DEFAULT_MODEL, load_pipeline, strip_article
 from nlp.normalize import Normalized, normalize
@@ -56,10 +57,19 @@ BUSINESS = re.compile(
     r"|investisseurs|levée|financement|recrute|recrutement|clients)\b",
     re.IGNORECASE,
 )
+_DOMAIN = re.compile(r"\.(?:fr|com|io|net|org|eu|co|ai|app|tech)$", re.IGNORECASE)
+ENUM_ID = "veille:enumeration"
+# What may stand between two members of an enumeration: a comma, "et", "ou", and a short
+# description in brackets ("Kalixo (logiciels), Brevan (tests) et Ondula").
+_ENUM_GAP = re.compile(r"^\s*(?:\([^()\n]{1,40}\)\s*)?(?:,|et|ou|, et|, ou)\s*$")
+_ENUM_LEAD = {":", "comme", "dont", "notamment", "parmi", "lesquels", "lesquelles"}
 ACRONYM = re.compile(r"^[A-Z][A-Z0-9&]{1,9}$")
 MAX_SENTENCE = 600
 REGION = "Région"
 BATCH_SIZE = 64
+# Longer texts are analysed in pieces cut at paragraph breaks: spaCy refuses a text over
+# nlp.max_length (a million characters), and memory grows with a doc's length.
+MAX_PIECE = 100_000
 
 
 @dataclass
@@ -113,23 +123,48 @@ class Analyzer:
         phrases: OrgPhrases = load_org_phrases(data_path("org_phrases.toml", data_dir))
         self.legal_forms = {f.lower() for f in phrases.legal_forms}
         self.head_words = {h for h in phrases.heads if " " not in h and "'" not in h}
+        self.enumeration_nouns = phrases.enumeration_nouns
+        self.demonyms = phrases.demonyms
+        self.furniture: Furniture = load_furniture(data_path("furniture.toml", data_dir))
 
     def analyse(self, texts: Iterable[str], batch_size: int = BATCH_SIZE) -> Iterator[Analysis]:
-        """Analyse texts in order, through `nlp.pipe` in batches."""
-        norms: deque[Normalized] = deque()
+        """Analyse texts in order, through `nlp.pipe` in batches.
+
+        Page furniture is blanked first (`nlp.furniture`), and a text longer than
+        `MAX_PIECE` goes through in pieces cut at paragraph breaks, offsets kept.
+        """
+        pending: deque[tuple[int, Normalized, int]] = deque()
 
         def normalised() -> Iterator[str]:
-            for text in texts:
-                norm = normalize(text or "")
-                norms.append(norm)
-                yield norm.text
+            for number, text in enumerate(texts):
+                text = text or ""
+                for start, end in split_text(text):
+                    piece = text[start:end]
+                    # Furniture is judged on the text as written (the normaliser ends
+                    # lines with full stops); the mask keeps its length, so its offsets
+                    # are the piece's.
+                    masked = mask_furniture(piece, self.furniture)
+                    norm = normalize(masked)
+                    if masked is not piece:
+                        norm = Normalized(norm.text, piece, norm.offsets)
+                    pending.append((number, norm, start))
+                    yield norm.text
 
+        current, parts = -1, []
         for doc in self.nlp.pipe(normalised(), batch_size=batch_size):
-            norm = norms.popleft()
-            yield self.read(doc, norm)
+            number, norm, start = pending.popleft()
+            if number != current and current >= 0:
+                yield _joined(parts)
+                parts = []
+            current = number
+            parts.append((start, self.read(doc, norm)))
+        if current >= 0:
+            yield _joined(parts)
 
     def read(self, doc: Doc, norm: Normalized) -> Analysis:
         """Mentions and quotes of one processed doc."""
+        if not len(doc):
+            return Analysis([], [], 0)
         # Sentence starts from one array rather than doc.sents, which builds a Span and
         # visits every token in Python.
         flags = doc.to_array([SENT_START]) if len(doc) else []
@@ -168,6 +203,8 @@ class Analyzer:
         spans = self._surnames(spans)
         spans = self._head_words(spans)
         spans = self._lone_names(doc, spans)
+        spans = enumerations(doc, spans, self.enumeration_nouns)
+        spans = [s for s in spans if not self._demonym(doc, s[0], s[1], s[2])]
         out = []
         trusted: dict[str, str] = {}
         for span, label, name in spans:
@@ -181,11 +218,20 @@ class Analyzer:
                 place = self.places.lookup(name)
                 if place is not None:
                     name = place.name
-            if span.id_.startswith(TRUSTED_PREFIXES):
+            if span.id_.startswith(TRUSTED_PREFIXES) or span.id_ == ENUM_ID:
                 trusted.setdefault(entity_key(name), label)
             if entity_key(name):
                 out.append((span, label, name))
         return _one_label_per_name(out, trusted)
+
+    def _demonym(self, doc: Doc, span: Span, label: str, name: str) -> bool:
+        """Whether a "place" is a demonym ("les Picards", "Francs-Comtois"): not one the
+        gazetteer knows, and not after a preposition or article of place ("au Lorrain",
+        "du Limousin")."""
+        if label != "LOC" or name.lower() not in self.demonyms or self._place(name):
+            return False
+        before = doc[span.start - 1].lower_ if span.start else ""
+        return before not in {"à", "au", "aux", "en", "du", "de", "d'", "dans"}
 
     def _surface_name(self, surface: str, label: str) -> str:
         words = surface.split()
@@ -195,6 +241,9 @@ class Analyzer:
         if label == "ORG":
             while len(words) > 1 and words[-1].lower().strip(".") in self.legal_forms:
                 words = words[:-1]
+            if len(words) == 1:
+                # "Ondula.fr" is the company Ondula.
+                words = [_DOMAIN.sub("", words[0]) or words[0]]
         return " ".join(words).strip("«»\"' ")
 
     def _acronyms(
@@ -387,6 +436,133 @@ class Analyzer:
             nstart=nstart,
             nend=nend,
         )
+
+
+def enumerations(
+    doc: Doc, spans: list[tuple[Span, str, str]], nouns: frozenset[str]
+) -> list[tuple[Span, str, str]]:
+    """Names listed together are of one kind: organisations, where the list follows a
+    plural business noun ("des entreprises sont installées : X, Y (tests) et Z") or one
+    member is an organisation by staff data or a phrase. Members the model missed between
+    listed names ("X (logiciels), Y (tests) et Z") are added."""
+    if not spans:
+        return spans
+    spans = sorted(spans, key=lambda item: item[0].start)
+    taken = {i for span, _, _ in spans for i in range(span.start, span.end)}
+    groups: list[list[int]] = [[0]]
+    for k in range(1, len(spans)):
+        prev, cur = spans[k - 1][0], spans[k][0]
+        gap = doc.text[prev.end_char : cur.start_char]
+        if (
+            _ENUM_GAP.match(gap)
+            and "\n" not in gap
+            and _listable(spans[k - 1])
+            and _listable(spans[k])
+        ):
+            groups[-1].append(k)
+        else:
+            groups.append([k])
+    out = list(spans)
+    added: list[tuple[Span, str, str]] = []
+    for group in groups:
+        members = [spans[k] for k in group]
+        first = members[0][0]
+        lead = doc[max(0, first.start - 12) : first.start]
+        by_noun = (
+            first.start > 0
+            and doc[first.start - 1].lower_ in _ENUM_LEAD
+            and any(f" {noun} " in f" {' '.join(t.lower_ for t in lead)} " for noun in nouns)
+            and not any(t.is_sent_start for t in doc[first.start - 1 : first.start])
+        )
+        by_member = any(
+            label == "ORG" and span.id_.startswith(TRUSTED_PREFIXES) for span, label, _ in members
+        )
+        if not (by_noun or by_member):
+            continue
+        # Names the model missed after a listed one: "(tests) et Sabrak", ", Sabrak".
+        extra: list[Span] = []
+        last = members[-1][0]
+        i = last.end
+        while i < len(doc):
+            j = i
+            if doc[j].text == "(":
+                while j < len(doc) and doc[j].text != ")" and j - i < 10:
+                    j += 1
+                j += 1
+            if j < len(doc) and doc[j].text == ",":
+                j += 1
+            if j < len(doc) and doc[j].lower_ in {"et", "ou"}:
+                j += 1
+            if j == i or j >= len(doc) or j in taken:
+                break
+            end = proper_run(doc, j)
+            if end == j or any(k in taken for k in range(j, end)):
+                break
+            extra.append(doc[j:end])
+            i = end
+        if len(members) + len(extra) < 2:
+            continue
+        for k in group:
+            span, _, name = out[k]
+            if not span.id_.startswith(TRUSTED_PREFIXES):
+                # Marked, so that the article's other mentions of the name follow it.
+                span = Span(doc, span.start, span.end, label="ORG", span_id=ENUM_ID)
+            out[k] = (span, "ORG", name)
+        for span in extra:
+            taken.update(range(span.start, span.end))
+            name = _DOMAIN.sub("", span.text) or span.text
+            added.append(
+                (Span(doc, span.start, span.end, label="ORG", span_id=ENUM_ID), "ORG", name)
+            )
+    if not added:
+        return out
+    return sorted(out + added, key=lambda item: item[0].start)
+
+
+def _listable(item: tuple[Span, str, str]) -> bool:
+    """Whether a name can be a member of a list of organisations: a person named in full
+    after a comma is an apposition ("le président de la Commission, Jean Gallot"), and a
+    single letter is an initial."""
+    span, label, name = item
+    letters = sum(c.isalpha() for c in span.text)
+    return letters >= 2 and not (label == "PER" and len(name.split()) > 1)
+
+
+def split_text(text: str, limit: int | None = None) -> list[tuple[int, int]]:
+    """[start, end) pieces of at most `limit` (`MAX_PIECE`) characters that cover `text`,
+    cut after a paragraph break where there is one, else a line break, else a space."""
+    limit = limit or MAX_PIECE
+    pieces, start = [], 0
+    while len(text) - start > limit:
+        window = text[start : start + limit]
+        cut = -1
+        for mark in ("\n\n", "\n", " "):
+            cut = window.rfind(mark)
+            if cut > 0:
+                cut += len(mark)
+                break
+        if cut <= 0:
+            cut = limit
+        pieces.append((start, start + cut))
+        start += cut
+    pieces.append((start, len(text)))
+    return pieces
+
+
+def _joined(parts: list[tuple[int, Analysis]]) -> Analysis:
+    """One text's analysis from its pieces' (each piece's offset, analysis)."""
+    if len(parts) == 1 and parts[0][0] == 0:
+        return parts[0][1]
+    mentions, quotes, tokens = [], [], 0
+    for shift, analysis in parts:
+        for m in analysis.mentions:
+            m.start, m.end = m.start + shift, m.end + shift
+            mentions.append(m)
+        for q in analysis.quotes:
+            q.start, q.end = q.start + shift, q.end + shift
+            quotes.append(q)
+        tokens += analysis.tokens
+    return Analysis(mentions, quotes, tokens)
 
 
 def _same_paragraph(doc: Doc, a: Span, b: Span) -> bool:

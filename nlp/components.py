@@ -61,6 +61,7 @@ NAME_POS = {"PROPN", "NOUN", "X"}
 # its place alone (never a verb: "Partager" is a button wherever it stands).
 CAPITAL_WINS = {"PRON", "ADV", "ADJ", "INTJ"}
 MAX_NAME_TOKENS = 8
+DEMONYM_ARTICLES = {"le", "la", "l'", "les", "un", "une", "du", "au", "des"}
 _TWO_LETTERS = re.compile(r"[^\W\d_].*[^\W\d_]", re.DOTALL)
 
 
@@ -70,6 +71,7 @@ class _Candidate:
     end: int
     kind: str  # head, trigger, legal
     strong: bool = False
+    descriptor: bool = False
 
 
 def _is_trusted(span: Span) -> bool:
@@ -174,12 +176,14 @@ class OrgPhrasesComponent:
 
         self.triggers = sorted({split(t.lower()) for t in phrases.triggers}, key=len, reverse=True)
         self.strong = {split(t.lower()) for t in phrases.strong}
+        self.descriptors = {split(t.lower()) for t in phrases.descriptors}
         self.heads = sorted({split(h) for h in phrases.heads}, key=len, reverse=True)
         self.connectors = sorted(
             {split(c.lower()) for c in phrases.connectors}, key=len, reverse=True
         )
         self.legal_forms = frozenset(phrases.legal_forms)
         self.tails = frozenset(phrases.tails)
+        self.demonyms = frozenset(phrases.demonyms)
         # The model's lexicon of adverbs (see `nlp.model.lexicon`), set after the factory.
         self.adverbs: frozenset[str] = frozenset()
         self._trigger_starts: dict[str, list[tuple[str, ...]]] = {}
@@ -194,7 +198,8 @@ class OrgPhrasesComponent:
             dtype="uint64",
         )
         self._lower_starts = np.array(
-            sorted(strings.add(w) for w in self._trigger_starts), dtype="uint64"
+            sorted(strings.add(w) for w in set(self._trigger_starts) | self.demonyms),
+            dtype="uint64",
         )
 
     def __call__(self, doc: Doc) -> Doc:
@@ -267,7 +272,9 @@ class OrgPhrasesComponent:
         )
         for i in hits.tolist():
             token = doc[i]
-            if token.text in self._head_starts:
+            # "un lycée professionnel de X" is a school of X, not a name; "le lycée X" is.
+            generic = token.is_lower and i > 0 and doc[i - 1].lower_ in {"un", "une", "des"}
+            if token.text in self._head_starts and not generic:
                 for head in self._head_starts[token.text]:
                     if not self._match(doc, i, head, lower=False):
                         continue
@@ -283,6 +290,8 @@ class OrgPhrasesComponent:
                         # "Agence régionale de l'innovation", "Banque des territoires":
                         # a capitalised head with a common-noun complement.
                         end = self._complement(doc, connected)
+                        if end > connected:
+                            end = self._name_after_complement(doc, end)
                     if end > connected:
                         end = self._name_goes_on(doc, end)
                         out.append(_Candidate(i, end, "head"))
@@ -301,14 +310,26 @@ class OrgPhrasesComponent:
                         j += 1
                     end = proper_run(doc, j, self.legal_forms)
                     strong = trigger in self.strong
+                    descriptor = trigger in self.descriptors
                     if end > j:
-                        out.append(_Candidate(j, end, "trigger", strong))
+                        out.append(_Candidate(j, end, "trigger", strong, descriptor))
                     elif trigger[-1] not in {"de", "d'", "chez"}:
                         # "X, directrice de Y" describes a person; "X, une start-up" a firm.
                         before = self._apposed(doc, i)
                         if before is not None:
                             out.append(_Candidate(before[0], before[1], "trigger", strong))
                     break
+            if (
+                token.is_lower
+                and token.lower_ in self.demonyms
+                and i > 0
+                and doc[i - 1].lower_ in DEMONYM_ARTICLES
+            ):
+                # "le rennais Kalidor", "la bisontine Ondula": a demonym between an article
+                # and a name describes a firm, as a trade noun does.
+                end = proper_run(doc, i + 1, self.legal_forms)
+                if end > i + 1:
+                    out.append(_Candidate(i + 1, end, "trigger", descriptor=True))
             if token.text in self.legal_forms and i > 0 and not token.is_sent_start:
                 start = _run_before(doc, i)
                 if start < i:
@@ -321,6 +342,22 @@ class OrgPhrasesComponent:
                 if start < i and doc[i - 1].pos_ != "DET":
                     out.append(_Candidate(start, i + 1, "legal"))
         return out
+
+    def _name_after_complement(self, doc: Doc, end: int) -> int:
+        """A name right after a head's complement, or after "pour (la)", is the body's
+        own: "Société d'économie mixte Énergies Vosges", "Agence de développement pour
+        la Bretagne"."""
+        n = len(doc)
+        k = end
+        if k < n and doc[k].lower_ == "pour":
+            k += 1
+            if k < n and doc[k].lower_ in {"la", "le", "l'", "les"}:
+                k += 1
+        if k < n and not doc[k].is_sent_start:
+            run = proper_run(doc, k, self.legal_forms)
+            if run > k:
+                return run
+        return end
 
     def _name_goes_on(self, doc: Doc, end: int) -> int:
         """Extend a head's name over "de"/"du"/"d'" + name: "Région Pays de la Loire",
@@ -379,7 +416,13 @@ class OrgPhrasesComponent:
             at_start = [e for e in overlapping if e.start == cand.start]
             if at_start:
                 ent = at_start[0]
-                if ent.label_ == "PER" and not cand.strong:
+                # "le fabricant Loubet": a one-word "person" after a trade noun is the
+                # firm; "le cabinet Martin Dupuis" may still be a person.
+                if (
+                    ent.label_ == "PER"
+                    and not cand.strong
+                    and (len(ent) > 1 or not cand.descriptor)
+                ):
                     return ents
                 if _is_trusted(ent) and ent.label_ == "ORG":
                     return ents

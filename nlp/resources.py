@@ -30,7 +30,14 @@ PLACE_KINDS = ("region", "former_region", "departement", "commune")
 # larger territory wins: its région is the same or the more cautious answer.
 _KIND_RANK = {kind: rank for rank, kind in enumerate(PLACE_KINDS)}
 _SAINT_ABBREVIATION = re.compile(r"\bSt(e)?\b\.?(?=[-\s])")
-DATA_FILES = ("places.csv", "watchlist.toml", "patterns.jsonl", "org_phrases.toml")
+DATA_FILES = (
+    "places.csv",
+    "watchlist.toml",
+    "patterns.jsonl",
+    "org_phrases.toml",
+    "furniture.toml",
+    "demonyms.txt",
+)
 
 
 class ResourceError(VeilleError, ValueError):
@@ -200,6 +207,8 @@ class OrgPhrases:
     triggers: tuple[str, ...] = ()
     # Triggers that also turn a PER found by the model into an ORG ("la société Jean Dupont").
     strong: frozenset[str] = frozenset()
+    # Trade nouns: triggers that also turn a one-word PER into an ORG ("le joaillier X").
+    descriptors: frozenset[str] = frozenset()
     # Legal forms after a name: "X SAS".
     legal_forms: frozenset[str] = frozenset()
     # Capitalised heads that, with the name after them, make one ORG: "Université de X".
@@ -208,10 +217,50 @@ class OrgPhrases:
     connectors: tuple[str, ...] = ()
     # Capitalised words that end an organisation's name: "Nantes Métropole", "X Capital".
     tails: frozenset[str] = frozenset()
+    # Plural business nouns that announce an enumeration of organisations ("des
+    # entreprises : X, Y et Z").
+    enumeration_nouns: frozenset[str] = frozenset()
+    # Demonyms and their forms, lowercase ("rennais", "franc-comtoise"): never places.
+    demonyms: frozenset[str] = frozenset()
+    # Whole names of public bodies ("France Travail"), fixed before the NER.
+    bodies: tuple[str, ...] = ()
+
+
+def demonym_forms(word: str) -> set[str]:
+    """A demonym's masculine and feminine, singular and plural forms ("rennais" → rennaise,
+    rennaises; "bisontin" → bisontine(s), bisontins; "franc-comtois" → francs-comtois...)."""
+    word = word.strip().lower().replace("\u2019", "'")
+    if "-" in word:
+        first, rest = word.split("-", 1)
+        return {f"{a}-{b}" for a in demonym_forms(first) for b in demonym_forms(rest)}
+    if word.endswith(("en", "on")) and not word.endswith("ion"):
+        fem = word + "ne"
+    elif word.endswith("e"):
+        fem = word
+    else:
+        fem = word + "e"
+    plural = word if word.endswith(("s", "x")) else word + "s"
+    return {word, plural, fem, fem + "s"}
+
+
+def load_demonyms(path: str | Path) -> frozenset[str]:
+    """Read demonyms.txt (one masculine singular a line, "#" comments) into all its forms."""
+    path = Path(path)
+    if not path.exists():
+        return frozenset()
+    forms: set[str] = set()
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        word = line.split("#", 1)[0].strip()
+        if not word:
+            continue
+        if not re.fullmatch(r"[^\W\d_]+(?:[-'][^\W\d_]+)*", word) or word != word.lower():
+            raise ResourceError(f"{path}, line {number}: {word!r} is not one lowercase word")
+        forms |= demonym_forms(word)
+    return frozenset(forms)
 
 
 def load_org_phrases(path: str | Path) -> OrgPhrases:
-    """Read org_phrases.toml; a missing file gives no phrases."""
+    """Read org_phrases.toml, and demonyms.txt beside it; a missing file gives no phrases."""
     path = Path(path)
     if not path.exists():
         return OrgPhrases()
@@ -227,13 +276,18 @@ def load_org_phrases(path: str | Path) -> OrgPhrases:
         return tuple(dict.fromkeys(v.strip().replace("\u2019", "'") for v in value))
 
     strong = words("strong_triggers")
+    descriptors = words("descriptors")
     return OrgPhrases(
-        triggers=tuple(dict.fromkeys(words("triggers") + strong)),
+        triggers=tuple(dict.fromkeys(words("triggers") + descriptors + strong)),
         strong=frozenset(strong),
+        descriptors=frozenset(descriptors),
         legal_forms=frozenset(words("legal_forms")),
         heads=words("heads"),
         connectors=words("connectors"),
         tails=frozenset(words("tails")),
+        enumeration_nouns=frozenset(w.lower() for w in words("enumeration_nouns")),
+        demonyms=load_demonyms(path.parent / "demonyms.txt"),
+        bodies=words("bodies"),
     )
 
 

