@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import gzip
 import json
 from datetime import datetime, timedelta
@@ -539,3 +540,42 @@ def test_french_pages_aggregate(fr_articles: dict) -> None:
     assert found / total >= MIN_MUST_CONTAIN, (found, total)
     assert leaked / forbidden <= MAX_MUST_NOT_CONTAIN, (leaked, forbidden)
     assert dates_ok / dates_total >= MIN_DATE_ACCURACY, (dates_ok, dates_total)
+
+
+# ---- trafilatura's public API only ----------------------------------------------------------
+
+EXTRACT_PACKAGE = Path(__file__).resolve().parents[1] / "crawler" / "extract"
+
+
+def _trafilatura_uses(tree: ast.AST) -> list[str]:
+    """Every trafilatura name a module imports or reads, dotted ("trafilatura.bare_extraction")."""
+    uses = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            uses += [a.name for a in node.names if a.name.split(".")[0] == "trafilatura"]
+        elif (
+            isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "trafilatura"
+        ):
+            uses += [f"{node.module}.{a.name}" for a in node.names]
+        elif (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "trafilatura"
+        ):
+            uses.append(f"trafilatura.{node.attr}")
+    return uses
+
+
+def test_extraction_calls_only_trafilatura_public_api() -> None:
+    import trafilatura
+
+    public = {"trafilatura", *(f"trafilatura.{name}" for name in trafilatura.__all__)}
+    modules = sorted(EXTRACT_PACKAGE.glob("*.py"))
+    assert len(modules) >= 8
+    uses = {
+        (path.name, use)
+        for path in modules
+        for use in _trafilatura_uses(ast.parse(path.read_text(encoding="utf-8")))
+    }
+    assert ("core.py", "trafilatura.bare_extraction") in uses
+    assert {(name, use) for name, use in uses if use not in public} == set()

@@ -10,7 +10,7 @@ import trafilatura
 from lxml import etree
 
 from crawler.dates import PARIS, to_iso
-from crawler.extract.bylines import byline_in_page, clean_authors, is_byline
+from crawler.extract.bylines import GENERIC_AUTHORS, byline_in_page, clean_authors, is_byline
 from crawler.extract.decoding import decode_html
 from crawler.extract.jsonld import ARTICLE_TYPES, LISTING_TYPES, read_json_ld
 from crawler.extract.listing import is_home, looks_like_listing
@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MIN_TEXT = 100  # characters
+# Signatures that name no one: trafilatura then looks further (JSON-LD, the page's bylines).
+NOT_AUTHORS = set(GENERIC_AUTHORS)
 
 
 def extract(
@@ -73,7 +75,9 @@ def _extract_tree(
     # trafilatura reads the metadata before its text stage prunes (a copy of) the tree.
     if selected.text:
         # The source told us where the text is: only the metadata is asked of trafilatura.
-        doc = trafilatura.extract_metadata(tree, default_url=url, date_config=date_params())
+        doc = trafilatura.extract_metadata(
+            tree, default_url=url, date_config=date_params(), author_blacklist=NOT_AUTHORS
+        )
         blocks = selected.text
     else:
         doc = trafilatura.bare_extraction(
@@ -84,6 +88,7 @@ def _extract_tree(
             # sections before the main text is searched, which trafilatura's defaults do not.
             include_comments=False,
             date_extraction_params=date_params(),
+            author_blacklist=NOT_AUTHORS,
         )
         if doc is None or doc.body is None:
             return None
