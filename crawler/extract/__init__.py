@@ -11,13 +11,13 @@ Split by concern, as trafilatura splits its own modules:
 - metadata.py          <meta> tags, title without the outlet's name, canonical URL, language
 - jsonld.py            page types, times, access and Person authors from schema.org JSON-LD
 - page_dates.py        published and modified times
-- bylines.py           authors' names
+- bylines.py           authors' names apart from the outlet or agency credited
 - paywall.py           subscriber-only teasers
 - listing.py           home, section and tag pages (not articles)
 - source_selectors.py  per-source CSS selectors from the sources file
 """
 
-from crawler.extract.bylines import clean_authors
+from crawler.extract.bylines import Byline, clean_authors, read_byline
 from crawler.extract.core import extract
 
-__all__ = ["clean_authors", "extract"]
+__all__ = ["Byline", "clean_authors", "extract", "read_byline"]

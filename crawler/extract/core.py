@@ -10,7 +10,7 @@ import trafilatura
 from lxml import etree
 
 from crawler.dates import PARIS, to_iso
-from crawler.extract.bylines import GENERIC_AUTHORS, byline_in_page, clean_authors, is_byline
+from crawler.extract.bylines import GENERIC_AUTHORS, byline_in_page, is_byline, read_byline
 from crawler.extract.decoding import decode_html
 from crawler.extract.jsonld import ARTICLE_TYPES, LISTING_TYPES, read_json_ld
 from crawler.extract.listing import is_home, looks_like_listing
@@ -105,18 +105,26 @@ def _extract_tree(
     sitename = doc.sitename
     title = selected.title or clean_title(doc.title or meta.get("og:title"), sitename, url)
     published, modified = page_dates(doc.date, ld, meta, selected.date, tree, fetched)
-    author = clean_authors(selected.author or ld.person or doc.author)
-    if author is None:
-        # Bylines printed in the page: "Par ..." lines dropped from the text, then elements
-        # marked as author or byline.
-        bylines = [h for h in header if is_byline(h)]
-        author = next(filter(None, map(clean_authors, bylines)), None) or byline_in_page(tree)
+    outlets = [source.name if source else "", doc.sitename or "", meta.get("og:site_name", "")]
+    author, credit = read_byline(selected.author or ld.person or doc.author, outlets)
+    # Bylines printed in the page: "Par ..." lines dropped from the text, then (for the author
+    # only) elements marked as author or byline.
+    for line in (h for h in header if is_byline(h)):
+        if author and credit:
+            break
+        printed = read_byline(line, outlets)
+        author, credit = author or printed.author, credit or printed.credit
+    # A signature that is only the outlet or an agency is the byline: elements marked "author"
+    # elsewhere in the page are then more often share buttons and sidebars than its writer.
+    if author is None and credit is None:
+        author, credit = byline_in_page(tree, outlets)
     return Article(
         url=url,
         canonical_url=canonical_url(tree, meta, url),
         source=source.name if source else "",
         title=" ".join(title.split()) if title else None,
         author=author,
+        credit=credit,
         published=published,
         modified=modified,
         lang=page_lang(tree, meta, text),
