@@ -102,20 +102,18 @@ def _extract_tree(
     if not text or (len(text) < MIN_TEXT and not paywalled):
         return None
 
-    sitename = doc.sitename
-    title = selected.title or clean_title(doc.title or meta.get("og:title"), sitename, url)
+    title = selected.title or clean_title(doc.title or meta.get("og:title"), doc.sitename, url)
     published, modified = page_dates(doc.date, ld, meta, selected.date, tree, fetched)
     outlets = [source.name if source else "", doc.sitename or "", meta.get("og:site_name", "")]
     author, credit = read_byline(selected.author or ld.person or doc.author, outlets)
-    # Bylines printed in the page: "Par ..." lines dropped from the text, then (for the author
-    # only) elements marked as author or byline.
+    # The "Par ..." lines dropped from the top of the text fill in a missing author or credit.
     for line in (h for h in header if is_byline(h)):
         if author and credit:
             break
         printed = read_byline(line, outlets)
         author, credit = author or printed.author, credit or printed.credit
-    # A signature that is only the outlet or an agency is the byline: elements marked "author"
-    # elsewhere in the page are then more often share buttons and sidebars than its writer.
+    # Then elements marked as author or byline, unless the signature named only the outlet or
+    # an agency: those elements are then more often share buttons and sidebars than a writer.
     if author is None and credit is None:
         author, credit = byline_in_page(tree, outlets)
     return Article(
