@@ -80,9 +80,10 @@ def run_veille(page: Page) -> Output:
     article = extract(page.html, page.url)
     if article is None:
         return Output()
-    return Output(
-        article.text, (article.published or "")[:10] or None, article.title, article.author
-    )
+    # The records' author is the byline as printed, outlets and agencies included ("Adam
+    # Vidler; AP"); veille keeps people in `author` and the outlet or agency in `credit`.
+    byline = ", ".join(filter(None, (article.author, article.credit))) or None
+    return Output(article.text, (article.published or "")[:10] or None, article.title, byline)
 
 
 def run_bare(page: Page) -> Output:

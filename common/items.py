@@ -17,6 +17,8 @@ class Article:
     source: str
     title: str | None = None
     author: str | None = None
+    # The outlet or agency a byline credits beside its people ("France Bleu Besançon", "AFP").
+    credit: str | None = None
     published: str | None = None
     modified: str | None = None
     lang: str | None = None

@@ -263,8 +263,8 @@ def save_article(db: Database, article: Article, run_id: int) -> tuple[str, int 
             return "copy", row[0]
         cursor = db.execute(
             "INSERT INTO articles (url, canonical_url, source, title, author, published, "
-            "modified, lang, text, content_hash, paywalled, fetched_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "modified, lang, text, content_hash, paywalled, fetched_at, credit) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 article.url,
                 article.canonical_url,
@@ -278,6 +278,7 @@ def save_article(db: Database, article: Article, run_id: int) -> tuple[str, int 
                 digest,
                 int(bool(article.paywalled)),
                 fetched_at,
+                article.credit,
             ],
         )
         article_id = cursor.lastrowid

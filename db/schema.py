@@ -512,3 +512,10 @@ def m006_entity_months(db: Database) -> None:
         JOIN entities e ON e.id = s.entity_id;
         """
     )
+
+
+@migrations()
+def m007_article_credit(db: Database) -> None:
+    """The outlet or agency a byline credits ("France Bleu Besançon", "AFP"), apart from the
+    people in `author`, so that filtering by journalist shows no outlet names."""
+    db["articles"].add_column("credit", str)

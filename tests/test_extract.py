@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import gzip
 import json
 from datetime import datetime, timedelta
@@ -12,7 +13,7 @@ from click.testing import CliRunner
 
 from common.sources import Selectors, Source
 from crawler.dates import PARIS
-from crawler.extract import clean_authors, extract
+from crawler.extract import clean_authors, extract, read_byline
 from pipeline import cli
 
 PAGES = Path(__file__).parent / "pages"
@@ -449,6 +450,71 @@ def test_clean_authors(raw: str | None, expected: str | None) -> None:
     assert clean_authors(raw) == expected
 
 
+# Bylines split into people and the outlet or agency credited (all names fictional).
+@pytest.mark.parametrize(
+    ("raw", "author", "credit"),
+    [
+        ("Par Anne Fauvelle, Radio Vallée Besançon", "Anne Fauvelle", "Radio Vallée Besançon"),
+        ("Par Jean Dufour (avec AFP)", "Jean Dufour", "AFP"),
+        ("Jean Dufour avec AFP", "Jean Dufour", "AFP"),
+        ("Par Jean Dufour / Reuters", "Jean Dufour", "Reuters"),
+        ("Par Léa Morin et Paul Vidal, Le Courrier fictif", "Léa Morin, Paul Vidal", "Le Courrier fictif"),
+        ("Par Zoé Roy, Rédaction du Haut-Doubs", "Zoé Roy", "Rédaction du Haut-Doubs"),
+        ("Inès Caron, France 3 Franche-Comté", "Inès Caron", "France 3 Franche-Comté"),
+        ("Par Inès Caron - Radio Vallée", "Inès Caron", "Radio Vallée"),
+        ("AFP", None, "AFP"),
+        ("Le Courrier fictif", None, "Le Courrier fictif"),
+        ("Jean Dufour; AFP", "Jean Dufour", "AFP"),
+        # not split: names that only look like two parts
+        ("Par Jean de La Fontaine", "Jean de La Fontaine", None),
+        ("Anne-Sophie Martin-Duroc", "Anne-Sophie Martin-Duroc", None),
+        ("Par Yann Le Goff", "Yann Le Goff", None),
+        ("Par Marc Dupuis, envoyé spécial à Lyon", "Marc Dupuis", None),
+        ("Par Marc Dupuis - il y a 2 heures", "Marc Dupuis", None),
+        ("Par Marc Dupuis, Claire Lenoir", "Marc Dupuis", None),
+        ("Par Marc Dupuis (photos Claire Lenoir)", "Marc Dupuis", None),
+    ],
+)  # fmt: skip
+def test_read_byline(raw: str, author: str | None, credit: str | None) -> None:
+    assert read_byline(raw) == (author, credit)
+
+
+def test_byline_names_the_outlet_by_its_site_name() -> None:
+    # Without the site name, "Vallée Matin" reads like a person's name.
+    assert read_byline("Par Lou Besson, Vallée Matin") == ("Lou Besson", None)
+    assert read_byline("Par Lou Besson, Vallée Matin", ["Vallée Matin"]) == (
+        "Lou Besson",
+        "Vallée Matin",
+    )
+    assert read_byline("Vallée Matin", ["Vallée matin"]) == (None, "Vallée Matin")
+
+
+CREDIT_PAGE = wrap(
+    "<article><h1>Montbéliard : un atelier de robotique ouvre ses portes aux lycéens</h1>"
+    "<p>Par Lucie Grandjean (avec AFP)</p>" + PARAGRAPHS + "</article>",
+    '<meta property="og:type" content="article">',
+)
+
+
+def test_credit_from_a_printed_byline_is_stored(tmp_path: Path) -> None:
+    from common.sources import Config, CrawlSettings
+    from db import article_store as store
+    from db.schema import open_db
+
+    source = Source(name="Le Pays fictif", homepage="https://exemple.example/")
+    url = "https://exemple.example/robotique.html"
+    article = extract(CREDIT_PAGE, url, source, fetched_at=FETCHED)
+    assert (article.author, article.credit) == ("Lucie Grandjean", "AFP")
+    assert "Lucie Grandjean" not in article.text
+    db = open_db(tmp_path / "veille.db")
+    store.sync_sources(db, Config(tmp_path / "sources.toml", CrawlSettings(), (source,)))
+    status, article_id = store.save_article(db, article, store.start_run(db))
+    assert status == "new"
+    row = db["articles"].get(article_id)
+    assert (row["author"], row["credit"]) == ("Lucie Grandjean", "AFP")
+    db.conn.close()
+
+
 # ---- the CLI --------------------------------------------------------------------------------
 
 
@@ -539,3 +605,42 @@ def test_french_pages_aggregate(fr_articles: dict) -> None:
     assert found / total >= MIN_MUST_CONTAIN, (found, total)
     assert leaked / forbidden <= MAX_MUST_NOT_CONTAIN, (leaked, forbidden)
     assert dates_ok / dates_total >= MIN_DATE_ACCURACY, (dates_ok, dates_total)
+
+
+# ---- trafilatura's public API only ----------------------------------------------------------
+
+EXTRACT_PACKAGE = Path(__file__).resolve().parents[1] / "crawler" / "extract"
+
+
+def _trafilatura_uses(tree: ast.AST) -> list[str]:
+    """Every trafilatura name a module imports or reads, dotted ("trafilatura.bare_extraction")."""
+    uses = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            uses += [a.name for a in node.names if a.name.split(".")[0] == "trafilatura"]
+        elif (
+            isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "trafilatura"
+        ):
+            uses += [f"{node.module}.{a.name}" for a in node.names]
+        elif (
+            isinstance(node, ast.Attribute)
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "trafilatura"
+        ):
+            uses.append(f"trafilatura.{node.attr}")
+    return uses
+
+
+def test_extraction_calls_only_trafilatura_public_api() -> None:
+    import trafilatura
+
+    public = {"trafilatura", *(f"trafilatura.{name}" for name in trafilatura.__all__)}
+    modules = sorted(EXTRACT_PACKAGE.glob("*.py"))
+    assert len(modules) >= 8
+    uses = {
+        (path.name, use)
+        for path in modules
+        for use in _trafilatura_uses(ast.parse(path.read_text(encoding="utf-8")))
+    }
+    assert ("core.py", "trafilatura.bare_extraction") in uses
+    assert {(name, use) for name, use in uses if use not in public} == set()
