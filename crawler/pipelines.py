@@ -12,8 +12,7 @@ from typing import Any
 
 from scrapy.utils.defer import deferred_from_coro
 
-from crawler.items import Article, FetchError
-from crawler.spiders.news import DeadLink, PageVisit
+from crawler.items import Article, DeadLink, FetchError, SeenPage
 from crawler.urls import canonicalize_url
 from db import store
 from db.schema import open_db
@@ -23,7 +22,7 @@ DATABASE_ERROR = "database error"  # the close reason the child reports as a fai
 
 
 class StorePipeline:
-    """Articles → articles, failures → fetch_errors, dead links → seen_urls, pages → figures."""
+    """Articles → articles, failures → fetch_errors, dead links and other pages → seen_urls."""
 
     def __init__(self, db_path: str, run_id: int, crawler=None) -> None:
         self.db_path = db_path
@@ -65,11 +64,9 @@ class StorePipeline:
             store.record_error(self.db, self.run_id, item)
         elif isinstance(item, DeadLink):
             store.record_dead_link(self.db, item.url, item.source, item.status)
-        elif isinstance(item, PageVisit):
-            store.count_pages(self.db, self.run_id, item.source)
-            if item.record:
-                for url in _urls(item.url, *item.also):
-                    store.record_seen(self.db, url, item.kind, item.source)
+        elif isinstance(item, SeenPage):
+            for url in _urls(item.url, *item.also):
+                store.record_seen(self.db, url, item.kind, item.source)
 
     def _article(self, article: Article) -> None:
         if not article.text or not article.text.strip():

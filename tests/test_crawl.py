@@ -687,29 +687,57 @@ def listing_response(html: str, url: str = "http://127.0.0.1:8000/economie/", de
     return HtmlResponse(url, body=html.encode("utf-8"), encoding="utf-8", request=request)
 
 
-def test_article_candidates_are_canonical_filtered_and_deduplicated(tmp_path):
-    spider = make_spider(tmp_path, "max_pages_per_source = 2")
+def test_article_candidates_are_canonical_and_filtered_by_the_source_rules(tmp_path):
+    spider = make_spider(tmp_path, "max_new = 2")
     source = spider.sources["G"]
-    spider.seen = {"http://127.0.0.1:8000/2024/vu.html"}
     first = spider._article_request(
         "http://127.0.0.1:8000/2024/a.html?utm_source=x&xtor=RSS-1#haut", source
     )
     assert first.url == "http://127.0.0.1:8000/2024/a.html"
     assert first.meta["found_as"].endswith("#haut")
-    assert spider._article_request("http://127.0.0.1:8000/2024/a.html", source) is None
-    assert spider._article_request("http://127.0.0.1:8000/2024/vu.html", source) is None
+    assert (first.meta["kind"], first.meta["max_new"]) == ("article", 2)
     assert spider._article_request("http://127.0.0.1:8000/tag/2024/x.html", source) is None
     assert spider._article_request("http://127.0.0.1:8000/a-propos.html", source) is None
     assert spider._article_request("http://127.0.0.1:8000/economie/", source) is None
     assert spider._article_request("mailto:x@example.org", source) is None
-    assert spider._article_request("http://127.0.0.1:8000/2024/b.html", source) is not None
-    # max_pages_per_source = 2: a third article is left for the next crawl.
-    assert spider._article_request("http://127.0.0.1:8000/2024/c.html", source) is None
+    assert spider._article_request("http://127.0.0.1:180800/2024/b.html", source) is None
+
+
+def test_new_urls_middleware_drops_seen_and_repeated_urls_and_caps_each_source():
+    from scrapy import Request
+    from scrapy.utils.test import get_crawler
+
+    from crawler.middlewares import NewUrlsMiddleware
+
+    middleware = NewUrlsMiddleware.from_crawler(get_crawler())
+    middleware.seen = {"http://127.0.0.1:8000/2024/vu.html"}
+
+    def request(path: str, source: str = "G", kind: str = "article") -> Request:
+        url = f"http://127.0.0.1:8000{path}"
+        return Request(url, meta={"source": source, "kind": kind, "max_new": 2})
+
+    out = [
+        request("/2024/vu.html"),  # stored or dead
+        request("/2024/a.html"),
+        request("/2024/a.html"),  # already requested in this crawl
+        request("/2024/b.html"),
+        request("/2024/c.html"),  # over max_new = 2: left for the next crawl
+        request("/2024/d.html", source="H"),  # another source has its own count
+        request("/economie/page/9/", kind="listing"),  # not an article: untouched
+        "an item",
+    ]
+    kept = list(middleware.process_spider_output(None, out))
+    assert [getattr(r, "url", r) for r in kept] == [
+        "http://127.0.0.1:8000/2024/a.html",
+        "http://127.0.0.1:8000/2024/b.html",
+        "http://127.0.0.1:8000/2024/d.html",
+        "http://127.0.0.1:8000/economie/page/9/",
+        "an item",
+    ]
+    assert middleware.stats.get_value("veille/left_for_next_crawl/G") == 1
 
 
 def test_listing_follows_next_links_to_its_depth_and_yields_articles(tmp_path):
-    from crawler.spiders.news import PageVisit
-
     spider = make_spider(tmp_path)
     html = (
         "<a href='/2024/un.html'>Un article</a> <a href='/2024/deux.html'>Deux</a>"
@@ -718,8 +746,7 @@ def test_listing_follows_next_links_to_its_depth_and_yields_articles(tmp_path):
         "<a href='/economie/page/2/'>Page suivante »</a>"
     )
     out = list(spider.parse_listing(listing_response(html)))
-    assert isinstance(out[0], PageVisit) and out[0].kind == "listing"
-    kinds = {r.url: r.meta["kind"] for r in out[1:]}
+    kinds = {r.url: r.meta["kind"] for r in out}
     # Page 3 is a pagination link but not the "next" one: depth counts pages, not links.
     assert kinds == {
         "http://127.0.0.1:8000/2024/un.html": "article",
@@ -729,7 +756,7 @@ def test_listing_follows_next_links_to_its_depth_and_yields_articles(tmp_path):
     # At listing_depth, pagination is no longer followed.
     deeper = make_spider(tmp_path)
     page2 = listing_response(html, "http://127.0.0.1:8000/economie/page/2/", depth=1)
-    assert all(r.meta["kind"] == "article" for r in list(deeper.parse_listing(page2))[1:])
+    assert all(r.meta["kind"] == "article" for r in deeper.parse_listing(page2))
 
 
 def test_feeds_rss_and_atom(tmp_path):
@@ -750,7 +777,7 @@ def test_feeds_rss_and_atom(tmp_path):
     for body in (rss, atom):
         url = "http://127.0.0.1:8000/flux.xml"
         response = XmlResponse(url, body=body.encode(), request=Request(url, meta={"source": "G"}))
-        urls += [r.url for r in list(spider.parse_feed(response))[1:]]
+        urls += [r.url for r in spider.parse_feed(response)]
     assert urls == [
         "http://127.0.0.1:8000/2024/a.html",
         "http://127.0.0.1:8000/2024/b.html",
