@@ -353,7 +353,8 @@ class NewsSpider(SitemapSpider):
             url = urljoin(response.url, link)
         except ValueError:
             url = link
-        scheme = urlsplit(url).scheme.lower() if "://" in url else ""
+        # Not urlsplit: it raises on the very links this method must report.
+        scheme = url.partition("://")[0].lower() if "://" in url else ""
         if scheme not in ("http", "https"):
             return  # mailto:, javascript:, relative garbage: not a page to fetch
         if not fetchable(url):
