@@ -691,7 +691,12 @@ def make_spider(tmp_path, extra: str = ""):
         "allow = ['/\\d{4}/']\ndeny = ['/tag/']\n",
         encoding="utf-8",
     )
-    return NewsSpider(config=load_config(sources), run_id=1, db_path=str(tmp_path / "v.db"))
+    from scrapy.settings import Settings
+
+    spider = NewsSpider(config=load_config(sources), run_id=1, db_path=str(tmp_path / "v.db"))
+    spider.settings = Settings()  # what a crawler would give it, without starting one
+    spider.settings.setmodule("crawler.settings")
+    return spider
 
 
 def listing_response(html: str, url: str = "http://127.0.0.1:8000/economie/", depth: int = 0):
@@ -988,3 +993,30 @@ def test_a_giant_sitemap_is_read_newest_first_within_max_new(hostile):
         first.per_source[GRAND_PLAN].new_articles,
         second.per_source[GRAND_PLAN].new_articles,
     ) == (5, 5)
+
+
+def test_news_sitemap_entries_come_newest_first_by_publication_date(tmp_path):
+    from scrapy.http import Request, XmlResponse
+
+    spider = make_spider(tmp_path)
+    dates = {"a": "2024-03-01T08:00:00+01:00", "b": "2024-03-09", "c": None, "d": "2024-03-05Z"}
+    entries = "".join(
+        f"<url><loc>http://127.0.0.1:8000/2024/{slug}.html</loc>"
+        + (
+            f"<news:news><news:publication_date>{date}</news:publication_date></news:news>"
+            if date
+            else ""
+        )
+        + "</url>"
+        for slug, date in dates.items()
+    )
+    body = (
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+        'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
+        f"{entries}</urlset>"
+    ).encode()
+    url = "http://127.0.0.1:8000/news.xml"
+    response = XmlResponse(url, body=body, request=Request(url, meta={"source": "G"}))
+    slugs = [r.url.rsplit("/", 1)[1] for r in spider.parse_sitemap(response)]
+    # Dated entries newest first; the undated one last.
+    assert slugs == ["b.html", "d.html", "a.html", "c.html"]
