@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
 from parsel import Selector
-from scrapy import Request, signals
+from scrapy import Request, Spider, signals
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
@@ -32,7 +32,6 @@ from scrapy.exceptions import (
 from scrapy.http import HtmlResponse, Response
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.spiders import SitemapSpider
 from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap
 from twisted.internet import error as tx_error
@@ -65,7 +64,7 @@ DISCOVERY_KINDS = ("feed", "sitemap", "listing")
 NEWS_SITEMAP = b"http://www.google.com/schemas/sitemap-news/0.9"
 
 
-class NewsSpider(SitemapSpider):
+class NewsSpider(Spider):
     """Crawl every source of a `Config` once; see the module docstring."""
 
     name = "news"
