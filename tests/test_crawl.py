@@ -1020,3 +1020,20 @@ def test_news_sitemap_entries_come_newest_first_by_publication_date(tmp_path):
     slugs = [r.url.rsplit("/", 1)[1] for r in spider.parse_sitemap(response)]
     # Dated entries newest first; the undated one last.
     assert slugs == ["b.html", "d.html", "a.html", "c.html"]
+
+
+def test_a_gzipped_sitemap_over_the_limit_once_decompressed_is_a_fetch_error(tmp_path):
+    import gzip
+
+    from scrapy.http import Request, Response
+
+    spider = make_spider(tmp_path)
+    spider.settings.set("VEILLE_SITEMAP_MAXSIZE", 1024 * 1024)  # 1 MB instead of 50
+    loc = "<url><loc>http://127.0.0.1:8000/2024/a.html</loc></url>"
+    body = gzip.compress(
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{loc * 30_000}</urlset>'.encode()
+    )
+    url = "http://127.0.0.1:8000/plan.xml.gz"
+    response = Response(url, body=body, request=Request(url, meta={"source": "G"}))
+    (error,) = spider.parse_sitemap(response)
+    assert (error.url, error.source, error.reason) == (url, "G", "sitemap over 1 MB")

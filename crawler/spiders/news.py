@@ -152,7 +152,7 @@ class NewsSpider(Spider):
             try:
                 body = gunzip(body, max_size=limit)
             except ValueError:  # over the limit once decompressed (Scrapy's own error type)
-                yield self._error(response.url, source, f"sitemap over {limit >> 20} MB")
+                yield self._error(response.url, source, f"sitemap over {limit / 2**20:g} MB")
                 return
             except (OSError, EOFError):
                 body = b""
