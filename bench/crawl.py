@@ -178,7 +178,9 @@ def main() -> None:
         sources = work / "sources.toml"
         sources.write_text(
             f'[crawl]\nuser_agent = "{USER_AGENT}"\ndownload_delay = 0\n'
-            f"autothrottle_start_delay = 0\nlisting_depth = {LISTING_DEPTH}\n\n"
+            f"autothrottle_start_delay = 0\nlisting_depth = {LISTING_DEPTH}\n"
+            # The whole site in one crawl: the benchmark measures speed, not max_new.
+            f"max_new = {args.articles}\n\n"
             f'[[sources]]\nname = "Banc d\'essai"\nhomepage = "{base}/"\n'
             f'sitemaps = ["{base}/sitemap.xml"]\nlistings = ["{base}/rubrique/"]\n',
             encoding="utf-8",

@@ -13,6 +13,10 @@ from urllib.parse import urlsplit
 from common.errors import VeilleError
 
 DEFAULT_USER_AGENT = "veille/0.1 (+mailto:contact@example.org)"
+# New articles requested per source and crawl, newest first; the rest wait for the next
+# crawls. A regional daily publishes 50 to 150 articles a day: 200 keeps up with one, and
+# bounds the first crawl of an outlet whose sitemap lists years of articles.
+DEFAULT_MAX_NEW = 200
 
 
 class SourcesError(VeilleError, ValueError):
@@ -43,6 +47,7 @@ class Source:
     deny: tuple[str, ...] = ()
     selectors: Selectors = field(default_factory=Selectors)
     listing_depth: int | None = None
+    max_new: int | None = None  # None: the [crawl] table's
 
     @property
     def host(self) -> str:
@@ -56,7 +61,7 @@ class CrawlSettings:
     user_agent: str = DEFAULT_USER_AGENT
     listing_depth: int = 3
     timeout: float = 30.0
-    max_pages_per_source: int = 0  # 0: no limit
+    max_new: int = DEFAULT_MAX_NEW  # new articles requested per source and crawl
     # Seconds between two requests to a host (AutoThrottle never goes below it) and
     # AutoThrottle's first delay. Lower them only for sites you run yourself (tests, demo).
     download_delay: float = 1.0

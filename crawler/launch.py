@@ -100,12 +100,16 @@ def run_crawl(
     `progress`: None shows a live display when stderr is a terminal, plain log lines
     otherwise; True/False force the display/plain lines; a callable receives a running
     `CrawlSummary` instead. Ctrl-C stops the crawl cleanly (status "interrupted").
+    Runs still "running" in the database are closed as "interrupted" first: callers hold the
+    database's run lock (the CLI and `veille run` do), so no other crawl is under way, and
+    such a run is one whose parent and child were both killed.
     Raises DatabaseError when the database cannot be used.
     """
     db_path = Path(db_path)
     db = open_db(db_path)
     try:
         try:
+            article_store.close_stale_runs(db)
             article_store.sync_sources(db, config)
             run_id = article_store.start_run(db, [s.name for s in config.sources])
         except sqlite3.Error as exc:
@@ -128,9 +132,7 @@ def run_crawl(
             run = article_store.get_run(db, run_id)
             if run["status"] == "running":
                 # The child died without closing the run (killed, crashed): close it here.
-                run = article_store.finish_run(
-                    db, run_id, "interrupted" if interrupted else "failed"
-                )
+                run = article_store.finish_run(db, run_id, "interrupted" if interrupted else "failed")
         except sqlite3.Error as exc:
             raise DatabaseError(
                 f"{db_path}: the crawl could not record its results ({exc}); articles stored "

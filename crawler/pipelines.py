@@ -13,7 +13,7 @@ from typing import Any
 from scrapy.utils.defer import deferred_from_coro
 
 from common.items import Article, FetchError
-from crawler.spiders.news import DeadLink, PageVisit
+from crawler.items import DeadLink, SeenPage
 from crawler.urls import canonicalize_url
 from db import article_store
 from db.schema import open_db
@@ -23,7 +23,7 @@ DATABASE_ERROR = "database error"  # the close reason the child reports as a fai
 
 
 class StorePipeline:
-    """Articles → articles, failures → fetch_errors, dead links → seen_urls, pages → figures."""
+    """Articles → articles, failures → fetch_errors, dead links and other pages → seen_urls."""
 
     def __init__(self, db_path: str, run_id: int, crawler=None) -> None:
         self.db_path = db_path
@@ -65,11 +65,9 @@ class StorePipeline:
             article_store.record_error(self.db, self.run_id, item)
         elif isinstance(item, DeadLink):
             article_store.record_dead_link(self.db, item.url, item.source, item.status)
-        elif isinstance(item, PageVisit):
-            article_store.count_pages(self.db, self.run_id, item.source)
-            if item.record:
-                for url in _urls(item.url, *item.also):
-                    article_store.record_seen(self.db, url, item.kind, item.source)
+        elif isinstance(item, SeenPage):
+            for url in _urls(item.url, *item.also):
+                article_store.record_seen(self.db, url, item.kind, item.source)
 
     def _article(self, article: Article) -> None:
         if not article.text or not article.text.strip():

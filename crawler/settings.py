@@ -6,12 +6,14 @@ The `[crawl]` table of sources.toml overrides a few of them (user agent, timeout
 
 from __future__ import annotations
 
+from crawler import sources as _sources
+
 BOT_NAME = "veille"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
 # Replaced by `[crawl] user_agent`; sent on every request, robots.txt included.
-USER_AGENT = "veille/0.1 (+mailto:contact@example.org)"
+USER_AGENT = _sources.DEFAULT_USER_AGENT
 ROBOTSTXT_OBEY = True
 
 # Politeness: at most two requests at a time per host, paced by AutoThrottle from the
@@ -28,6 +30,10 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 # Faults: bounded waits, a few retries on server errors and timeouts, bounded redirects.
 DOWNLOAD_TIMEOUT = 30
 DOWNLOAD_MAXSIZE = 5 * 1024 * 1024  # news pages are far smaller; bigger is not an article
+# Sitemaps may be much bigger: the protocol allows 50 MB (uncompressed) and 50,000 URLs per
+# file. Sitemap requests carry this as their `download_maxsize`, gzipped ones as the limit of
+# their decompressed size.
+VEILLE_SITEMAP_MAXSIZE = 50 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 RETRY_ENABLED = True
 RETRY_TIMES = 2
@@ -47,6 +53,10 @@ LOG_LEVEL = "INFO"
 
 SPIDER_MIDDLEWARES = {
     "crawler.middlewares.CallbackErrorsMiddleware": 45,
+    "crawler.middlewares.NewUrlsMiddleware": 850,
+}
+EXTENSIONS = {
+    "crawler.extensions.PageStats": 500,
 }
 ITEM_PIPELINES = {
     "crawler.pipelines.StorePipeline": 300,

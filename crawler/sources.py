@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from pathlib import Path
-from urllib.parse import urlsplit
+
+from cssselect import SelectorError
+from lxml.cssselect import CSSSelector
 
 from common.sources import (
+    DEFAULT_MAX_NEW,
     DEFAULT_USER_AGENT,
     Config,
     CrawlSettings,
@@ -15,8 +19,12 @@ from common.sources import (
     Source,
     SourcesError,
 )
+from crawler.urls import fetchable
 
 DEFAULT_SOURCES = Path(__file__).with_name("sources.toml")
+# Longer waits than these are typing mistakes, not politeness (and `inf` would hang).
+MAX_TIMEOUT = 600.0
+MAX_DELAY = 600.0
 
 SOURCE_KEYS = {
     "name",
@@ -29,13 +37,14 @@ SOURCE_KEYS = {
     "deny",
     "selectors",
     "listing_depth",
+    "max_new",
 }
 SELECTOR_KEYS = {"text", "title", "date", "author"}
 CRAWL_KEYS = {
     "user_agent",
     "listing_depth",
     "timeout",
-    "max_pages_per_source",
+    "max_new",
     "download_delay",
     "autothrottle_start_delay",
 }
@@ -94,17 +103,15 @@ def _parse_crawl(raw: object, path: Path) -> CrawlSettings:
             f"'veille/0.1 (+mailto:you@example.org)'"
         )
     depth = _int(raw.get("listing_depth", 3), where, "listing_depth", minimum=0)
-    max_pages = _int(raw.get("max_pages_per_source", 0), where, "max_pages_per_source", minimum=0)
-    timeout = raw.get("timeout", 30.0)
-    if not isinstance(timeout, (int, float)) or isinstance(timeout, bool) or timeout <= 0:
-        raise SourcesError(f"{where}: key 'timeout': must be a positive number of seconds")
-    delays = {}
-    for key, default in (("download_delay", 1.0), ("autothrottle_start_delay", 5.0)):
-        value = raw.get(key, default)
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
-            raise SourcesError(f"{where}: key {key!r}: must be a number of seconds >= 0")
-        delays[key] = float(value)
-    return CrawlSettings(agent.strip(), depth, float(timeout), max_pages, **delays)
+    max_new = _int(raw.get("max_new", DEFAULT_MAX_NEW), where, "max_new", minimum=1)
+    timeout = _seconds(raw.get("timeout", 30.0), where, "timeout", MAX_TIMEOUT)
+    if timeout == 0:
+        raise SourcesError(f"{where}: key 'timeout': must be more than 0 seconds")
+    delays = {
+        key: _seconds(raw.get(key, default), where, key, MAX_DELAY)
+        for key, default in (("download_delay", 1.0), ("autothrottle_start_delay", 5.0))
+    }
+    return CrawlSettings(agent.strip(), depth, timeout, max_new, **delays)
 
 
 def _parse_source(raw: object, index: int, path: Path) -> Source:
@@ -148,15 +155,26 @@ def _parse_source(raw: object, index: int, path: Path) -> Source:
     for key, value in selectors.items():
         if not isinstance(value, str) or not value.strip():
             raise SourcesError(f"{where}: key 'selectors.{key}': must be a CSS selector string")
+        try:
+            # Compiled as crawler.extract compiles it, so what loads here works on the pages.
+            CSSSelector(value)
+        except SelectorError as exc:
+            raise SourcesError(
+                f"{where}: key 'selectors.{key}': {value!r} is not a valid CSS selector ({exc})"
+            ) from None
     depth = raw.get("listing_depth")
     if depth is not None:
         depth = _int(depth, where, "listing_depth", minimum=0)
+    max_new = raw.get("max_new")
+    if max_new is not None:
+        max_new = _int(max_new, where, "max_new", minimum=1)
     return Source(
         name=name.strip(),
         homepage=homepage,
         region=region,
         selectors=Selectors(**selectors),
         listing_depth=depth,
+        max_new=max_new,
         **lists,
         **patterns,
     )
@@ -177,10 +195,24 @@ def _str_list(value: object, where: str, key: str) -> list[str]:
 def _url(value: object, where: str, key: str) -> str:
     if not isinstance(value, str):
         raise SourcesError(f"{where}: key {key!r}: must be a URL string")
-    parts = urlsplit(value.strip())
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SourcesError(f"{where}: key {key!r}: {value!r} is not an http(s) URL")
+    if not fetchable(value.strip()):
+        raise SourcesError(
+            f"{where}: key {key!r}: {value!r} is not an http(s) URL with a valid host and port"
+        )
     return value.strip()
+
+
+def _seconds(value: object, where: str, key: str, maximum: float) -> float:
+    if (
+        not isinstance(value, (int, float))
+        or isinstance(value, bool)
+        or not math.isfinite(value)
+        or not 0 <= value <= maximum
+    ):
+        raise SourcesError(
+            f"{where}: key {key!r}: must be a number of seconds from 0 to {maximum:g}"
+        )
+    return float(value)
 
 
 def _int(value: object, where: str, key: str, minimum: int) -> int:

@@ -57,15 +57,37 @@ def canonicalize_url(url: str) -> str:
         return url
 
 
-def _bare_host(host: str) -> str:
-    host = host.lower().rstrip(".")
-    return host[4:] if host.startswith("www.") else host
+def fetchable(url: str) -> bool:
+    """True when `url` is an http(s) URL Scrapy can request: a host, a port in range.
 
-
-def same_host(url: str, host: str) -> bool:
-    """True when `url` is on `host` ("www." and letter case ignored)."""
+    `urlsplit` accepts "http://[::1/x" only to raise later, and reads a port of 180800
+    without complaint until `.port` is asked: both are checked here, once.
+    """
     try:
-        found = urlsplit(url.strip()).hostname
+        parts = urlsplit(url)
+        port = parts.port  # raises ValueError when out of range or not a number
+        host = parts.hostname
     except ValueError:
         return False
-    return bool(found) and bool(host) and _bare_host(found) == _bare_host(host)
+    if parts.scheme.lower() not in DEFAULT_PORTS or not host or port == 0:
+        return False
+    return not any(c.isspace() or ord(c) < 32 for c in parts.netloc)
+
+
+def _site_key(url: str) -> tuple[str, int | None]:
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower().rstrip(".").removeprefix("www.")
+    port = parts.port
+    if port == DEFAULT_PORTS.get(parts.scheme.lower()):
+        port = None  # http://x.fr and https://x.fr:443 are one site
+    return host, port
+
+
+def same_site(url: str, homepage: str) -> bool:
+    """True when `url` is on the site of `homepage`: same host ("www." and case ignored) and,
+    when one is given, same port, so local test sites on one address stay apart."""
+    try:
+        found, home = _site_key(url), _site_key(homepage)
+    except ValueError:
+        return False
+    return bool(found[0]) and found == home

@@ -621,18 +621,32 @@ def test_interrupted_and_killed_crawls_leave_a_consistent_db_and_resume(tmp_path
             time.sleep(0.1)
         assert not pid_alive(child)
 
+        # 4. kill -9 of both, parent and child: nobody closes the run; the next crawl does.
+        cli = start_cli_crawl(sources, db_path)
+        stored = rows(db_path, "SELECT count(*) FROM articles")[0][0]
+        wait_for_articles(db_path, stored + 1, cli)
+        child = crawl_child_of(cli.pid)
+        os.kill(child, signal.SIGKILL)
+        cli.kill()
+        cli.communicate(timeout=10)
+        while pid_alive(child) and time.monotonic() < deadline + 30:
+            time.sleep(0.1)
+        assert rows(db_path, "SELECT status FROM crawl_runs ORDER BY id DESC LIMIT 1") == [
+            ("running",)
+        ]
+
         assert rows(db_path, "PRAGMA integrity_check") == [("ok",)]
         partial = rows(db_path, "SELECT count(*) FROM articles")[0][0]
         assert partial < SLOW_ARTICLES
 
-        # 4. A last crawl completes what was missed, without duplicates or refetches.
+        # 5. A last crawl completes what was missed, without duplicates or refetches.
         server.clear_log()
         final = start_cli_crawl(sources, db_path)
         output = final.communicate(timeout=120)[0]
         assert final.returncode == 0, output
         fetched = [r.path for r in server.requests() if r.path.startswith("/a/")]
     statuses = [s for (s,) in rows(db_path, "SELECT status FROM crawl_runs ORDER BY id")]
-    assert statuses == ["interrupted", "failed", "interrupted", "completed"]
+    assert statuses == ["interrupted", "failed", "interrupted", "interrupted", "completed"]
     titles = [t for (t,) in rows(db_path, "SELECT title FROM articles ORDER BY title")]
     assert sorted(titles) == sorted(f"Article lent numéro {n}" for n in range(SLOW_ARTICLES))
     assert len(fetched) == SLOW_ARTICLES - partial
@@ -677,7 +691,12 @@ def make_spider(tmp_path, extra: str = ""):
         "allow = ['/\\d{4}/']\ndeny = ['/tag/']\n",
         encoding="utf-8",
     )
-    return NewsSpider(config=load_config(sources), run_id=1, db_path=str(tmp_path / "v.db"))
+    from scrapy.settings import Settings
+
+    spider = NewsSpider(config=load_config(sources), run_id=1, db_path=str(tmp_path / "v.db"))
+    spider.settings = Settings()  # what a crawler would give it, without starting one
+    spider.settings.setmodule("crawler.settings")
+    return spider
 
 
 def listing_response(html: str, url: str = "http://127.0.0.1:8000/economie/", depth: int = 0):
@@ -687,29 +706,57 @@ def listing_response(html: str, url: str = "http://127.0.0.1:8000/economie/", de
     return HtmlResponse(url, body=html.encode("utf-8"), encoding="utf-8", request=request)
 
 
-def test_article_candidates_are_canonical_filtered_and_deduplicated(tmp_path):
-    spider = make_spider(tmp_path, "max_pages_per_source = 2")
+def test_article_candidates_are_canonical_and_filtered_by_the_source_rules(tmp_path):
+    spider = make_spider(tmp_path, "max_new = 2")
     source = spider.sources["G"]
-    spider.seen = {"http://127.0.0.1:8000/2024/vu.html"}
     first = spider._article_request(
         "http://127.0.0.1:8000/2024/a.html?utm_source=x&xtor=RSS-1#haut", source
     )
     assert first.url == "http://127.0.0.1:8000/2024/a.html"
     assert first.meta["found_as"].endswith("#haut")
-    assert spider._article_request("http://127.0.0.1:8000/2024/a.html", source) is None
-    assert spider._article_request("http://127.0.0.1:8000/2024/vu.html", source) is None
+    assert (first.meta["kind"], first.meta["max_new"]) == ("article", 2)
     assert spider._article_request("http://127.0.0.1:8000/tag/2024/x.html", source) is None
     assert spider._article_request("http://127.0.0.1:8000/a-propos.html", source) is None
     assert spider._article_request("http://127.0.0.1:8000/economie/", source) is None
     assert spider._article_request("mailto:x@example.org", source) is None
-    assert spider._article_request("http://127.0.0.1:8000/2024/b.html", source) is not None
-    # max_pages_per_source = 2: a third article is left for the next crawl.
-    assert spider._article_request("http://127.0.0.1:8000/2024/c.html", source) is None
+    assert spider._article_request("http://127.0.0.1:180800/2024/b.html", source) is None
+
+
+def test_new_urls_middleware_drops_seen_and_repeated_urls_and_caps_each_source():
+    from scrapy import Request
+    from scrapy.utils.test import get_crawler
+
+    from crawler.middlewares import NewUrlsMiddleware
+
+    middleware = NewUrlsMiddleware.from_crawler(get_crawler())
+    middleware.seen = {"http://127.0.0.1:8000/2024/vu.html"}
+
+    def request(path: str, source: str = "G", kind: str = "article") -> Request:
+        url = f"http://127.0.0.1:8000{path}"
+        return Request(url, meta={"source": source, "kind": kind, "max_new": 2})
+
+    out = [
+        request("/2024/vu.html"),  # stored or dead
+        request("/2024/a.html"),
+        request("/2024/a.html"),  # already requested in this crawl
+        request("/2024/b.html"),
+        request("/2024/c.html"),  # over max_new = 2: left for the next crawl
+        request("/2024/d.html", source="H"),  # another source has its own count
+        request("/economie/page/9/", kind="listing"),  # not an article: untouched
+        "an item",
+    ]
+    kept = list(middleware.process_spider_output(None, out))
+    assert [getattr(r, "url", r) for r in kept] == [
+        "http://127.0.0.1:8000/2024/a.html",
+        "http://127.0.0.1:8000/2024/b.html",
+        "http://127.0.0.1:8000/2024/d.html",
+        "http://127.0.0.1:8000/economie/page/9/",
+        "an item",
+    ]
+    assert middleware.stats.get_value("veille/left_for_next_crawl/G") == 1
 
 
 def test_listing_follows_next_links_to_its_depth_and_yields_articles(tmp_path):
-    from crawler.spiders.news import PageVisit
-
     spider = make_spider(tmp_path)
     html = (
         "<a href='/2024/un.html'>Un article</a> <a href='/2024/deux.html'>Deux</a>"
@@ -718,8 +765,7 @@ def test_listing_follows_next_links_to_its_depth_and_yields_articles(tmp_path):
         "<a href='/economie/page/2/'>Page suivante »</a>"
     )
     out = list(spider.parse_listing(listing_response(html)))
-    assert isinstance(out[0], PageVisit) and out[0].kind == "listing"
-    kinds = {r.url: r.meta["kind"] for r in out[1:]}
+    kinds = {r.url: r.meta["kind"] for r in out}
     # Page 3 is a pagination link but not the "next" one: depth counts pages, not links.
     assert kinds == {
         "http://127.0.0.1:8000/2024/un.html": "article",
@@ -729,7 +775,7 @@ def test_listing_follows_next_links_to_its_depth_and_yields_articles(tmp_path):
     # At listing_depth, pagination is no longer followed.
     deeper = make_spider(tmp_path)
     page2 = listing_response(html, "http://127.0.0.1:8000/economie/page/2/", depth=1)
-    assert all(r.meta["kind"] == "article" for r in list(deeper.parse_listing(page2))[1:])
+    assert all(r.meta["kind"] == "article" for r in deeper.parse_listing(page2))
 
 
 def test_feeds_rss_and_atom(tmp_path):
@@ -750,9 +796,244 @@ def test_feeds_rss_and_atom(tmp_path):
     for body in (rss, atom):
         url = "http://127.0.0.1:8000/flux.xml"
         response = XmlResponse(url, body=body.encode(), request=Request(url, meta={"source": "G"}))
-        urls += [r.url for r in list(spider.parse_feed(response))[1:]]
+        urls += [r.url for r in spider.parse_feed(response)]
     assert urls == [
         "http://127.0.0.1:8000/2024/a.html",
         "http://127.0.0.1:8000/2024/b.html",
         "http://127.0.0.1:8000/2024/c.html",
     ]
+
+
+# --- hostile input (issue 17): each fault costs only itself, and is named ----------------------
+
+HOSTILE_SOURCES = SITES / "hostile_sources.toml"
+PIEGE, FERME = "Le Piège de Saint-Claude", "Le Mur de Champagnole"
+PAGINATION, GRAND_PLAN = "La Pagination sans fin", "Le Grand Plan"
+NUMBERED_PAGES = 1111
+SITEMAP_URLS = 100_000
+
+
+def endless_pagination(site: Path) -> None:
+    """/rubrique/ links pages 1 … 1,111 by number, with no "next" label; each page its two
+    neighbours."""
+    numbers = "".join(f"<a href='/rubrique/page/{n}/'>{n}</a> " for n in range(1, NUMBERED_PAGES))
+    (site / "rubrique").mkdir()
+    (site / "rubrique" / "index.html").write_text(
+        f"<!DOCTYPE html><html lang='fr'><body><h1>Rubrique</h1><p>{numbers}</p></body></html>",
+        encoding="utf-8",
+    )
+    for n in range(1, NUMBERED_PAGES + 1):
+        page = site / "rubrique" / "page" / str(n)
+        page.mkdir(parents=True)
+        around = "".join(
+            f"<a href='/rubrique/page/{m}/'>{m}</a> " for m in (n - 1, n + 1) if m >= 1
+        )
+        page.joinpath("index.html").write_text(
+            f"<!DOCTYPE html><html lang='fr'><body><h1>Page {n}</h1><p>{around}</p></body></html>",
+            encoding="utf-8",
+        )
+
+
+def archive_date(n: int) -> datetime:
+    """Archive n was published n hours after 2015-01-01 (UTC): the highest n is the newest."""
+    from datetime import UTC
+
+    return datetime(2015, 1, 1, tzinfo=UTC) + timedelta(hours=n)
+
+
+def giant_sitemap(site: Path, newest: int) -> None:
+    """A legal 100,000-URL sitemap over 5 MB, in shuffled order; only the `newest` archives
+    exist as pages."""
+    import random
+
+    order = list(range(SITEMAP_URLS))
+    random.Random(17).shuffle(order)
+    entries = "".join(
+        f"<url><loc>{{{{base}}}}/archives/{n}.html</loc>"
+        f"<lastmod>{archive_date(n).isoformat()}</lastmod></url>"
+        for n in order
+    )
+    (site / "plan-geant.xml").write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{entries}</urlset>',
+        encoding="utf-8",
+    )
+    (site / "archives").mkdir()
+    for n in range(SITEMAP_URLS - newest, SITEMAP_URLS):
+        (site / "archives" / f"{n}.html").write_text(
+            "<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'>"
+            f"<title>Archive numéro {n}</title></head><body><article>"
+            f"<h1>Archive numéro {n}</h1><p>Compte rendu numéro {n} du conseil municipal de "
+            "Saint-Claude, consacré au déploiement de la fibre dans les hameaux, au budget "
+            "des écoles et à la rénovation de la médiathèque.</p><p>Les élus ont voté les "
+            "délibérations à l'unanimité après un long débat sur le calendrier des travaux."
+            "</p></article></body></html>",
+            encoding="utf-8",
+        )
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """Two crawls of hostile sites (the empty article gets its content between them), then
+    a third of the outlet robots.txt closes, so that it has failed three runs in a row."""
+    tmp = tmp_path_factory.mktemp("hostile")
+    piege = shutil.copytree(SITES / "piege", tmp / "piege")
+    ferme = shutil.copytree(SITES / "ferme", tmp / "ferme")
+    endless_pagination(piege)
+    giant_sitemap(piege, newest=10)
+    db_path = tmp / "veille.db"
+    runs, requests = [], []
+    with SiteServer({"piege": piege, "ferme": ferme}) as server:
+        bases = {name: server.base_url(name) for name in ("piege", "ferme")}
+        config = load_config(render_sources(HOSTILE_SOURCES, bases, tmp / "sources.toml"))
+        for crawl in range(3):
+            if crawl == 1:  # the empty page is published for real
+                (piege / "_routes.toml").unlink()
+                shutil.copy(piege / "retour" / "vide.html", piege / "articles" / "vide.html")
+            server.clear_log()
+            selected = config if crawl < 2 else config.select([FERME])
+            runs.append(run_crawl(selected, db_path, progress=False))
+            requests.append(server.requests())
+    return {"db": db_path, "runs": runs, "requests": requests, "tmp": tmp}
+
+
+def stored_paths(db_path: Path, source: str) -> set[str]:
+    found = rows(db_path, "SELECT canonical_url FROM articles WHERE source = ?", [source])
+    return {path_of(url) for (url,) in found}
+
+
+def run_errors(db_path: Path, run_id: int, source: str) -> dict[str, str]:
+    found = rows(
+        db_path,
+        "SELECT url, reason FROM fetch_errors WHERE run_id = ? AND source = ?",
+        [run_id, source],
+    )
+    return dict(found)
+
+
+def test_hostile_crawls_complete(hostile):
+    assert [run.status for run in hostile["runs"]] == ["completed"] * 3
+
+
+def test_malformed_links_in_a_feed_cost_only_themselves_and_are_named(hostile):
+    db_path, first = hostile["db"], hostile["runs"][0]
+    # Every good link of the feed, before and after the bad ones, was stored.
+    assert stored_paths(db_path, PIEGE) >= {
+        "/articles/premier.html",
+        "/articles/deuxieme.html",
+        "/articles/troisieme.html",
+    }
+    errors = run_errors(db_path, first.run_id, PIEGE)
+    (homepage,) = rows(db_path, "SELECT homepage FROM sources WHERE name = ?", [PIEGE])[0]
+    feed = f"{homepage}rss.xml"
+    assert errors["http://[::1/articles/ipv6-casse.html"] == f"malformed link in {feed}"
+    assert errors["http://127.0.0.1:180800/articles/port.html"] == f"malformed link in {feed}"
+    # And on the next run, the same: the good links are not lost either.
+    second = hostile["runs"][1]
+    assert set(run_errors(db_path, second.run_id, PIEGE)) == {
+        "http://[::1/articles/ipv6-casse.html",
+        "http://127.0.0.1:180800/articles/port.html",
+    }
+
+
+def test_an_empty_answer_is_reported_and_fetched_again(hostile):
+    db_path, (first, second, _) = hostile["db"], hostile["runs"]
+    empty = [u for u, r in run_errors(db_path, first.run_id, PIEGE).items() if r == "empty page"]
+    assert [path_of(u) for u in empty] == ["/articles/vide.html"]
+    # Not remembered as a page: the next crawl asked again and stored the article.
+    hits = [r.path for r in hostile["requests"][1] if r.site == "piege"]
+    assert hits.count("/articles/vide.html") == 1
+    assert second.per_source[PIEGE].new_articles == 1
+    (title,) = rows(
+        db_path, "SELECT title FROM articles WHERE canonical_url LIKE '%/articles/vide.html'"
+    )
+    assert title[0].startswith("Champagnole : la médiathèque")
+
+
+def test_robots_txt_closing_an_outlet_is_reported_by_name(hostile):
+    db_path, first = hostile["db"], hostile["runs"][0]
+    errors = run_errors(db_path, first.run_id, FERME)
+    assert list(errors.values()) == ["robots.txt forbids us everything on 127.0.0.1"]
+    assert first.per_source[FERME].errors == 1 and first.per_source[FERME].pages == 0
+    summary = first.describe()
+    assert f"{FERME}: 0 pages, 0 new articles, 1 error" in summary
+    # Nothing but robots.txt was asked of that site.
+    assert {r.path for r in hostile["requests"][0] if r.site == "ferme"} == {"/robots.txt"}
+    # Three runs in a row: `veille status` names the outlet and the reason.
+    from click.testing import CliRunner
+
+    from pipeline import cli
+
+    result = CliRunner().invoke(cli, ["status", "--db", str(db_path)])
+    assert result.exit_code == 0, result.output
+    (line,) = [line for line in result.output.splitlines() if FERME in line]
+    assert "robots.txt forbids us everything on 127.0.0.1" in line
+
+
+def test_listing_depth_counts_pages_not_hops(hostile):
+    fetched = [r.path for r in hostile["requests"][0] if r.path.startswith("/rubrique/")]
+    # listing_depth = 3: the listing and three more pages, not the 1,111 it links to.
+    assert fetched == ["/rubrique/", "/rubrique/page/1/", "/rubrique/page/2/", "/rubrique/page/3/"]
+    assert not run_errors(hostile["db"], hostile["runs"][0].run_id, PAGINATION)
+
+
+def test_a_giant_sitemap_is_read_newest_first_within_max_new(hostile):
+    db_path, (first, second, _) = hostile["db"], hostile["runs"]
+    assert (hostile["tmp"] / "piege" / "plan-geant.xml").stat().st_size > 5 * 1024 * 1024
+    assert not run_errors(db_path, first.run_id, GRAND_PLAN)
+
+    def archives(crawl: int) -> list[int]:
+        paths = [r.path for r in hostile["requests"][crawl] if r.path.startswith("/archives/")]
+        return sorted(int(p.rsplit("/", 1)[1].removesuffix(".html")) for p in paths)
+
+    # max_new = 5: the five newest by lastmod, then the five before them on the next crawl.
+    assert archives(0) == list(range(SITEMAP_URLS - 5, SITEMAP_URLS))
+    assert archives(1) == list(range(SITEMAP_URLS - 10, SITEMAP_URLS - 5))
+    assert (
+        first.per_source[GRAND_PLAN].new_articles,
+        second.per_source[GRAND_PLAN].new_articles,
+    ) == (5, 5)
+
+
+def test_news_sitemap_entries_come_newest_first_by_publication_date(tmp_path):
+    from scrapy.http import Request, XmlResponse
+
+    spider = make_spider(tmp_path)
+    dates = {"a": "2024-03-01T08:00:00+01:00", "b": "2024-03-09", "c": None, "d": "2024-03-05Z"}
+    entries = "".join(
+        f"<url><loc>http://127.0.0.1:8000/2024/{slug}.html</loc>"
+        + (
+            f"<news:news><news:publication_date>{date}</news:publication_date></news:news>"
+            if date
+            else ""
+        )
+        + "</url>"
+        for slug, date in dates.items()
+    )
+    body = (
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+        'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">'
+        f"{entries}</urlset>"
+    ).encode()
+    url = "http://127.0.0.1:8000/news.xml"
+    response = XmlResponse(url, body=body, request=Request(url, meta={"source": "G"}))
+    slugs = [r.url.rsplit("/", 1)[1] for r in spider.parse_sitemap(response)]
+    # Dated entries newest first; the undated one last.
+    assert slugs == ["b.html", "d.html", "a.html", "c.html"]
+
+
+def test_a_gzipped_sitemap_over_the_limit_once_decompressed_is_a_fetch_error(tmp_path):
+    import gzip
+
+    from scrapy.http import Request, Response
+
+    spider = make_spider(tmp_path)
+    spider.settings.set("VEILLE_SITEMAP_MAXSIZE", 1024 * 1024)  # 1 MB instead of 50
+    loc = "<url><loc>http://127.0.0.1:8000/2024/a.html</loc></url>"
+    body = gzip.compress(
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{loc * 30_000}</urlset>'.encode()
+    )
+    url = "http://127.0.0.1:8000/plan.xml.gz"
+    response = Response(url, body=body, request=Request(url, meta={"source": "G"}))
+    (error,) = spider.parse_sitemap(response)
+    assert (error.url, error.source, error.reason) == (url, "G", "sitemap over 1 MB")

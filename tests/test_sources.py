@@ -133,3 +133,73 @@ def test_config_round_trips_through_json(tmp_path):
     again = config_from_dict(json.loads(json.dumps(config.to_dict())))
     assert again == config
     assert load_config() == config_from_dict(load_config().to_dict())
+
+
+BASE = """
+[crawl]
+user_agent = "veille-test/1 (+mailto:test@example.org)"
+{crawl}
+
+[[sources]]
+name = "Exemple"
+homepage = "https://exemple.test/"
+feeds = ["{feed}"]
+{source}
+"""
+
+
+@pytest.mark.parametrize(
+    "crawl, feed, source, message",
+    [
+        # Issue 17, 1: a broken IPv6 host crashed `veille sources` and `veille run`.
+        ("", "http://[::1/rss.xml", "", "source 'Exemple': key 'feeds': 'http://[::1/rss.xml'"),
+        # Issue 17, 2: a port out of range passed, then stopped the whole crawl.
+        ("", "http://exemple.test:180800/rss.xml", "", "key 'feeds': 'http://exemple.test:180800"),
+        # Issue 17, 3: an endless delay hung the crawl, a NaN timeout failed every page.
+        (
+            "download_delay = inf",
+            "https://exemple.test/rss.xml",
+            "",
+            "[crawl]: key 'download_delay'",
+        ),
+        ("timeout = nan", "https://exemple.test/rss.xml", "", "[crawl]: key 'timeout'"),
+        ("timeout = 0", "https://exemple.test/rss.xml", "", "[crawl]: key 'timeout'"),
+        ("autothrottle_start_delay = -1", "https://exemple.test/rss.xml", "", "key 'autothrottle"),
+        # Issue 11: an invalid selector loaded and was only logged on every page.
+        (
+            "",
+            "https://exemple.test/rss.xml",
+            'selectors = { text = "div[[[" }',
+            "source 'Exemple': key 'selectors.text': 'div[[[' is not a valid CSS selector",
+        ),
+        ("max_new = 0", "https://exemple.test/rss.xml", "", "[crawl]: key 'max_new'"),
+        ("", "https://exemple.test/rss.xml", "max_new = -3", "source 'Exemple': key 'max_new'"),
+    ],
+)
+def test_bad_values_are_refused_at_load_naming_file_source_and_key(
+    tmp_path, crawl, feed, source, message
+):
+    path = write(tmp_path, BASE.format(crawl=crawl, feed=feed, source=source))
+    with pytest.raises(SourcesError) as caught:
+        load_config(path)
+    assert str(caught.value).startswith(f"{path}: ")
+    assert message in str(caught.value)
+
+
+def test_cli_sources_reports_a_broken_url_without_traceback(tmp_path):
+    path = write(tmp_path, BASE.format(crawl="", feed="http://[::1/rss.xml", source=""))
+    for command in (["sources"], ["crawl", "--db", str(tmp_path / "v.db")]):
+        result = CliRunner().invoke(cli, [*command, "--sources", str(path)])
+        assert result.exit_code == 2, result.output
+        assert "'http://[::1/rss.xml'" in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "v.db").exists()
+
+
+def test_max_new_defaults_and_overrides(tmp_path):
+    from crawler.sources import DEFAULT_MAX_NEW
+
+    config = load_config(write(tmp_path, BASE.format(crawl="", feed="https://e.test/r", source="")))
+    assert (config.crawl.max_new, config.sources[0].max_new) == (DEFAULT_MAX_NEW, None)
+    text = BASE.format(crawl="max_new = 50", feed="https://e.test/r", source="max_new = 7")
+    config = load_config(write(tmp_path, text))
+    assert (config.crawl.max_new, config.sources[0].max_new) == (50, 7)

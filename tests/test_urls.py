@@ -2,7 +2,7 @@
 
 import pytest
 
-from crawler.urls import canonicalize_url, same_host
+from crawler.urls import canonicalize_url, fetchable, same_site
 
 
 @pytest.mark.parametrize(
@@ -62,10 +62,34 @@ def test_odd_input_comes_back_stripped(odd: str) -> None:
     assert canonicalize_url(f" {odd} ") == odd.strip()
 
 
-def test_same_host() -> None:
-    assert same_host("https://WWW.Exemple.fr/a", "exemple.fr")
-    assert same_host("https://exemple.fr/a", "www.exemple.fr")
-    assert not same_host("https://autre.fr/a", "exemple.fr")
-    assert not same_host("https://sub.exemple.fr/a", "exemple.fr")
-    assert not same_host("pas une url", "exemple.fr")
-    assert not same_host("https://[::1/", "exemple.fr")
+def test_same_site() -> None:
+    assert same_site("https://WWW.Exemple.fr/a", "https://exemple.fr/")
+    assert same_site("https://exemple.fr/a", "http://www.exemple.fr/")
+    assert same_site("https://exemple.fr:443/a", "https://exemple.fr/")
+    assert not same_site("https://autre.fr/a", "https://exemple.fr/")
+    assert not same_site("https://sub.exemple.fr/a", "https://exemple.fr/")
+    assert not same_site("pas une url", "https://exemple.fr/")
+    assert not same_site("https://[::1/", "https://exemple.fr/")
+    # Local sites on one address are told apart by their port.
+    assert same_site("http://127.0.0.1:8001/a", "http://127.0.0.1:8001/")
+    assert not same_site("http://127.0.0.1:8002/a", "http://127.0.0.1:8001/")
+
+
+@pytest.mark.parametrize(
+    "url, ok",
+    [
+        ("https://exemple.fr/rss.xml", True),
+        ("http://127.0.0.1:8001/a", True),
+        ("http://[::1]:8001/a", True),
+        ("http://[::1/rss.xml", False),  # broken IPv6 host
+        ("http://exemple.fr:180800/rss.xml", False),  # port out of range
+        ("http://exemple.fr:abc/", False),
+        ("http://exemple.fr:0/", False),
+        ("http://exem ple.fr/", False),
+        ("ftp://exemple.fr/", False),
+        ("mailto:x@exemple.fr", False),
+        ("/relative/path", False),
+    ],
+)
+def test_fetchable(url: str, ok: bool) -> None:
+    assert fetchable(url) is ok

@@ -1,23 +1,26 @@
 """The `news` spider: feeds, sitemaps and listing pages → article pages → extract().
 
-It only navigates: every URL is canonicalised and skipped when already stored or known dead
-(seen_urls; see db.article_store for the dead-link policy); article pages go through the pure
-`crawler.extract.extract`; items (articles, pages visited, dead links, failures) go to
-`crawler.pipelines.StorePipeline`, the only writer.
+It only navigates: every article candidate is canonicalised and yielded, newest first where
+the page dates them; `crawler.middlewares.NewUrlsMiddleware` drops those already stored or
+known dead (seen_urls; see db.article_store for the dead-link policy) and those over the source's
+`max_new`. Article pages go through the pure `crawler.extract.extract`; items (articles,
+pages that are not articles, dead links, failures) go to `crawler.pipelines.StorePipeline`,
+the only writer; page counts are kept by `crawler.extensions.PageStats`.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
+from io import BytesIO
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import lxml.etree
 from parsel import Selector
-from scrapy import Request
+from scrapy import Request, Spider, signals
 from scrapy.exceptions import (
     CannotResolveHostError,
     DownloadCancelledError,
@@ -29,7 +32,7 @@ from scrapy.exceptions import (
 from scrapy.http import HtmlResponse, Response
 from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.spiders import SitemapSpider
+from scrapy.utils.gz import gunzip, gzip_magic_number
 from scrapy.utils.sitemap import Sitemap
 from twisted.internet import error as tx_error
 from twisted.python.failure import Failure
@@ -38,9 +41,9 @@ from common.clock import now_iso
 from common.items import Article, FetchError
 from common.sources import Config, Source
 from crawler.extract import extract
-from crawler.urls import canonicalize_url
-from db.article_store import DEAD_LINK_STATUSES, seen_urls
-from db.schema import open_db
+from crawler.items import DeadLink, SeenPage
+from crawler.urls import canonicalize_url, fetchable, same_site
+from db.article_store import DEAD_LINK_STATUSES
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 # Pagination links on listing pages: rel=next, page numbers and the usual French labels.
@@ -57,29 +60,13 @@ NEXT_TEXT = re.compile(
     r"^((page )?suivante?s?|next|plus d'articles|articles (plus anciens|suivants))$", re.IGNORECASE
 )
 ARROWS = " \t\n»›>«‹<→←·-"
+# Pages a source's sources.toml entry leads to (and their pagination, child sitemaps): a
+# failure here is a failure of the source, robots.txt included.
+DISCOVERY_KINDS = ("feed", "sitemap", "listing")
+NEWS_SITEMAP = b"http://www.google.com/schemas/sitemap-news/0.9"
 
 
-@dataclass
-class PageVisit:
-    """A page fetched for a source; `record` asks to remember it in seen_urls."""
-
-    url: str
-    source: str
-    kind: str  # feed, sitemap, listing, article, page (not an article), not-html
-    record: bool = False
-    also: tuple[str, ...] = ()  # other URLs that led to it (before redirects, as linked)
-
-
-@dataclass
-class DeadLink:
-    """An article candidate that answered 404 or 410: remembered in seen_urls, not retried."""
-
-    url: str
-    source: str
-    status: int
-
-
-class NewsSpider(SitemapSpider):
+class NewsSpider(Spider):
     """Crawl every source of a `Config` once; see the module docstring."""
 
     name = "news"
@@ -90,9 +77,10 @@ class NewsSpider(SitemapSpider):
         self.run_id = run_id
         self.db_path = db_path
         self.sources = {s.name: s for s in config.sources}
-        self.seen: set[str] = set()
+        # Listing pages and child sitemaps requested in this crawl (articles: the middleware).
         self.scheduled: set[str] = set()
-        self.article_requests: Counter[str] = Counter()
+        # Hosts whose robots.txt forbids us their home page: nothing there can be read.
+        self.closed_hosts: set[str] = set()
         self._allow = {s.name: [re.compile(p) for p in s.allow] for s in config.sources}
         self._deny = {s.name: [re.compile(p) for p in s.deny] for s in config.sources}
         # unique=False: the "next" label may sit on the second link to a page ("2", then
@@ -104,19 +92,21 @@ class NewsSpider(SitemapSpider):
             for url in (s.homepage, *s.feeds, *s.sitemaps, *s.listings):
                 self.entry_points.add(canonicalize_url(url))
 
-    def _load_seen(self) -> None:
-        db = open_db(self.db_path)
-        try:
-            self.seen = seen_urls(db)
-        finally:
-            db.conn.close()
-        self.logger.info(
-            "%d URLs already seen (or dead links) will not be fetched again", len(self.seen)
-        )
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> NewsSpider:
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.robots_parsed, signal=signals.robots_parsed)
+        return spider
+
+    def robots_parsed(self, robotparser, request: Request) -> None:
+        """Note a host whose robots.txt forbids us its home page (usually `Disallow: /`)."""
+        parts = urlsplit(request.url)
+        agent = self.settings.get("USER_AGENT")
+        if not robotparser.allowed(f"{parts.scheme}://{parts.netloc}/", agent):
+            self.closed_hosts.add(parts.netloc)
 
     async def start(self) -> Any:
         """Entry points of every source: feeds, sitemaps, listing pages."""
-        self._load_seen()
         for source in self.config.sources:
             for url in source.feeds:
                 yield self._request(url, source, "feed", self.parse_feed)
@@ -130,7 +120,6 @@ class NewsSpider(SitemapSpider):
     def parse_feed(self, response: Response) -> Iterator[Any]:
         """RSS 2.0 or Atom: each item's link is an article candidate."""
         source = self._source(response)
-        yield PageVisit(response.url, source.name, "feed")
         try:
             selector = Selector(body=response.body or b"<empty/>", type="xml")
             selector.remove_namespaces()
@@ -150,17 +139,27 @@ class NewsSpider(SitemapSpider):
             if href:
                 links.append(href)
         for link in links:
-            request = self._article_request(urljoin(response.url, link.strip()), source)
-            if request:
-                yield request
+            yield from self._candidate(link, response, source)
 
     def parse_sitemap(self, response: Response) -> Iterator[Any]:
-        """Sitemap, sitemap index or news sitemap, gzipped or not (Scrapy's own parsing)."""
+        """Sitemap, sitemap index or news sitemap, gzipped or not, up to 50 MB.
+
+        Entries are taken newest first (lastmod, or news:publication_date), so that a
+        source's `max_new` keeps the newest articles of a first crawl.
+        """
         source = self._source(response)
-        yield PageVisit(response.url, source.name, "sitemap")
-        body = self._get_sitemap_body(response)
+        limit = self.settings.getint("VEILLE_SITEMAP_MAXSIZE")
+        body = response.body
+        if gzip_magic_number(response):
+            try:
+                body = gunzip(body, max_size=limit)
+            except ValueError:  # over the limit once decompressed (Scrapy's own error type)
+                yield self._error(response.url, source, f"sitemap over {limit / 2**20:g} MB")
+                return
+            except (OSError, EOFError):
+                body = b""
         sitemap = None
-        if body:
+        if body.strip():
             try:
                 sitemap = Sitemap(body)
             except Exception:  # noqa: BLE001 — lxml gives up on some garbage; same answer
@@ -168,20 +167,34 @@ class NewsSpider(SitemapSpider):
         if sitemap is None or sitemap.type not in ("sitemapindex", "urlset"):
             yield self._error(response.url, source, f"not a sitemap ({_ctype(response)})")
             return
-        for entry in sitemap:
-            loc = urljoin(response.url, entry.get("loc", ""))
-            if sitemap.type == "sitemapindex":
-                key = canonicalize_url(loc)
-                if key not in self.scheduled:
-                    self.scheduled.add(key)
-                    yield self._request(loc, source, "sitemap", self.parse_sitemap)
-            elif request := self._article_request(loc, source):
+        entries = list(sitemap)
+        if sitemap.type == "urlset" and NEWS_SITEMAP in body[:4096]:
+            published = _news_dates(body)
+            for entry in entries:
+                entry.setdefault("lastmod", published.get(entry.get("loc", "")))
+        entries = newest_first(entries)
+        for rank, entry in enumerate(entries):
+            loc = entry.get("loc", "")
+            if sitemap.type == "urlset":
+                yield from self._candidate(loc, response, source)
+                continue
+            try:
+                url = urljoin(response.url, loc)
+            except ValueError:
+                url = loc
+            key = canonicalize_url(url)
+            if not fetchable(url):
+                yield self._error(url, source, f"malformed link in {response.url}")
+            elif key not in self.scheduled:
+                self.scheduled.add(key)
+                request = self._request(url, source, "sitemap", self.parse_sitemap)
+                # Newest child sitemap first, so its articles come first under max_new.
+                request.priority = len(entries) - rank
                 yield request
 
     def parse_listing(self, response: Response) -> Iterator[Any]:
         """A section page: article links, and pagination followed to `listing_depth`."""
         source = self._source(response)
-        yield PageVisit(response.url, source.name, "listing")
         if not _is_html(response):
             yield self._error(response.url, source, f"not HTML ({_ctype(response)})")
             return
@@ -191,7 +204,11 @@ class NewsSpider(SitemapSpider):
             if source.listing_depth is not None
             else self.config.crawl.listing_depth
         )
-        links = [(link.url, link.text) for link in self._links[source.name].extract_links(response)]
+        try:
+            found = self._links[source.name].extract_links(response)
+        except ValueError:  # a link LinkExtractor cannot parse; read them one by one below
+            found = []
+        links = [(link.url, link.text) for link in found]
         rel_next = {
             urljoin(response.url, href)
             for href in response.css(
@@ -200,26 +217,26 @@ class NewsSpider(SitemapSpider):
         }
         links += [(url, "") for url in rel_next]
         pages = [(url, text) for url, text in links if _is_pagination(url, text, rel_next)]
-        # Follow "next" links only when the page has some, so depth counts pages (page 1
-        # linking pages 2..50 must not fetch 50 pages); otherwise any pagination link.
+        # One pagination page followed per page, so listing_depth counts pages: page 1
+        # linking pages 2..1111 fetches page 2, which leads to page 3, and so on. A "next"
+        # link when the page has one, otherwise the first pagination link not yet fetched.
         forward = [url for url, text in pages if _is_next(url, text, rel_next)]
-        follow = set(forward or (url for url, _ in pages))
         paginated = {url for url, _ in pages}
-        for url, _ in links:
-            if not _same_site(url, source):
-                continue
-            if url in paginated:
+        if depth < max_depth:
+            for url in forward or [url for url, _ in pages]:
                 key = canonicalize_url(url)
                 if (
-                    url in follow
-                    and depth < max_depth
+                    same_site(url, source.homepage)
+                    and fetchable(url)
                     and key not in self.scheduled
                     and key not in self.entry_points
                 ):
                     self.scheduled.add(key)
                     yield self._request(url, source, "listing", self.parse_listing, depth=depth + 1)
-            elif request := self._article_request(url, source):
-                yield request
+                    break
+        for url, _ in links:
+            if url not in paginated and same_site(url, source.homepage):
+                yield from self._candidate(url, response, source)
 
     # --- articles --------------------------------------------------------------------------
 
@@ -228,7 +245,7 @@ class NewsSpider(SitemapSpider):
         source = self._source(response)
         if not _is_html(response):
             # Remembered: a PDF or an image will not turn into an article tomorrow.
-            yield PageVisit(response.url, source.name, "not-html", True, _origins(response))
+            yield SeenPage(response.url, source.name, "not-html", _origins(response))
             yield self._error(
                 response.url, source, f"not HTML ({_ctype(response)})", response.status
             )
@@ -244,14 +261,17 @@ class NewsSpider(SitemapSpider):
             )
         except Exception as exc:  # noqa: BLE001 — one unreadable page must not stop the crawl
             self.logger.exception("extract() failed on %s", response.url)
-            yield PageVisit(response.url, source.name, "article")
             yield self._error(response.url, source, f"extraction failed ({_describe(exc)})")
             return
         if article is None:
+            if _is_blank(response):
+                # An empty answer is a fault of the moment (a site being published, a cache
+                # gone wrong), not a page: reported and requested again by the next crawl.
+                yield self._error(response.url, source, "empty page", response.status)
+                return
             # A home, section or tag page reached from a listing: not an article, not again.
-            yield PageVisit(response.url, source.name, "page", True, _origins(response))
+            yield SeenPage(response.url, source.name, "page", _origins(response))
             return
-        yield PageVisit(response.url, source.name, "article")
         yield _with_origins(article, source, response)
 
     def on_error(self, failure: Failure) -> Iterator[Any]:
@@ -263,9 +283,18 @@ class NewsSpider(SitemapSpider):
         request = failure.request
         source = self.sources[request.meta["source"]]
         if failure.check(IgnoreRequest) and "robots.txt" in str(failure.value):
-            # Robots-disallowed pages are the site's choice, not a failure: no error row
-            # (it would flag a healthy outlet as failing); counted in the crawl log's stats.
+            # An article the site keeps from robots is its choice, not a failure: no error
+            # row (it would flag a healthy outlet as failing), counted in the crawl log's
+            # stats. A feed, sitemap or listing forbidden leaves the outlet unread: staff
+            # must see it.
             self.crawler.stats.inc_value("veille/robots_forbidden")
+            if request.meta.get("kind") in DISCOVERY_KINDS:
+                netloc = urlsplit(request.url).netloc
+                if netloc in self.closed_hosts:
+                    reason = f"robots.txt forbids us everything on {urlsplit(request.url).hostname}"
+                else:
+                    reason = "robots.txt forbids us this page"
+                yield self._error(request.url, source, reason)
             return
         status = None
         if failure.check(HttpError):
@@ -307,35 +336,52 @@ class NewsSpider(SitemapSpider):
         return self.sources[response.meta["source"]]
 
     def _request(self, url: str, source: Source, kind: str, callback, depth: int = 0) -> Request:
-        # dont_filter: duplicates are filtered here on canonical URLs, and Scrapy's own
-        # filter would silently drop the second hop of a redirect loop instead of failing it.
-        return Request(
-            url,
-            callback=callback,
-            errback=self.on_error,
-            dont_filter=True,
-            meta={"source": source.name, "kind": kind, "depth_listing": depth},
-        )
+        # dont_filter: duplicates are filtered on canonical URLs (here and in
+        # NewUrlsMiddleware), and Scrapy's own filter would silently drop the second hop of
+        # a redirect loop instead of failing it.
+        meta = {"source": source.name, "kind": kind, "depth_listing": depth}
+        if kind == "sitemap":
+            meta["download_maxsize"] = self.settings.getint("VEILLE_SITEMAP_MAXSIZE")
+        return Request(url, callback=callback, errback=self.on_error, dont_filter=True, meta=meta)
+
+    def _candidate(self, link: str, response: Response, source: Source) -> Iterator[Any]:
+        """The request for one link found on a page, or a fetch error naming a malformed one.
+
+        One bad link must cost only itself: the page's other links are still read.
+        """
+        link = (link or "").strip()
+        try:
+            url = urljoin(response.url, link)
+        except ValueError:
+            url = link
+        # Not urlsplit: it raises on the very links this method must report.
+        scheme = url.partition("://")[0].lower() if "://" in url else ""
+        if scheme not in ("http", "https"):
+            return  # mailto:, javascript:, relative garbage: not a page to fetch
+        if not fetchable(url):
+            yield self._error(url, source, f"malformed link in {response.url}")
+            return
+        if request := self._article_request(url, source):
+            yield request
 
     def _article_request(self, url: str, source: Source) -> Request | None:
-        """A request for an article candidate, or None when it is known, excluded or over."""
-        if urlsplit(url).scheme not in ("http", "https"):
+        """A request for an article candidate, or None when excluded by the source's rules.
+
+        Whether it is new (not stored, not dead, within `max_new`) is NewUrlsMiddleware's call.
+        """
+        if urlsplit(url).scheme not in ("http", "https") or not fetchable(url):
             return None
         key = canonicalize_url(url)
-        if key in self.seen or key in self.scheduled or key in self.entry_points:
+        if key in self.entry_points:
             return None
         if any(p.search(url) for p in self._deny[source.name]):
             return None
         allow = self._allow[source.name]
         if allow and not any(p.search(url) for p in allow):
             return None
-        limit = self.config.crawl.max_pages_per_source
-        if limit and self.article_requests[source.name] >= limit:
-            return None
-        self.scheduled.add(key)
-        self.article_requests[source.name] += 1
         request = self._request(key, source, "article", self.parse_article)
         request.meta["found_as"] = url
+        request.meta["max_new"] = source.max_new or self.config.crawl.max_new
         return request
 
     def _error(
@@ -375,14 +421,53 @@ def _ctype(response: Response) -> str:
     return raw.decode("latin-1").split(";")[0].strip().lower() or "no Content-Type"
 
 
-def _same_site(url: str, source: Source) -> bool:
-    # Host and port, so local test sites on one address stay apart; www. is the same site.
-    def key(u: str) -> tuple[str, int | None]:
-        parts = urlsplit(u)
-        host = (parts.hostname or "").removeprefix("www.")
-        return host, parts.port
+def _is_blank(response: Response) -> bool:
+    """True when a page has no visible text at all (an empty body, an empty shell)."""
+    if not response.body.strip():
+        return True
+    try:
+        return not "".join(response.xpath("//body//text()").getall()).strip()
+    except (ValueError, AttributeError):  # not parseable as HTML: not blank
+        return False
 
-    return key(url) == key(source.homepage)
+
+def _sort_key(entry: dict) -> float:
+    value = (entry.get("lastmod") or "").strip()
+    if not value:
+        return float("inf")
+    try:
+        stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return float("inf")
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=UTC)
+    return -stamp.timestamp()
+
+
+def newest_first(entries: list[dict]) -> list[dict]:
+    """Sitemap entries by `lastmod`, newest first; undated ones after, in file order."""
+    return sorted(entries, key=_sort_key)
+
+
+def _news_dates(body: bytes) -> dict[str, str]:
+    """{loc: news:publication_date} of a news sitemap (Scrapy's Sitemap reads one level)."""
+    dates: dict[str, str] = {}
+    loc = None
+    try:
+        for _, elem in lxml.etree.iterparse(
+            BytesIO(body), events=("end",), recover=True, resolve_entities=False
+        ):
+            name = elem.tag.rpartition("}")[2] if isinstance(elem.tag, str) else ""
+            if name == "loc" and elem.text:
+                loc = elem.text.strip()
+            elif name == "publication_date" and elem.text and loc:
+                dates[loc] = elem.text.strip()
+            elif name == "url":
+                loc = None
+                elem.clear()
+    except lxml.etree.LxmlError:
+        pass
+    return dates
 
 
 def _is_next(url: str, text: str, rel_next: set[str]) -> bool:
