@@ -356,6 +356,23 @@ def entities_list(files: tuple[str, ...], model: str) -> None:
         fail(str(exc))
 
 
+@cli.command("deals")
+@click.argument("files", nargs=-1, required=True)
+@model_option
+def deals_command(files: tuple[str, ...], model: str) -> None:
+    """Print the deals (rounds, acquisitions, mergers, jobs, sites) of plain-text files as JSON lines ("-" reads standard input)."""
+    from nlp.deals import deals_of_files
+    from nlp.entities import EntitiesError
+    from nlp.model import ModelError
+    from nlp.resources import ResourceError
+
+    try:
+        for row in deals_of_files(files, model=model):
+            click.echo(json.dumps(row, ensure_ascii=False))
+    except (EntitiesError, ModelError, ResourceError) as exc:
+        fail(str(exc))
+
+
 def _store_correction(db_path: str, action: str, name: str, target=None, label=None) -> None:
     from nlp.entities import EntitiesError, add_correction, describe_rule
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from functools import lru_cache
@@ -20,7 +20,10 @@ from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc
+from sqlite_utils import Database
 
+from db import deal_store
+from db.deal_store import DealRow
 from nlp.amounts import Amount, find_amounts, parse_count
 from nlp.keys import entity_key
 from nlp.model import DEFAULT_MODEL, load_model
@@ -700,8 +703,7 @@ def find_deals(
     ctx = Context(rules, year or date.today().year)
     companies = [p for p in parties if not _public(rules, p.name)]
     ctx.main_company = companies[0].name if companies else None
-    for span in doc.sents:
-        start, end = span.start_char, span.end_char
+    for start, end in _sentences(doc):
         text = doc.text[start:end]
         amounts = find_amounts(text)
         if not amounts and not _candidate(rules, text):
@@ -721,6 +723,19 @@ def find_deals(
             for deal in rule(sent, ctx):
                 _merge(ctx.deals, deal)
     return ctx.deals
+
+
+_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-Ý])")
+
+
+def _sentences(doc: Doc) -> Iterator[tuple[int, int]]:
+    """The doc's sentences, cut again after a full stop the sentencer kept ("3,5 M€. Talmeo")."""
+    for span in doc.sents:
+        start = span.start_char
+        for cut in _SPLIT.finditer(doc.text, span.start_char, span.end_char):
+            yield start, cut.start()
+            start = cut.end()
+        yield start, span.end_char
 
 
 def _candidate(rules: DealRules, text: str) -> bool:
@@ -822,3 +837,67 @@ def extract_deals(
     for doc, norm, year in zip(docs, norms, years, strict=True):
         analysis = analyzer.read(doc, norm)
         yield find_deals(doc, norm, analysis.mentions, parse, is_place, year=year, rules=rules)
+
+
+def deals_of_files(paths: Sequence[str], model: str = DEFAULT_MODEL) -> Iterator[dict]:
+    """One dict per deal in each plain-text file ("-" reads standard input), "file" first."""
+    from nlp.analyse import get_analyzer
+    from nlp.entities import read_text_file
+
+    texts = [read_text_file(path) for path in paths]
+    analyzer = get_analyzer(model)
+    for path, deals in zip(paths, extract_deals(texts, analyzer, model=model), strict=True):
+        for deal in deals:
+            row = deal.as_dict()
+            yield {"file": path, **row}
+
+
+def _row(deal: Deal, is_place: Callable[[str], bool]) -> DealRow:
+    return DealRow(
+        type=deal.type,
+        company=deal.company or "",
+        company_key=entity_key(deal.company or ""),
+        counterpart=deal.counterpart,
+        counterpart_key=entity_key(deal.counterpart or ""),
+        amount_eur=deal.amount_eur,
+        round=deal.round,
+        investors=[(name, entity_key(name)) for name in deal.investors],
+        jobs=deal.jobs,
+        horizon=deal.horizon,
+        place=deal.place,
+        place_key=entity_key(deal.place or ""),
+        kind=deal.kind,
+        new_name=deal.new_name,
+        past=deal.past,
+        sentence=deal.sentence,
+    )
+
+
+def update_deals(
+    db: Database,
+    article_ids: Sequence[int],
+    model: str = DEFAULT_MODEL,
+    data_dir: str | Path | None = None,
+) -> int:
+    """Find and store the deals of these stored articles (the `veille process` step).
+
+    Only articles with an amount or a trigger word are read again; the others just lose
+    any deal they had. Returns how many deals the articles give.
+    """
+    from nlp.analyse import get_analyzer
+
+    rules = rules_for(data_dir)
+    rows = deal_store.articles_for_deals(db, article_ids)
+    likely = [r for r in rows if find_amounts(r[1]) or _candidate(rules, r[1])]
+    found: dict[int, list[DealRow]] = {r[0]: [] for r in rows}
+    if likely:
+        analyzer = get_analyzer(model, data_dir)
+        is_place = lambda name: analyzer.places.lookup(name) is not None  # noqa: E731
+        years = [int(p[:4]) if p and p[:4].isdigit() else None for _, _, p in likely]
+        texts = [t for _, t, _ in likely]
+        for (article_id, _, _), deals in zip(
+            likely, extract_deals(texts, analyzer, years, rules, model), strict=True
+        ):
+            found[article_id] = [_row(d, is_place) for d in deals if d.company]
+    published = {r[0]: r[2] for r in rows}
+    return deal_store.replace_deals(db, [(i, published[i], deals) for i, deals in found.items()])

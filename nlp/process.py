@@ -23,6 +23,7 @@ from db import entity_store as store
 from db.schema import open_db
 from db.store import now_iso
 from nlp.analyse import REGION, Analysis, get_analyzer
+from nlp.deals import update_deals
 from nlp.keys import entity_key
 from nlp.model import DEFAULT_MODEL, nlp_version
 from nlp.resources import data_path, load_places, load_watchlist, resolve_data_dir
@@ -343,6 +344,7 @@ def process_articles(
                 bar.close()
             summary.new_entities = resolver.new_entities
             store.prune_entities(db)
+            update_deals(db, ids, model, data)
     finally:
         db.conn.close()
     summary.seconds = time.perf_counter() - started
