@@ -491,10 +491,16 @@ def acquisition(sent: Sentence, ctx: Context) -> list[Deal]:
             target = after[0] if after else None
             by = [p for p in after[1:] if par and p.start - sent.start > par[0]]
             acquirer = by[0] if by else _nearest_before(sent, start, rules)
+            if acquirer is None and ctx.main_company:
+                acquirer = Party(-1, -1, ctx.main_company)
         else:
             acquirer = (token is not None and _subject(sent, token.i)) or _nearest_before(
                 sent, start, rules
             )
+            if acquirer is None and ctx.main_company:
+                # "L'entreprise annonce le rachat de Y": the article's company.
+                acquirer = Party(-1, -1, ctx.main_company)
+
             target = after[0] if after else None
         if (
             acquirer is None
@@ -756,7 +762,8 @@ def _parties(
     for m in mentions:
         s, e = m.nstart, m.nend
         covered.update(range(s, e))
-        if m.label == "LOC" and is_place(m.name):
+        if is_place(m.name):
+            # A known place is never a company, whatever label the model gave it.
             places.append(Party(s, e, m.name))
         elif m.label == "ORG" or m.label == "LOC" or len(m.name.split()) == 1:
             # "Verrerie de Passavant": an organisation's name goes on with "de" + a name.
