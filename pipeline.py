@@ -373,6 +373,23 @@ def deals_command(files: tuple[str, ...], model: str) -> None:
         fail(str(exc))
 
 
+@cli.command("barometer")
+@db_option
+@click.option("--year", type=int, required=True, help="Year of the deals, e.g. 2026.")
+@click.option("--region", default=None, help="Only this région, e.g. Bourgogne-Franche-Comté.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="HTML file to write.")
+def barometer_command(db_path: str, year: int, region: str | None, out: str) -> None:
+    """Write the year's barometer of rounds, acquisitions and jobs as one French HTML file."""
+    from ops import barometer
+
+    try:
+        page = barometer.build_barometer(db_path, year, region)
+        barometer.write_barometer(barometer.render_barometer(page), out)
+    except (barometer.BarometerError, DatabaseError) as exc:
+        fail(str(exc))
+    click.echo(f"Barometer written to {out} ({len(page.deals)} deals)", err=True)
+
+
 def _store_correction(db_path: str, action: str, name: str, target=None, label=None) -> None:
     from nlp.entities import EntitiesError, add_correction, describe_rule
 
