@@ -91,7 +91,7 @@ def _match(db: Database, deal: DealRow, published: str | None) -> int | None:
         SELECT id FROM deals
         WHERE type = :type AND company_key = :company AND counterpart_key = :counterpart
           AND past = :past
-          AND (round IN ('prêt', 'subvention')) = :special
+          AND coalesce(round IN ('prêt', 'subvention'), 0) = :special
           AND (
             (:amount IS NULL AND amount_eur IS NULL)
             OR (:amount IS NOT NULL AND amount_eur IS NOT NULL

@@ -37,6 +37,7 @@ _CLAUSE_BREAK = re.compile(r"[,;:()]| - | – ")
 _FROM = re.compile(r"^\s*(?:de|d'|du|des|par|auprès de|auprès d')\s*(?:la |l'|le |les )?\s*$")
 _TO = re.compile(r"^\s*(?:à|au|aux)\s*(?:la |l'|le |les )?[\w\s'-]{0,30}?$")
 _LEAD_WORDS = {"de", "du", "des", "d'"}
+_NOT_NAMES = {"elle", "il", "elles", "ils", "on", "ce", "cette", "celle", "celui", "qui"}
 # The parser tags "emploiera" as a present: the ending says the future.
 _FUTURE = re.compile(r"(?:era|eront|erait|eraient)$")
 
@@ -108,9 +109,8 @@ class DealRules:
     def nouns(self) -> tuple[str, ...]:
         """Every trigger noun or phrase."""
         kinds = tuple(w for spellings in self.kinds.values() for w in spellings)
-        return (
-            self.funding_nouns + self.acquisition_nouns + self.merger_nouns + self.job_nouns + kinds
-        )
+        nouns = self.funding_nouns + self.acquisition_nouns + self.merger_nouns + self.job_nouns
+        return nouns + kinds + self.new_name_cues + ("opération",)
 
 
 def load_deal_rules(path: str | Path | None = None) -> DealRules:
@@ -417,6 +417,8 @@ def funding(sent: Sentence, ctx: Context) -> list[Deal]:
                     if not _public(rules, p.name) and p.start - sent.start < cue_at
                 ]
                 company = later[0] if later else None
+        if company is None and kind is None:
+            company = _leading_name(sent, rules.funding_verbs)
         name = company.name if company else None
         if name is None or _public(rules, name):
             previous = ctx.last("funding")
@@ -450,6 +452,20 @@ def funding(sent: Sentence, ctx: Context) -> list[Deal]:
             )
         )
     return deals
+
+
+def _leading_name(sent: Sentence, verbs: frozenset[str]) -> Party | None:
+    """ "Ferrovia boucle...": a capitalised first word right before a trigger verb.
+
+    The parser often mistakes an unknown name for an adjective or a verb at the start of a
+    sentence, and the model then finds no entity: the word order still says who raises.
+    """
+    doc = sent.doc
+    if len(doc) < 2 or not doc[0].text[:1].isupper() or doc[0].pos_ in ("DET", "PRON", "ADP"):
+        return None
+    if doc[0].lower_ in _NOT_NAMES or not _verb(doc[1], verbs):
+        return None
+    return Party(sent.start, sent.start + len(doc[0]), doc[0].text)
 
 
 def _context_sentence(sent: Sentence, ctx: Context) -> None:
@@ -762,7 +778,8 @@ def _parties(
     for m in mentions:
         s, e = m.nstart, m.nend
         covered.update(range(s, e))
-        if is_place(m.name):
+        before = doc.text[max(0, s - 2) : s].lower()
+        if is_place(m.name) or (m.label == "LOC" and before in ("à ", "au")):
             # A known place is never a company, whatever label the model gave it.
             places.append(Party(s, e, m.name))
         elif m.label == "ORG" or m.label == "LOC" or len(m.name.split()) == 1:
