@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import tomllib
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -77,6 +78,7 @@ class DealRules:
     kinds: dict[str, tuple[str, ...]]
     rounds: dict[str, tuple[str, ...]]
     not_funding: tuple[str, ...]
+    intent: tuple[str, ...]
     past_cues: tuple[str, ...]
     acquisition_verbs: frozenset[str]
     acquisition_nouns: tuple[str, ...]
@@ -146,6 +148,7 @@ def load_deal_rules(path: str | Path | None = None) -> DealRules:
         kinds=table("funding", "kinds"),
         rounds=table("funding", "rounds"),
         not_funding=words("not_funding", "before"),
+        intent=words("not_funding", "intent"),
         past_cues=words("past", "cues"),
         acquisition_verbs=frozenset(words("acquisition", "verbs")),
         acquisition_nouns=words("acquisition", "nouns"),
@@ -370,7 +373,11 @@ def funding(sent: Sentence, ctx: Context) -> list[Deal]:
     for amount in sent.amounts:
         left, _ = _clause(text, amount.start, amount.end)
         lead = text[max(left, amount.start - 40) : amount.start]
-        if not _has_any(lead, rules.not_funding) and not any(b < amount.start for b in bought):
+        if (
+            not _has_any(lead, rules.not_funding)
+            and not _has_any(text[left : amount.start], rules.intent)
+            and not any(b < amount.start for b in bought)
+        ):
             amounts.append(amount)
     deals = []
     if not amounts:
@@ -422,7 +429,8 @@ def funding(sent: Sentence, ctx: Context) -> list[Deal]:
         name = company.name if company else None
         if name is None or _public(rules, name):
             previous = ctx.last("funding")
-            name = previous.company if previous else ctx.main_company
+            # A loan or grant with no borrower named is a public scheme, not a deal.
+            name = previous.company if previous else (None if kind else ctx.main_company)
         if name is None or _public(rules, name):
             continue
         if kind:
@@ -723,8 +731,7 @@ def find_deals(
     rules = rules or _default_rules()
     parties, places = _parties(doc, mentions, is_place)
     ctx = Context(rules, year or date.today().year)
-    companies = [p for p in parties if not _public(rules, p.name)]
-    ctx.main_company = companies[0].name if companies else None
+    ctx.main_company = _main_company(parties, mentions, rules)
     for start, end in _sentences(doc):
         text = doc.text[start:end]
         amounts = find_amounts(text)
@@ -745,6 +752,18 @@ def find_deals(
             for deal in rule(sent, ctx):
                 _merge(ctx.deals, deal)
     return ctx.deals
+
+
+def _main_company(parties: list[Party], mentions: Iterable, rules: DealRules) -> str | None:
+    """The company an article is about: its most named organisation, else its first party.
+
+    "Elle recrute..." and "L'entreprise a levé..." refer to it.
+    """
+    orgs = Counter(m.name for m in mentions if m.label == "ORG" and not _public(rules, m.name))
+    if orgs:
+        return orgs.most_common(1)[0][0]
+    companies = [p for p in parties if not _public(rules, p.name)]
+    return companies[0].name if companies else None
 
 
 _SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-Ý])")
