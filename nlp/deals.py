@@ -29,7 +29,7 @@ from nlp.amounts import Amount, find_amounts, parse_count
 from nlp.keys import entity_key
 from nlp.model import DEFAULT_MODEL, load_model
 from nlp.normalize import Normalized, normalize
-from nlp.resources import ResourceError, data_path
+from nlp.resources import DATA_DIR, ResourceError, data_path
 
 TYPES = ("funding", "acquisition", "merger", "jobs", "site")
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
@@ -842,8 +842,13 @@ def _default_rules() -> DealRules:
 
 
 def rules_for(data_dir: str | Path | None = None) -> DealRules:
-    """The deal words of a data folder (cached per file)."""
-    key = str(data_path("deals.toml", data_dir))
+    """The deal words of a data folder (cached per file); the shipped ones if it has none.
+
+    A staff data folder made before deals existed has no deals.toml: the shipped words
+    apply rather than an error.
+    """
+    path = data_path("deals.toml", data_dir)
+    key = str(path if path.exists() else data_path("deals.toml", DATA_DIR))
     if key not in _RULES_CACHE:
         _RULES_CACHE[key] = load_deal_rules(key)
     return _RULES_CACHE[key]
