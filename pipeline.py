@@ -341,6 +341,31 @@ def entities_list(files: tuple[str, ...], model: str) -> None:
         click.echo(json.dumps(row, ensure_ascii=False))
 
 
+@cli.command("deals")
+@click.argument("files", nargs=-1, required=True)
+@model_option
+def deals_command(files: tuple[str, ...], model: str) -> None:
+    """Print the deals (rounds, acquisitions, mergers, jobs, sites) of plain-text files as JSON lines ("-" reads standard input)."""
+    from nlp.deals import deals_of_files
+
+    for row in deals_of_files(files, model=model):
+        click.echo(json.dumps(row, ensure_ascii=False))
+
+
+@cli.command("barometer")
+@db_option
+@click.option("--year", type=int, required=True, help="Year of the deals, e.g. 2026.")
+@click.option("--region", default=None, help="Only this région, e.g. Bourgogne-Franche-Comté.")
+@click.option("--out", required=True, type=click.Path(dir_okay=False), help="HTML file to write.")
+def barometer_command(db_path: str, year: int, region: str | None, out: str) -> None:
+    """Write the year's barometer of rounds, acquisitions and jobs as one French HTML file."""
+    from ops import barometer
+
+    page = barometer.build_barometer(db_path, year, region)
+    barometer.write_barometer(barometer.render_barometer(page), out)
+    click.echo(f"Barometer written to {out} ({len(page.deals)} deals)", err=True)
+
+
 def _store_correction(db_path: str, action: str, name: str, target=None, label=None) -> None:
     from nlp.process import add_correction, describe_rule
 

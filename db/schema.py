@@ -519,3 +519,50 @@ def m007_article_credit(db: Database) -> None:
     """The outlet or agency a byline credits ("France Bleu Besançon", "AFP"), apart from the
     people in `author`, so that filtering by journalist shows no outlet names."""
     db["articles"].add_column("credit", str)
+
+
+@migrations()
+def m009_deals(db: Database) -> None:
+    """Deals read in the articles (rounds, acquisitions, mergers, jobs, sites), their sources
+    and the entities they involve (see db/deal_store.py)."""
+    db.executescript(
+        """
+        CREATE TABLE deals (
+            id INTEGER PRIMARY KEY,
+            type TEXT NOT NULL,
+            company TEXT NOT NULL,
+            company_key TEXT NOT NULL,
+            counterpart TEXT,
+            counterpart_key TEXT NOT NULL DEFAULT '',
+            amount_eur REAL,
+            round TEXT,
+            investors TEXT NOT NULL DEFAULT '[]',
+            jobs INTEGER,
+            horizon TEXT,
+            place TEXT,
+            region TEXT,
+            kind TEXT,
+            new_name TEXT,
+            past INTEGER NOT NULL DEFAULT 0,
+            published TEXT NOT NULL DEFAULT '',
+            sentence TEXT NOT NULL DEFAULT '',
+            source_count INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX deals_match ON deals (type, company_key, counterpart_key);
+        CREATE INDEX deals_published ON deals (published);
+        CREATE TABLE deal_sources (
+            deal_id INTEGER NOT NULL REFERENCES deals(id) ON DELETE CASCADE,
+            article_id INTEGER NOT NULL REFERENCES articles(id) ON DELETE CASCADE,
+            sentence TEXT NOT NULL DEFAULT '',
+            PRIMARY KEY (deal_id, article_id)
+        );
+        CREATE INDEX deal_sources_article ON deal_sources (article_id);
+        CREATE TABLE deal_entities (
+            deal_id INTEGER NOT NULL REFERENCES deals(id) ON DELETE CASCADE,
+            entity_id INTEGER NOT NULL REFERENCES entities(id) ON DELETE CASCADE,
+            role TEXT NOT NULL,
+            PRIMARY KEY (deal_id, entity_id, role)
+        );
+        CREATE INDEX deal_entities_entity ON deal_entities (entity_id);
+        """
+    )

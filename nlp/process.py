@@ -27,6 +27,7 @@ from common.clock import now_iso
 from db import entity_store
 from db.schema import explain_error, open_db
 from nlp.analyse import REGION, Analysis, get_analyzer
+from nlp.deals import update_deals
 from nlp.entities import EntitiesError
 from nlp.keys import entity_key
 from nlp.model import DEFAULT_MODEL, nlp_version
@@ -350,6 +351,7 @@ def process_articles(
                 bar.close()
             summary.new_entities = resolver.new_entities
             entity_store.prune_entities(db)
+            update_deals(db, ids, model, data)
     except sqlite3.Error as exc:
         # A full disk or a locked file: each batch is one transaction, so whole articles are
         # kept and the next run does the rest.

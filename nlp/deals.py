@@ -1,0 +1,951 @@
+"""Deals in French business news: funding rounds, acquisitions, mergers, jobs, new sites.
+
+Rules over the spaCy parse and the entities veille's analyser finds (`nlp.analyse`): a
+sentence with a trigger word from `data/deals.toml` and the right parties becomes a
+`Deal`. The rules run in the order of `RULES`; each reads one sentence and may use the
+deals found before it in the same article (a round's investors are often named in the
+next sentence). Pure: text in, deals out; storage is in db/deal_store.py.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+import unicodedata
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+from spacy.language import Language
+from spacy.tokens import Doc
+from sqlite_utils import Database
+
+from db import deal_store
+from db.deal_store import DealRow
+from nlp.amounts import Amount, find_amounts, parse_count
+from nlp.keys import entity_key
+from nlp.model import DEFAULT_MODEL, load_model
+from nlp.normalize import Normalized, normalize
+from nlp.resources import DATA_DIR, ResourceError, data_path
+
+TYPES = ("funding", "acquisition", "merger", "jobs", "site")
+_YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+_CLAUSE_BREAK = re.compile(r"[,;:()]| - | – ")
+# Between an amount and its lender: "500 000 euros de Bpifrance".
+_FROM = re.compile(r"^\s*(?:de|d'|du|des|par|auprès de|auprès d')\s*(?:la |l'|le |les )?\s*$")
+_TO = re.compile(r"^\s*(?:à|au|aux)\s*(?:la |l'|le |les )?[\w\s'-]{0,30}?$")
+_LEAD_WORDS = {"de", "du", "des", "d'"}
+_NOT_NAMES = {"elle", "il", "elles", "ils", "on", "ce", "cette", "celle", "celui", "qui"}
+# The parser tags "emploiera" as a present: the ending says the future.
+_FUTURE = re.compile(r"(?:era|eront|erait|eraient)$")
+
+
+@dataclass
+class Deal:
+    """One deal as read in one article; `sentence` is the sentence it came from."""
+
+    type: str
+    company: str | None
+    counterpart: str | None = None
+    amount_eur: float | None = None
+    round: str | None = None
+    investors: list[str] = field(default_factory=list)
+    jobs: int | None = None
+    horizon: str | None = None
+    place: str | None = None
+    kind: str | None = None
+    new_name: str | None = None
+    past: bool = False
+    sentence: str = ""
+
+    def as_dict(self) -> dict:
+        """The deal as a JSON-ready dict."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class DealRules:
+    """The trigger words of data/deals.toml, lower case."""
+
+    funding_verbs: frozenset[str]
+    funding_nouns: tuple[str, ...]
+    investor_cues: tuple[str, ...]
+    investor_verbs: frozenset[str]
+    capital_cues: tuple[str, ...]
+    kinds: dict[str, tuple[str, ...]]
+    rounds: dict[str, tuple[str, ...]]
+    not_funding: tuple[str, ...]
+    intent: tuple[str, ...]
+    past_cues: tuple[str, ...]
+    acquisition_verbs: frozenset[str]
+    acquisition_nouns: tuple[str, ...]
+    merger_verbs: frozenset[str]
+    merger_nouns: tuple[str, ...]
+    new_name_cues: tuple[str, ...]
+    job_verbs: frozenset[str]
+    job_words: frozenset[str]
+    job_future_only: frozenset[str]
+    job_nouns: tuple[str, ...]
+    horizon: re.Pattern
+    site_verbs: frozenset[str]
+    site_kinds: tuple[str, ...]
+    public_prefixes: tuple[str, ...]
+
+    @property
+    def stems(self) -> frozenset[str]:
+        """Folded starts of every trigger verb, for picking the sentences to parse."""
+        verbs = (
+            self.funding_verbs
+            | self.acquisition_verbs
+            | self.merger_verbs
+            | self.job_verbs
+            | self.site_verbs
+            | self.investor_verbs
+        )
+        return frozenset(_stem(v)[:6] for v in verbs) | {"acqui", "repris"}
+
+    @property
+    def nouns(self) -> tuple[str, ...]:
+        """Every trigger noun or phrase."""
+        kinds = tuple(w for spellings in self.kinds.values() for w in spellings)
+        nouns = self.funding_nouns + self.acquisition_nouns + self.merger_nouns + self.job_nouns
+        return nouns + kinds + self.new_name_cues + ("opération",)
+
+
+def load_deal_rules(path: str | Path | None = None) -> DealRules:
+    """Read deals.toml (the shipped one by default); ResourceError names a bad key."""
+    path = Path(path) if path else data_path("deals.toml")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ResourceError(f"{path}: cannot read the deal words ({exc})") from None
+
+    def words(section: str, key: str) -> tuple[str, ...]:
+        value = data.get(section, {})
+        for part in key.split(".")[:-1]:
+            value = value.get(part, {})
+        value = value.get(key.split(".")[-1])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ResourceError(f"{path}: [{section}] {key} must be a list of strings")
+        return tuple(v.lower().replace("\u2019", "'") for v in value)
+
+    def table(section: str, key: str) -> dict[str, tuple[str, ...]]:
+        value = data.get(section, {}).get(key)
+        if not isinstance(value, dict):
+            raise ResourceError(f"{path}: [{section}.{key}] must be a table of lists")
+        return {name: words(section, f"{key}.{name}") for name in value}
+
+    horizons = words("jobs", "horizon")
+    return DealRules(
+        funding_verbs=frozenset(words("funding", "verbs")),
+        funding_nouns=words("funding", "nouns"),
+        investor_cues=words("funding", "investor_cues"),
+        investor_verbs=frozenset(words("funding", "investor_verbs")),
+        capital_cues=words("funding", "capital_cues"),
+        kinds=table("funding", "kinds"),
+        rounds=table("funding", "rounds"),
+        not_funding=words("not_funding", "before"),
+        intent=words("not_funding", "intent"),
+        past_cues=words("past", "cues"),
+        acquisition_verbs=frozenset(words("acquisition", "verbs")),
+        acquisition_nouns=words("acquisition", "nouns"),
+        merger_verbs=frozenset(words("merger", "verbs")),
+        merger_nouns=words("merger", "nouns"),
+        new_name_cues=words("merger", "new_name_cues"),
+        job_verbs=frozenset(words("jobs", "verbs")),
+        job_words=frozenset(words("jobs", "job_words")),
+        job_future_only=frozenset(words("jobs", "future_only")),
+        job_nouns=words("jobs", "nouns"),
+        horizon=re.compile(r"\b(?:" + "|".join(horizons) + r")\b", re.IGNORECASE),
+        site_verbs=frozenset(words("site", "verbs")),
+        site_kinds=words("site", "kinds"),
+        public_prefixes=words("public", "prefixes"),
+    )
+
+
+@dataclass(frozen=True)
+class Party:
+    """A name that can take part in a deal, with offsets in the normalised text."""
+
+    start: int
+    end: int
+    name: str
+
+
+@dataclass
+class Sentence:
+    """What the rules read of one sentence: its span, text, parties, places, amounts."""
+
+    doc: Doc  # the sentence alone, parsed (offsets relative to the sentence)
+    text: str  # normalised, lower case
+    cased: str  # normalised
+    start: int  # offset of the sentence in the normalised text
+    parties: list[Party]
+    places: list[Party]
+    amounts: list[Amount]  # offsets relative to the sentence
+    original: str  # as stored, spaces collapsed
+
+
+@dataclass
+class Context:
+    """One article being read: its rules, reference year and deals found so far."""
+
+    rules: DealRules
+    year: int
+    deals: list[Deal] = field(default_factory=list)
+    main_company: str | None = None
+
+    def last(self, type_: str) -> Deal | None:
+        """The latest current deal of this type in the article."""
+        for deal in reversed(self.deals):
+            if deal.type == type_ and not deal.past:
+                return deal
+        return None
+
+
+# --- helpers over one sentence -----------------------------------------------------------
+
+
+def _find_all(text: str, phrase: str) -> list[int]:
+    """Start offsets of `phrase` as whole words in `text`."""
+    pattern = r"(?<!\w)" + re.escape(phrase) + (r"(?!\w)" if phrase[-1:].isalnum() else "")
+    return [m.start() for m in re.finditer(pattern, text)]
+
+
+def _has_any(text: str, phrases: Iterable[str]) -> bool:
+    return any(_find_all(text, p) for p in phrases)
+
+
+def _clause(text: str, start: int, end: int) -> tuple[int, int]:
+    """The clause around [start, end): from the previous comma (or the like) to the next."""
+    left = max((m.end() for m in _CLAUSE_BREAK.finditer(text, 0, start)), default=0)
+    after = _CLAUSE_BREAK.search(text, end)
+    return left, after.start() if after else len(text)
+
+
+def _is_past(rules: DealRules, year: int, clause: str) -> bool:
+    if _has_any(clause, rules.past_cues):
+        return True
+    return any(int(y) < year for y in _YEAR.findall(clause))
+
+
+def _round(rules: DealRules, text: str) -> str | None:
+    for name, spellings in rules.rounds.items():
+        if _has_any(text, spellings):
+            return name
+    return None
+
+
+def _public(rules: DealRules, name: str) -> bool:
+    lower = name.lower()
+    return lower.startswith(rules.public_prefixes) or lower.startswith(
+        tuple("le " + p for p in rules.public_prefixes)
+    )
+
+
+def _party_at(sent: Sentence, start: int, end: int) -> Party | None:
+    """The party covering the sentence-relative range [start, end), if any."""
+    for party in sent.parties:
+        if party.start - sent.start < end and party.end - sent.start > start:
+            return party
+    return None
+
+
+def _rel(sent: Sentence, party: Party) -> tuple[int, int]:
+    return party.start - sent.start, party.end - sent.start
+
+
+def _before(sent: Sentence, offset: int) -> list[Party]:
+    return [p for p in sent.parties if p.end - sent.start <= offset]
+
+
+def _after(sent: Sentence, offset: int) -> list[Party]:
+    return [p for p in sent.parties if p.start - sent.start >= offset]
+
+
+def _subject(sent: Sentence, token_i: int) -> Party | None:
+    """The party that is the subject of the verb at token_i (through "qui" and apposition)."""
+    token = sent.doc[token_i]
+    heads = [token, *([token.head] if token.dep_ in ("xcomp", "conj") else [])]
+    for head in heads:
+        for child in head.children:
+            if child.dep_.startswith("nsubj"):
+                for t in child.subtree:
+                    party = _party_at(sent, t.idx, t.idx + len(t))
+                    if party is not None:
+                        return party
+    return None
+
+
+def _nearest_before(sent: Sentence, offset: int, rules: DealRules) -> Party | None:
+    candidates = [p for p in _before(sent, offset) if not _public(rules, p.name)]
+    return candidates[-1] if candidates else None
+
+
+def _investors_after(sent: Sentence, start: int, end: int, rules: DealRules) -> list[str]:
+    """Parties after an investor cue ("auprès de", "mené par") within [start, end)."""
+    cues = sorted(
+        at + len(cue)
+        for cue in rules.investor_cues
+        for at in _find_all(sent.text, cue)
+        if start <= at < end
+    )
+    if not cues:
+        return []
+    return [p.name for p in sent.parties if cues[0] <= p.start - sent.start < end and p.name]
+
+
+def _investor_subjects(sent: Sentence, rules: DealRules) -> list[str]:
+    """Subjects of "mener", "accorder"...: "Le fonds X mène l'opération"."""
+    names = []
+    for token in sent.doc:
+        if _verb(token, rules.investor_verbs):
+            party = _subject(sent, token.i) or _nearest_before(sent, token.idx, rules)
+            if party is not None and party.name not in names:
+                names.append(party.name)
+    return names
+
+
+def _add_unique(names: list[str], more: Iterable[str], exclude: str | None) -> None:
+    keys = {entity_key(n) for n in names} | {entity_key(exclude or "")}
+    for name in more:
+        if entity_key(name) not in keys:
+            names.append(name)
+            keys.add(entity_key(name))
+
+
+def _fold(word: str) -> str:
+    return "".join(
+        c for c in unicodedata.normalize("NFD", word.lower()) if not unicodedata.combining(c)
+    )
+
+
+@lru_cache(maxsize=256)
+def _stem(lemma: str) -> str:
+    """ "lever" → "lev", "racheter" → "rachet": matches "lève", "rachète", "rachetée"."""
+    folded = _fold(lemma)
+    for ending in ("er", "ir", "re"):
+        if folded.endswith(ending) and len(folded) > 4:
+            return folded[: -len(ending)]
+    return folded
+
+
+def _verb(token, verbs: frozenset[str]) -> str:
+    """The lemma of `verbs` this token is a form of, or "".
+
+    The parser's lemmas miss on unknown words next to the verb ("s'implante" → "impler"),
+    so the stem of the infinitive is tried too.
+    """
+    if token.pos_ not in ("VERB", "AUX", "ADJ"):
+        return ""
+    lemma = token.lemma_.lower()
+    if lemma in verbs:
+        return lemma
+    folded = _fold(token.text)
+    for verb in verbs:
+        stem = _stem(verb)
+        if len(stem) >= 4 and folded.startswith(stem) and len(folded) - len(stem) <= 4:
+            return verb
+    return ""
+
+
+# --- the rules ---------------------------------------------------------------------------
+
+
+def funding(sent: Sentence, ctx: Context) -> list[Deal]:
+    """Rounds, loans and grants: a funding word and an amount in euros in one sentence."""
+    rules = ctx.rules
+    text = sent.text
+    kind_words = [w for spellings in rules.kinds.values() for w in spellings]
+    verbs = any(_verb(t, rules.funding_verbs) for t in sent.doc)
+    trigger = verbs or _has_any(text, rules.funding_nouns) or _has_any(text, kind_words)
+    if not trigger:
+        if _has_any(text, ("opération",)) or any(_verb(t, rules.investor_verbs) for t in sent.doc):
+            _context_sentence(sent, ctx)
+        return []
+    # An amount after "rachète", "acquisition"... is a price, not a round.
+    bought = [t.idx for t in sent.doc if _verb(t, rules.acquisition_verbs)]
+    bought += [at for n in rules.acquisition_nouns for at in _find_all(text, n)]
+    amounts = []
+    for amount in sent.amounts:
+        left, _ = _clause(text, amount.start, amount.end)
+        lead = text[max(left, amount.start - 40) : amount.start]
+        if (
+            not _has_any(lead, rules.not_funding)
+            and not _has_any(text[left : amount.start], rules.intent)
+            and not any(b < amount.start for b in bought)
+        ):
+            amounts.append(amount)
+    deals = []
+    if not amounts:
+        _context_sentence(sent, ctx)
+        return []
+    for n, amount in enumerate(amounts):
+        left, right = _clause(text, amount.start, amount.end)
+        clause = text[left:right]
+        lead = text[left : amount.start]
+        seg_end = amounts[n + 1].start if n + 1 < len(amounts) else len(text)
+        kind = next(
+            (name for name, spellings in rules.kinds.items() if _has_any(lead, spellings)), None
+        )
+        company, investors = None, []
+        capital = [
+            at + len(cue)
+            for cue in rules.capital_cues
+            for at in _find_all(text, cue)
+            if at < seg_end
+        ]
+        if capital:
+            after = _after(sent, capital[0])
+            company = after[0] if after else None
+            investors = [p.name for p in _before(sent, capital[0])]
+        if company is None and kind:
+            for p in _after(sent, amount.end):
+                s, _ = _rel(sent, p)
+                if _TO.match(text[amount.end : s]):
+                    company = p
+                    break
+        if company is None:
+            before = [p for p in _before(sent, amount.start) if not _public(rules, p.name)]
+            cue_at = min(
+                (at for cue in rules.investor_cues for at in _find_all(text, cue)),
+                default=len(text),
+            )
+            before = [p for p in before if p.start - sent.start < cue_at] or before
+            if kind is None and before:
+                company = before[-1]
+            elif kind is None:
+                later = [
+                    p
+                    for p in _after(sent, amount.end)
+                    if not _public(rules, p.name) and p.start - sent.start < cue_at
+                ]
+                company = later[0] if later else None
+        if company is None and kind is None:
+            company = _leading_name(sent, rules.funding_verbs)
+        name = company.name if company else None
+        if name is None or _public(rules, name):
+            previous = ctx.last("funding")
+            # A loan or grant with no borrower named is a public scheme, not a deal.
+            name = previous.company if previous else (None if kind else ctx.main_company)
+        if name is None or _public(rules, name):
+            continue
+        if kind:
+            for p in _after(sent, amount.end):
+                s, _ = _rel(sent, p)
+                if _FROM.match(text[amount.end : s]):
+                    investors.append(p.name)
+                    break
+            if kind == "subvention" or not investors:
+                investors.extend(_investor_subjects(sent, rules))
+        else:
+            start = amount.end if n else 0
+            investors.extend(_investors_after(sent, start, seg_end, rules))
+            investors.extend(_investor_subjects(sent, rules))
+        clean: list[str] = []
+        _add_unique(clean, investors, name)
+        past = _is_past(rules, ctx.year, clause)
+        deals.append(
+            Deal(
+                "funding",
+                name,
+                amount_eur=amount.value,
+                round=kind or _round(rules, clause) or (None if past else _round(rules, text)),
+                investors=[] if past else clean,
+                past=past,
+                sentence=sent.original,
+            )
+        )
+    return deals
+
+
+def _leading_name(sent: Sentence, verbs: frozenset[str]) -> Party | None:
+    """ "Ferrovia boucle...": a capitalised first word right before a trigger verb.
+
+    The parser often mistakes an unknown name for an adjective or a verb at the start of a
+    sentence, and the model then finds no entity: the word order still says who raises.
+    """
+    doc = sent.doc
+    if len(doc) < 2 or not doc[0].text[:1].isupper() or doc[0].pos_ in ("DET", "PRON", "ADP"):
+        return None
+    if doc[0].lower_ in _NOT_NAMES or not _verb(doc[1], verbs):
+        return None
+    return Party(sent.start, sent.start + len(doc[0]), doc[0].text)
+
+
+def _context_sentence(sent: Sentence, ctx: Context) -> None:
+    """A funding sentence without an amount adds round and investors to the last round."""
+    deal = ctx.last("funding")
+    if deal is None or deal.round in ctx.rules.kinds:
+        return
+    deal.round = deal.round or _round(ctx.rules, sent.text)
+    investors = _investors_after(sent, 0, len(sent.text), ctx.rules)
+    investors += _investor_subjects(sent, ctx.rules)
+    _add_unique(deal.investors, investors, deal.company)
+
+
+def acquisition(sent: Sentence, ctx: Context) -> list[Deal]:
+    """ "X rachète Y", "Y est repris par X", "le rachat de Y par X"."""
+    rules = ctx.rules
+    text = sent.text
+    triggers = [(t.idx, t.idx + len(t), t) for t in sent.doc if _verb(t, rules.acquisition_verbs)]
+    triggers += [
+        (at, at + len(n), None) for n in rules.acquisition_nouns for at in _find_all(text, n)
+    ]
+    for start, end, token in sorted(triggers, key=lambda item: item[0]):
+        after = _after(sent, end)
+        par = [a for a in _find_all(text, "par") if a >= end]
+        passive = token is not None and (
+            any(c.dep_ == "aux:pass" for c in token.children)
+            or (par and par[0] - end < 25 and token.tag_ != "NOUN" and token.pos_ != "NOUN")
+        )
+        if passive and par:
+            buyers = _after(sent, par[0])
+            if not buyers:
+                continue
+            acquirer = buyers[0]
+            targets = [p for p in _before(sent, start) if not _public(rules, p.name)] or [
+                p for p in after if p != acquirer
+            ]
+            target = targets[-1] if _before(sent, start) else (targets[0] if targets else None)
+        elif token is None:
+            target = after[0] if after else None
+            by = [p for p in after[1:] if par and p.start - sent.start > par[0]]
+            acquirer = by[0] if by else _nearest_before(sent, start, rules)
+            if acquirer is None and ctx.main_company:
+                acquirer = Party(-1, -1, ctx.main_company)
+        else:
+            acquirer = (token is not None and _subject(sent, token.i)) or _nearest_before(
+                sent, start, rules
+            )
+            if acquirer is None and ctx.main_company:
+                # "L'entreprise annonce le rachat de Y": the article's company.
+                acquirer = Party(-1, -1, ctx.main_company)
+
+            target = after[0] if after else None
+        if (
+            acquirer is None
+            or target is None
+            or entity_key(acquirer.name) == entity_key(target.name)
+        ):
+            continue
+        amounts = [a for a in sent.amounts if a.start >= end]
+        left, right = _clause(text, start, end)
+        past = _is_past(rules, ctx.year, text[left:right])
+        return [
+            Deal(
+                "acquisition",
+                acquirer.name,
+                counterpart=target.name,
+                amount_eur=amounts[0].value if amounts else None,
+                past=past,
+                sentence=sent.original,
+            )
+        ]
+    return []
+
+
+def merger(sent: Sentence, ctx: Context) -> list[Deal]:
+    """ "X et Y fusionnent", "X fusionne avec Y", "la fusion de X et Y"; new name if stated."""
+    rules = ctx.rules
+    text = sent.text
+    starts = [t.idx for t in sent.doc if _verb(t, rules.merger_verbs)]
+    starts += [at for n in rules.merger_nouns for at in _find_all(text, n)]
+    if not starts:
+        return []
+    at = min(starts)
+    before = [p for p in _before(sent, at) if not _public(rules, p.name)]
+    after = [p for p in _after(sent, at) if not _public(rules, p.name)]
+    if len(before) >= 2:
+        a, b = before[-2], before[-1]
+    elif before and after:
+        a, b = before[-1], after[0]
+    elif len(after) >= 2:
+        a, b = after[0], after[1]
+    else:
+        return []
+    deal = Deal("merger", a.name, counterpart=b.name, sentence=sent.original)
+    deal.new_name = _new_name(sent, rules)
+    return [deal]
+
+
+def _new_name(sent: Sentence, rules: DealRules) -> str | None:
+    for cue in rules.new_name_cues:
+        for at in _find_all(sent.text, cue):
+            for p in _after(sent, at + len(cue)):
+                return p.name
+            tail = sent.cased[at + len(cue) :].split()
+            if tail and tail[0][:1].isupper():
+                return tail[0].strip('.,;:«»"')
+    return None
+
+
+def new_names(sent: Sentence, ctx: Context) -> list[Deal]:
+    """ "La nouvelle entité s'appellera Z": the new name of the article's merger."""
+    deal = ctx.last("merger")
+    if deal is not None and deal.new_name is None and deal.sentence != sent.original:
+        deal.new_name = _new_name(sent, ctx.rules)
+    return []
+
+
+_COUNT_LEAD = re.compile(
+    r"^\s*(?:(?:déjà|dès maintenant|encore|au moins|plus de|près de|environ|jusqu'à|"
+    r"d'ici \S+ \S+|à terme)\s+)*"
+)
+
+
+def jobs(sent: Sentence, ctx: Context) -> list[Deal]:
+    """ "X recrute 15 salariés", "créera une trentaine d'emplois", "40 recrutements"."""
+    rules = ctx.rules
+    text = sent.text
+    for token in sent.doc:
+        lemma = _verb(token, rules.job_verbs)
+        if not lemma:
+            continue
+        if lemma in rules.job_future_only and not (
+            "Fut" in token.morph.get("Tense") or _FUTURE.search(token.lower_)
+        ):
+            continue
+        end = token.idx + len(token)
+        rest = text[end:]
+        lead = _COUNT_LEAD.match(rest)
+        count = parse_count(rest[lead.end() :]) if lead else None
+        if count is None or count < 2 or (1900 < count < 2100):
+            continue
+        tail = rest[lead.end() :].split()
+        if lemma not in ("recruter", "embaucher") or count < 2:
+            window = " ".join(tail[:6])
+            if not any(w in rules.job_words for w in re.findall(r"\w+", window)):
+                continue
+        company = _subject(sent, token.i) or _nearest_before(sent, token.idx, rules)
+        name = (
+            company.name if company else (ctx.deals[-1].company if ctx.deals else ctx.main_company)
+        )
+        if name is None:
+            continue
+        return [_with_place(Deal("jobs", name, jobs=count, sentence=sent.original), sent, rules)]
+    return []
+
+
+def _with_place(deal: Deal, sent: Sentence, rules: DealRules) -> Deal:
+    deal.place = sent.places[0].name if sent.places else None
+    horizon = rules.horizon.search(sent.cased)
+    if deal.type == "jobs" and horizon:
+        deal.horizon = horizon.group(0)
+    return deal
+
+
+def site(sent: Sentence, ctx: Context) -> list[Deal]:
+    """ "X s'implante à Belfort", "ouvre une usine", "installe son siège à Dijon"."""
+    rules = ctx.rules
+    text = sent.text
+    for token in sent.doc:
+        lemma = _verb(token, rules.site_verbs)
+        if not lemma:
+            continue
+        at = token.idx + len(token)
+        window = text[at : at + 60]
+        kind = next((k for k in rules.site_kinds if _find_all(window, k)), None)
+        places = [p for p in sent.places if p.start - sent.start >= at] or sent.places
+        if kind is None and (lemma != "implanter" or not places):
+            continue
+        company = _subject(sent, token.i) or _nearest_before(sent, token.idx, rules)
+        name = company.name if company else ctx.main_company
+        if name is None:
+            continue
+        if kind is None:
+            kind = next((k for k in rules.site_kinds if _find_all(text[at:], k)), None)
+        return [
+            Deal(
+                "site",
+                name,
+                place=places[0].name if places else None,
+                kind=kind,
+                sentence=sent.original,
+            )
+        ]
+    return []
+
+
+# The order in which the rules read each sentence.
+RULES: tuple[Callable[[Sentence, Context], list[Deal]], ...] = (
+    funding,
+    acquisition,
+    merger,
+    new_names,
+    jobs,
+    site,
+)
+
+
+# --- reading an article ------------------------------------------------------------------
+
+
+def _merge(deals: list[Deal], deal: Deal) -> None:
+    """Add a deal unless the article already has it (then fill what the other lacks)."""
+    for old in deals:
+        same = old.type == deal.type and entity_key(old.company or "") == entity_key(
+            deal.company or ""
+        )
+        if same and deal.type == "funding":
+            same = (
+                old.past == deal.past
+                and (old.round in ("prêt", "subvention")) == (deal.round in ("prêt", "subvention"))
+                and (
+                    old.amount_eur is None
+                    or deal.amount_eur is None
+                    or abs(old.amount_eur - deal.amount_eur) <= 0.02 * old.amount_eur
+                )
+            )
+        elif same and deal.type in ("acquisition", "merger"):
+            same = entity_key(old.counterpart or "") == entity_key(deal.counterpart or "")
+        if same:
+            for name, value in deal.as_dict().items():
+                if getattr(old, name) in (None, [], "") and value not in (None, []):
+                    setattr(old, name, value)
+            _add_unique(old.investors, deal.investors, old.company)
+            return
+    deals.append(deal)
+
+
+def find_deals(
+    doc: Doc,
+    norm: Normalized,
+    mentions: Iterable,
+    parse: Callable[[str], Doc],
+    is_place: Callable[[str], bool] = lambda name: False,
+    *,
+    year: int | None = None,
+    rules: DealRules | None = None,
+) -> list[Deal]:
+    """The deals of one article from the analyser's doc and mentions.
+
+    `parse(text)` parses one sentence (dependencies and lemmas, see `parser`): only the
+    sentences with an amount or a trigger word are parsed. `is_place(name)` says whether
+    a LOC name is a known place (then it locates a site but is never a company); `year`
+    is the article's year, for telling past rounds from current ones.
+    """
+    rules = rules or _default_rules()
+    parties, places = _parties(doc, mentions, is_place)
+    ctx = Context(rules, year or date.today().year)
+    ctx.main_company = _main_company(parties, mentions, rules)
+    for start, end in _sentences(doc):
+        text = doc.text[start:end]
+        amounts = find_amounts(text)
+        if not amounts and not _candidate(rules, text):
+            continue
+        o_start, o_end = norm.to_original(start, end)
+        sent = Sentence(
+            doc=parse(text),
+            text=text.lower(),
+            cased=text,
+            start=start,
+            parties=[p for p in parties if start <= p.start and p.end <= end],
+            places=[p for p in places if start <= p.start and p.end <= end],
+            amounts=amounts,
+            original=" ".join(norm.original[o_start:o_end].split()),
+        )
+        for rule in RULES:
+            for deal in rule(sent, ctx):
+                _merge(ctx.deals, deal)
+    return ctx.deals
+
+
+def _main_company(parties: list[Party], mentions: Iterable, rules: DealRules) -> str | None:
+    """The company an article is about: its most named organisation, else its first party.
+
+    "Elle recrute..." and "L'entreprise a levé..." refer to it.
+    """
+    orgs = Counter(m.name for m in mentions if m.label == "ORG" and not _public(rules, m.name))
+    if orgs:
+        return orgs.most_common(1)[0][0]
+    companies = [p for p in parties if not _public(rules, p.name)]
+    return companies[0].name if companies else None
+
+
+_SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-Ý])")
+
+
+def _sentences(doc: Doc) -> Iterator[tuple[int, int]]:
+    """The doc's sentences, cut again after a full stop the sentencer kept ("3,5 M€. Talmeo")."""
+    for span in doc.sents:
+        start = span.start_char
+        for cut in _SPLIT.finditer(doc.text, span.start_char, span.end_char):
+            yield start, cut.start()
+            start = cut.end()
+        yield start, span.end_char
+
+
+def _candidate(rules: DealRules, text: str) -> bool:
+    """Whether a sentence may hold a deal: a word starting like a trigger verb, or a noun."""
+    words = {_fold(w)[:8] for w in re.findall(r"\w+", text)}
+    stems = rules.stems
+    if any(w.startswith(stem) for w in words for stem in stems):
+        return True
+    lower = text.lower()
+    return any(noun in lower for noun in rules.nouns)
+
+
+def _parties(
+    doc: Doc, mentions: Iterable, is_place: Callable[[str], bool]
+) -> tuple[list[Party], list[Party]]:
+    """Names that can be parties (organisations, unknown names) and known places."""
+    parties, places, covered = [], [], set()
+    for m in mentions:
+        s, e = m.nstart, m.nend
+        covered.update(range(s, e))
+        before = doc.text[max(0, s - 2) : s].lower()
+        if is_place(m.name) or (m.label == "LOC" and before in ("à ", "au")):
+            # A known place is never a company, whatever label the model gave it.
+            places.append(Party(s, e, m.name))
+        elif m.label == "ORG" or m.label == "LOC" or len(m.name.split()) == 1:
+            # "Verrerie de Passavant": an organisation's name goes on with "de" + a name.
+            span = doc.char_span(s, e, alignment_mode="expand")
+            if span is not None and m.label == "ORG" and span.end + 1 < len(doc):
+                nxt, name = doc[span.end], doc[span.end + 1]
+                if (
+                    nxt.lower_ in _LEAD_WORDS
+                    and name.text[:1].isupper()
+                    and name.idx not in covered
+                ):
+                    e = name.idx + len(name)
+                    parties.append(Party(s, e, f"{m.name} {nxt.text} {name.text}"))
+                    continue
+            parties.append(Party(s, e, m.name))
+    # Proper nouns the model did not name ("Cyberjura boucle..."): a capitalised word
+    # tagged PROPN, outside every mention, not a known place.
+    for token in doc:
+        if (
+            (token.pos_ == "PROPN" or not token.has_vector)
+            and token.idx not in covered
+            and token.text[:1].isupper()
+            and len(token.text) > 2
+            and not is_place(token.text)
+        ):
+            parties.append(Party(token.idx, token.idx + len(token), token.text))
+    parties.sort(key=lambda p: p.start)
+    places.sort(key=lambda p: p.start)
+    return parties, places
+
+
+_RULES_CACHE: dict[str, DealRules] = {}
+
+
+def _default_rules() -> DealRules:
+    key = str(data_path("deals.toml"))
+    if key not in _RULES_CACHE:
+        _RULES_CACHE[key] = load_deal_rules(key)
+    return _RULES_CACHE[key]
+
+
+def rules_for(data_dir: str | Path | None = None) -> DealRules:
+    """The deal words of a data folder (cached per file); the shipped ones if it has none.
+
+    A staff data folder made before deals existed has no deals.toml: the shipped words
+    apply rather than an error.
+    """
+    path = data_path("deals.toml", data_dir)
+    key = str(path if path.exists() else data_path("deals.toml", DATA_DIR))
+    if key not in _RULES_CACHE:
+        _RULES_CACHE[key] = load_deal_rules(key)
+    return _RULES_CACHE[key]
+
+
+@lru_cache(maxsize=2)
+def parser(model: str = DEFAULT_MODEL) -> Language:
+    """The model with its parser and lemmatizer, for deal sentences (the analyser has neither).
+
+    veille's analyser leaves them out for speed; deals need subjects and lemmas, in the
+    few sentences that hold a trigger word, so they are parsed again here.
+    """
+    return load_model(model, exclude=["ner"])
+
+
+def extract_deals(
+    texts: Iterable[str],
+    analyzer,
+    years: Iterable[int | None] | None = None,
+    rules: DealRules | None = None,
+    model: str = DEFAULT_MODEL,
+) -> Iterator[list[Deal]]:
+    """The deals of each text, in order, with the analyser's pipeline and entities.
+
+    `analyzer` is an `nlp.analyse.Analyzer`; its public `nlp` pipeline and `read` give the
+    doc and the mentions, so the analysis is the one `veille process` stores.
+    """
+    texts = list(texts)
+    years = list(years) if years is not None else [None] * len(texts)
+    norms = [normalize(t or "") for t in texts]
+    parse = parser(model)
+    is_place = lambda name: analyzer.places.lookup(name) is not None  # noqa: E731
+    docs = analyzer.nlp.pipe((n.text for n in norms), batch_size=32)
+    for doc, norm, year in zip(docs, norms, years, strict=True):
+        analysis = analyzer.read(doc, norm)
+        yield find_deals(doc, norm, analysis.mentions, parse, is_place, year=year, rules=rules)
+
+
+def deals_of_files(paths: Sequence[str], model: str = DEFAULT_MODEL) -> Iterator[dict]:
+    """One dict per deal in each plain-text file ("-" reads standard input), "file" first."""
+    from nlp.analyse import get_analyzer
+    from nlp.entities import read_text_file
+
+    texts = [read_text_file(path) for path in paths]
+    analyzer = get_analyzer(model)
+    for path, deals in zip(paths, extract_deals(texts, analyzer, model=model), strict=True):
+        for deal in deals:
+            row = deal.as_dict()
+            yield {"file": path, **row}
+
+
+def _row(deal: Deal, is_place: Callable[[str], bool]) -> DealRow:
+    return DealRow(
+        type=deal.type,
+        company=deal.company or "",
+        company_key=entity_key(deal.company or ""),
+        counterpart=deal.counterpart,
+        counterpart_key=entity_key(deal.counterpart or ""),
+        amount_eur=deal.amount_eur,
+        round=deal.round,
+        investors=[(name, entity_key(name)) for name in deal.investors],
+        jobs=deal.jobs,
+        horizon=deal.horizon,
+        place=deal.place,
+        place_key=entity_key(deal.place or ""),
+        kind=deal.kind,
+        new_name=deal.new_name,
+        past=deal.past,
+        sentence=deal.sentence,
+    )
+
+
+def update_deals(
+    db: Database,
+    article_ids: Sequence[int],
+    model: str = DEFAULT_MODEL,
+    data_dir: str | Path | None = None,
+) -> int:
+    """Find and store the deals of these stored articles (the `veille process` step).
+
+    Only articles with an amount or a trigger word are read again; the others just lose
+    any deal they had. Returns how many deals the articles give.
+    """
+    from nlp.analyse import get_analyzer
+
+    rules = rules_for(data_dir)
+    rows = deal_store.articles_for_deals(db, article_ids)
+    likely = [r for r in rows if find_amounts(r[1]) or _candidate(rules, r[1])]
+    found: dict[int, list[DealRow]] = {r[0]: [] for r in rows}
+    if likely:
+        analyzer = get_analyzer(model, data_dir)
+        is_place = lambda name: analyzer.places.lookup(name) is not None  # noqa: E731
+        years = [int(p[:4]) if p and p[:4].isdigit() else None for _, _, p in likely]
+        texts = [t for _, t, _ in likely]
+        for (article_id, _, _), deals in zip(
+            likely, extract_deals(texts, analyzer, years, rules, model), strict=True
+        ):
+            found[article_id] = [_row(d, is_place) for d in deals if d.company]
+    published = {r[0]: r[2] for r in rows}
+    return deal_store.replace_deals(db, [(i, published[i], deals) for i, deals in found.items()])
