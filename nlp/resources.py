@@ -29,7 +29,13 @@ PLACE_KINDS = ("region", "former_region", "departement", "commune")
 # larger territory wins: its région is the same or the more cautious answer.
 _KIND_RANK = {kind: rank for rank, kind in enumerate(PLACE_KINDS)}
 _SAINT_ABBREVIATION = re.compile(r"\bSt(e)?\b\.?(?=[-\s])")
-DATA_FILES = ("places.csv", "watchlist.toml", "patterns.jsonl", "org_phrases.toml")
+DATA_FILES = (
+    "places.csv",
+    "watchlist.toml",
+    "patterns.jsonl",
+    "org_phrases.toml",
+    "themes.toml",
+)
 
 
 class ResourceError(ValueError):
