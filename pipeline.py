@@ -302,6 +302,32 @@ def status_command(db_path: str) -> None:
         fail(str(exc))
 
 
+@cli.command("classify")
+@click.argument("files", nargs=-1, required=True)
+@click.option(
+    "--region",
+    default=None,
+    help="Région of the outlet, weighed as a prior (e.g. Bourgogne-Franche-Comté).",
+)
+@model_option
+def classify_command(files: tuple[str, ...], region: str | None, model: str) -> None:
+    """Say what plain-text articles are about, one JSON line per file ("-" reads stdin).
+
+    Fields: file, relevant (to the tech ecosystem), score, themes, regions, departements,
+    communes (places most concerned first). A short first line is read as the headline.
+    """
+    from nlp.classify import classify_files
+    from nlp.entities import EntitiesError
+    from nlp.model import ModelError
+    from nlp.resources import ResourceError
+
+    try:
+        for row in classify_files(files, model=model, outlet_region=region):
+            click.echo(json.dumps(row, ensure_ascii=False))
+    except (EntitiesError, ModelError, ResourceError) as exc:
+        fail(str(exc))
+
+
 @cli.command("report")
 @db_option
 @click.option(

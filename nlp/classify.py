@@ -19,6 +19,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from sqlite_utils import Database
+
+from db import topic_store
 from nlp.keys import entity_key, fold
 from nlp.resources import (
     Gazetteer,
@@ -115,7 +118,7 @@ def load_themes(path: str | Path) -> Themes:
 
     def add(section: str, table: object, where: str) -> None:
         if not isinstance(table, dict):
-            raise ResourceError(f"{path}: {where} must be a table of \"term\" = weight")
+            raise ResourceError(f'{path}: {where} must be a table of "term" = weight')
         for term, weight in table.items():
             if not isinstance(weight, int | float) or isinstance(weight, bool):
                 raise ResourceError(f"{path}: {where}, term {term!r}: weight must be a number")
@@ -142,7 +145,7 @@ def load_themes(path: str | Path) -> Themes:
             terms[key] = []
     themes = data.get("themes", {})
     if not isinstance(themes, dict) or not themes:
-        raise ResourceError(f"{path}: needs at least one [themes.\"name\"] table")
+        raise ResourceError(f'{path}: needs at least one [themes."name"] table')
     for name, table in themes.items():
         if not isinstance(table, dict) or "terms" not in table:
             raise ResourceError(f"{path}: [themes.{name!r}] needs `terms`")
@@ -365,33 +368,53 @@ class Classifier:
                     inside = self._places_in(e.name)
                 evidence += [(p, factor * self.ORG_PLACE) for p in inside]
         evidence += [(p, t.title) for p in self._title_places(title, body_places)]
-        weights: dict[tuple[str, str], float] = {}
+        # (kind, name) → [weight, pieces of evidence, named in the headline or dateline].
+        weights: dict[tuple[str, str], list] = {}
 
-        def add(kind: str, name: str, w: float) -> None:
+        def add(kind: str, name: str, w: float, strong: bool) -> None:
             if name:
-                weights[(kind, name)] = weights.get((kind, name), 0.0) + w
+                entry = weights.setdefault((kind, name), [0.0, 0, False])
+                entry[0] += w
+                entry[1] += 1
+                entry[2] = entry[2] or strong
 
         for place, w in evidence:
+            strong = w >= t.title
             if place.kind == "commune":
-                add("commune", place.name, w)
+                add("commune", place.name, w, strong)
             if place.kind in ("commune", "departement"):
                 dep = self.departements.get(place.department_code)
-                add("departement", dep.name if dep else "", w)
-            add("region", place.region, w)
+                add("departement", dep.name if dep else "", w, strong)
+            add("region", place.region, w, strong)
+        prior = None
         if outlet_region:
             region = self.places.lookup(outlet_region)
-            add("region", region.region if region else outlet_region, self.PRIOR)
+            prior = region.region if region else outlet_region
+            if ("region", prior) in weights:
+                weights[("region", prior)][0] += self.PRIOR
+            elif not any(kind == "region" for kind, _ in weights):
+                # The outlet's région is the answer only when the text names no place.
+                add("region", prior, self.PRIOR, False)
         out: list[PlaceWeight] = []
         for kind in KINDS:
             ranked = sorted(
-                ((w, name) for (k, name), w in weights.items() if k == kind),
-                key=lambda item: (-item[0], item[1]),
+                (
+                    (w, n, strong, name)
+                    for (k, name), (w, n, strong) in weights.items()
+                    if k == kind
+                ),
+                key=lambda item: (-item[0], item[3]),
             )
             if not ranked:
                 continue
-            kept = [(w, name) for w, name in ranked if w >= self.KEEP * ranked[0][0]]
-            total = sum(w for w, _ in kept)
-            out += [PlaceWeight(name, kind, round(w / total, 3)) for w, name in kept]
+            # A place named once, in passing (not in the headline), is not what it is about.
+            kept = [ranked[0]] + [
+                item
+                for item in ranked[1:]
+                if item[0] >= self.KEEP * ranked[0][0] and (item[1] > 1 or item[2])
+            ]
+            total = sum(item[0] for item in kept)
+            out += [PlaceWeight(name, kind, round(w / total, 3)) for w, _, _, name in kept]
         return out
 
     # --- all of it --------------------------------------------------------------------
@@ -458,16 +481,60 @@ def found_in(analysis) -> list[Found]:
     return [Found(m.name, m.label, m.start, m.watchlist) for m in analysis.mentions]
 
 
-def classify_stored(db, ids: Sequence[int], analyses: Sequence, regions: dict[int, str], data_dir=None) -> None:
+def classify_stored(
+    db: Database,
+    ids: Sequence[int],
+    analyses: Sequence,
+    regions: dict[int, str],
+    data_dir: str | Path | None = None,
+) -> None:
     """Classify analysed articles and store the results (call inside the batch's transaction)."""
-    from db import topic_store
-
     classifier = get_classifier(data_dir)
     heads = topic_store.article_heads(db, ids)
     results = []
     for article_id, analysis in zip(ids, analyses, strict=True):
         title, text = heads.get(article_id, ("", ""))
+        found = found_in(analysis)
         results.append(
-            (article_id, classifier.classify(text, title, found_in(analysis), regions.get(article_id)))
+            (article_id, classifier.classify(text, title, found, regions.get(article_id)))
         )
     topic_store.save_topics(db, results)
+
+
+def split_headline(text: str) -> tuple[str, str]:
+    """(headline, body) of a plain-text article: a short first line without a final full
+    stop, followed by more lines, is its headline; otherwise there is none."""
+    first, newline, rest = text.lstrip().partition("\n")
+    first = first.strip()
+    if newline and rest.strip() and 0 < len(first) <= 200 and not first.endswith("."):
+        return first, rest.strip("\n")
+    return "", text
+
+
+def classify_files(
+    paths: Sequence[str],
+    model: str | None = None,
+    outlet_region: str | None = None,
+    data_dir: str | Path | None = None,
+) -> Iterable[dict]:
+    """One `veille classify` JSON object per plain-text file ("-" is standard input)."""
+    from nlp.analyse import get_analyzer
+    from nlp.entities import read_text_file
+    from nlp.model import DEFAULT_MODEL
+
+    classifier = get_classifier(data_dir)
+    if outlet_region is not None:
+        place = classifier.places.lookup(outlet_region)
+        if place is None or place.kind not in ("region", "former_region"):
+            raise ResourceError(
+                f"--region {outlet_region!r}: not a région of places.csv "
+                "(e.g. Bourgogne-Franche-Comté, Bretagne)"
+            )
+        outlet_region = place.region
+    heads = [split_headline(read_text_file(path)) for path in paths]
+    analyzer = get_analyzer(model or DEFAULT_MODEL, data_dir)
+    for path, (title, body), analysis in zip(
+        paths, heads, analyzer.analyse([b for _, b in heads]), strict=True
+    ):
+        result = classifier.classify(body, title, found_in(analysis), outlet_region)
+        yield {"file": path, **result.as_json()}

@@ -23,6 +23,7 @@ from db import entity_store as store
 from db.schema import open_db
 from db.store import now_iso
 from nlp.analyse import REGION, Analysis, get_analyzer
+from nlp.classify import classify_stored
 from nlp.keys import entity_key
 from nlp.model import DEFAULT_MODEL, nlp_version
 from nlp.resources import data_path, load_places, load_watchlist, resolve_data_dir
@@ -335,6 +336,7 @@ def process_articles(
                             for i, a in zip(batch_ids, analyses, strict=True)
                         ]
                         store.save_results(db, results, version, stamp)
+                        classify_stored(db, batch_ids, analyses, regions, data)
                     summary.articles += len(results)
                     summary.mentions += sum(len(r.mentions) for r in results)
                     summary.quotes += sum(len(r.quotes) for r in results)
