@@ -24,6 +24,7 @@ from sqlite_utils import Database
 from db import topic_store
 from nlp.keys import entity_key, fold
 from nlp.resources import (
+    DATA_DIR,
     Gazetteer,
     Place,
     ResourceError,
@@ -463,8 +464,12 @@ def watch_places(gazetteer: Gazetteer, path: str | Path) -> dict[str, list[Place
 @lru_cache(maxsize=4)
 def _classifier(directory: str, version: str) -> Classifier:
     places = load_places(data_path("places.csv", directory))
+    themes = data_path("themes.toml", directory)
+    if not themes.exists():
+        # A data folder of staff's own places or watchlist keeps the shipped themes.
+        themes = DATA_DIR / "themes.toml"
     return Classifier(
-        load_themes(data_path("themes.toml", directory)),
+        load_themes(themes),
         places,
         watch_places(places, data_path("watchlist.toml", directory)),
     )
