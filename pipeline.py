@@ -336,13 +336,35 @@ def classify_command(files: tuple[str, ...], region: str | None, model: str) -> 
 @click.option(
     "--out", default=None, type=click.Path(dir_okay=False), help="Write to FILE.md or FILE.html."
 )
-def report_command(db_path: str, since: str | None, out: str | None) -> None:
-    """Write a press review in French: watchlist entities in the news, most named entities."""
+@click.option("--region", default=None, help="Only articles about this région.")
+@click.option("--theme", default=None, help="Only articles of this theme (see themes.toml).")
+@click.option(
+    "--all-articles", is_flag=True, help="Every article, not only those about the tech ecosystem."
+)
+def report_command(
+    db_path: str,
+    since: str | None,
+    out: str | None,
+    region: str | None,
+    theme: str | None,
+    all_articles: bool,
+) -> None:
+    """Write a press review in French: watchlist entities in the news, most named entities.
+
+    It covers the articles about the tech ecosystem unless --all-articles is given.
+    """
     from ops import report
 
     try:
         fmt = report.output_format(out)
-        review = report.build_review(db_path, since=report.parse_since(since) if since else None)
+        region, theme = report.check_filters(region, theme)
+        review = report.build_review(
+            db_path,
+            since=report.parse_since(since) if since else None,
+            region=region,
+            theme=theme,
+            everything=all_articles,
+        )
         text = report.render(review, fmt)
         if out and out != "-":
             report.write_report(text, out)

@@ -78,9 +78,7 @@ def report(name: str, items: list[dict], results: dict) -> None:
         fp += len(found - gold)
         fn += len(gold - found)
     placed = [i for i in items if i.get("regions")]
-    first = sum(
-        (results[i["id"]].names("region") or [None])[0] == i["regions"][0] for i in placed
-    )
+    first = sum((results[i["id"]].names("region") or [None])[0] == i["regions"][0] for i in placed)
     print(f"\n== {name}: {len(tech)} tech articles, {len(other)} other ({len(items)})")
     print(f"relevance precision      {ratio(kept_tech, kept)}")
     print(f"tech articles kept       {ratio(kept_tech, len(tech))}    target ≥ 95 %")
@@ -123,7 +121,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.split in ("heldout", "all"):
         report("held-out half", [i for i in items if i["split"] == "heldout"], results)
     n = len(items)
-    print(f"\n== time per article ({n} articles, {sum(map(len, texts)) // n} characters on average)")
+    print(
+        f"\n== time per article ({n} articles, {sum(map(len, texts)) // n} characters on average)"
+    )
     print(f"analyser (baseline)      {1000 * analyse_s / n:7.2f} ms")
     print(f"classification           {1000 * classify_s / n:7.2f} ms")
     print(f"added to the analyser    {100 * classify_s / analyse_s:7.1f} %    target < 10 %")

@@ -91,3 +91,52 @@ def article_topics(db: Database, article_id: int) -> dict | None:
         "themes": json.loads(row[2]) if row[2] else [],
         "places": [{"kind": k, "name": n, "weight": w} for k, n, w in places],
     }
+
+
+# Articles of a press review: relevant ones unless `everything`, about a région, of a theme.
+# An article not classified yet (relevant NULL) is kept: better shown than lost.
+_DAY = "substr(COALESCE(a.published, a.fetched_at), 1, 10)"
+_CHOSEN = f"""
+    {_DAY} >= :since
+    AND (:everything OR a.relevant IS NOT 0)
+    AND (:region = '' OR a.id IN (
+      SELECT article_id FROM article_places WHERE kind = 'region' AND name = :region))
+    AND (:theme = '' OR EXISTS (SELECT 1 FROM json_each(a.themes) WHERE value = :theme))
+"""
+
+
+def _chosen_params(since: str, region: str | None, theme: str | None, everything: bool) -> dict:
+    return {"since": since, "region": region or "", "theme": theme or "", "everything": everything}
+
+
+def chosen_articles(
+    db: Database, *, since: str, region: str | None, theme: str | None, everything: bool
+) -> set[int]:
+    """Ids of the period's articles that a press review with these filters covers."""
+    sql = f"SELECT a.id FROM articles a WHERE {_CHOSEN}"
+    return {row[0] for row in db.execute(sql, _chosen_params(since, region, theme, everything))}
+
+
+def chosen_top_entities(
+    db: Database,
+    *,
+    since: str,
+    region: str | None,
+    theme: str | None,
+    everything: bool,
+    limit: int = 15,
+) -> list[dict]:
+    """The entities named in the most chosen articles (as db.status.top_entities)."""
+    sql = f"""
+        SELECT e.id, e.name, e.label, e.watchlist,
+               COUNT(DISTINCT m.article_id) AS articles, COUNT(*) AS mentions
+        FROM articles a
+        JOIN mentions m ON m.article_id = a.id
+        JOIN entities e ON e.id = m.entity_id
+        WHERE {_CHOSEN}
+        GROUP BY e.id
+        ORDER BY articles DESC, mentions DESC, e.name COLLATE NOCASE
+        LIMIT :limit
+    """
+    params = {**_chosen_params(since, region, theme, everything), "limit": limit}
+    return list(db.query(sql, params))
