@@ -305,6 +305,10 @@ class Classifier:
         parts = name.replace("(", " ").replace(")", " ").split()
         found, i = [], 0
         while i < len(parts):
+            if fold(parts[i]) in _DIRECTIONS and i + 1 < len(parts):
+                # "Nord Franche-Comté" is about Franche-Comté, not the Nord département.
+                i += 1
+                continue
             for n in range(min(5, len(parts) - i), 0, -1):
                 chunk = " ".join(parts[i : i + n]).strip(",;:.")
                 place = self.places.lookup(chunk) if chunk[:1].isupper() else None

@@ -277,3 +277,42 @@ def test_classify_command_errors_are_clear(tmp_path):
     result = CliRunner().invoke(cli, ["classify", "--region", "Atlantide", "-"], input="x")
     assert result.exit_code == 2
     assert "--region 'Atlantide': not a région" in result.output
+
+
+DEMO = Path(__file__).resolve().parents[1] / "crawler" / "demo_site"
+
+
+@pytest.mark.model
+def test_demo_articles_are_filtered_as_expected(classifier):
+    """Every demo article's page, extracted and analysed: tech kept, the others left out."""
+    from crawler.extract import extract
+    from nlp.analyse import get_analyzer
+    from nlp.classify import found_in
+
+    expected = json.loads((DEMO / "expected.json").read_text("utf-8"))["articles"]
+    pages = []
+    for item in expected:
+        path = DEMO / item["outlet"] / item["path"].lstrip("/")
+        if item["path"].endswith("/"):
+            path = path / "index.html"
+        html = path.read_bytes().replace(b"{{base}}", b"http://demo.test")
+        article = extract(
+            html, item["url"].replace("{{base:" + item["outlet"] + "}}", "http://demo.test")
+        )
+        pages.append((item, article))
+    analyses = get_analyzer().analyse([a.text for _, a in pages])
+    got = {}
+    for (item, article), analysis in zip(pages, analyses, strict=True):
+        result = classifier.classify(
+            article.text, article.title, found_in(analysis), "Bourgogne-Franche-Comté"
+        )
+        got[item["key"]] = (
+            result.relevant,
+            result.names("region")[:1],
+            result.names("departement"),
+        )
+    assert {k for k, v in got.items() if not v[0]} == {
+        item["key"] for item in expected if item.get("relevant") is False
+    }
+    assert all(v[1] == ["Bourgogne-Franche-Comté"] for v in got.values())
+    assert not any("Nord" in v[2] for v in got.values()), "Nord Franche-Comté is not the Nord"
