@@ -316,3 +316,29 @@ def test_demo_articles_are_filtered_as_expected(classifier):
     }
     assert all(v[1] == ["Bourgogne-Franche-Comté"] for v in got.values())
     assert not any("Nord" in v[2] for v in got.values()), "Nord Franche-Comté is not the Nord"
+
+
+@pytest.mark.model
+def test_report_covers_relevant_articles_unless_asked(tmp_path):
+    from datetime import date
+
+    from ops import report
+
+    with processed(tmp_path) as (path, _):
+        day = date(2024, 3, 1)
+        today = date(2024, 3, 31)
+        relevant = report.build_review(path, since=day, today=today)
+        everything = report.build_review(path, since=day, today=today, everything=True)
+        assert (relevant.articles, everything.articles) == (1, 2)
+        names = {row["name"] for row in relevant.top}
+        assert "Pontarlier" not in names and "Pontarlier" in {r["name"] for r in everything.top}
+        region, theme = report.check_filters("Franche-Comté", "start-up & innovation")
+        assert region == "Bourgogne-Franche-Comté"
+        themed = report.build_review(path, since=day, today=today, region=region, theme=theme)
+        assert themed.articles == 1
+        other = report.build_review(path, since=day, today=today, theme="cybersécurité")
+        assert other.articles == 0
+    with pytest.raises(report.ReportError, match="--theme 'poterie'"):
+        report.check_filters(None, "poterie")
+    with pytest.raises(report.ReportError, match="--region 'Doubs': not a région"):
+        report.check_filters("Doubs", None)
