@@ -294,6 +294,26 @@ def status_command(db_path: str) -> None:
     click.echo(render_status(gather_status(db_path)))
 
 
+@cli.command("classify")
+@click.argument("files", nargs=-1, required=True)
+@click.option(
+    "--region",
+    default=None,
+    help="Région of the outlet, weighed as a prior (e.g. Bourgogne-Franche-Comté).",
+)
+@model_option
+def classify_command(files: tuple[str, ...], region: str | None, model: str) -> None:
+    """Say what plain-text articles are about, one JSON line per file ("-" reads stdin).
+
+    Fields: file, relevant (to the tech ecosystem), score, themes, regions, departements,
+    communes (places most concerned first). A short first line is read as the headline.
+    """
+    from nlp.classify import classify_files
+
+    for row in classify_files(files, model=model, outlet_region=region):
+        click.echo(json.dumps(row, ensure_ascii=False))
+
+
 @cli.command("report")
 @db_option
 @click.option(
@@ -302,12 +322,34 @@ def status_command(db_path: str) -> None:
 @click.option(
     "--out", default=None, type=click.Path(dir_okay=False), help="Write to FILE.md or FILE.html."
 )
-def report_command(db_path: str, since: str | None, out: str | None) -> None:
-    """Write a press review in French: watchlist entities in the news, most named entities."""
+@click.option("--region", default=None, help="Only articles about this région.")
+@click.option("--theme", default=None, help="Only articles of this theme (see themes.toml).")
+@click.option(
+    "--all-articles", is_flag=True, help="Every article, not only those about the tech ecosystem."
+)
+def report_command(
+    db_path: str,
+    since: str | None,
+    out: str | None,
+    region: str | None,
+    theme: str | None,
+    all_articles: bool,
+) -> None:
+    """Write a press review in French: watchlist entities in the news, most named entities.
+
+    It covers the articles about the tech ecosystem unless --all-articles is given.
+    """
     from ops import report
 
     fmt = report.output_format(out)
-    review = report.build_review(db_path, since=report.parse_since(since) if since else None)
+    region, theme = report.check_filters(region, theme)
+    review = report.build_review(
+        db_path,
+        since=report.parse_since(since) if since else None,
+        region=region,
+        theme=theme,
+        everything=all_articles,
+    )
     text = report.render(review, fmt)
     if out and out != "-":
         report.write_report(text, out)

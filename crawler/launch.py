@@ -132,7 +132,9 @@ def run_crawl(
             run = article_store.get_run(db, run_id)
             if run["status"] == "running":
                 # The child died without closing the run (killed, crashed): close it here.
-                run = article_store.finish_run(db, run_id, "interrupted" if interrupted else "failed")
+                run = article_store.finish_run(
+                    db, run_id, "interrupted" if interrupted else "failed"
+                )
         except sqlite3.Error as exc:
             raise DatabaseError(
                 f"{db_path}: the crawl could not record its results ({exc}); articles stored "

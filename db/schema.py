@@ -566,3 +566,39 @@ def m009_deals(db: Database) -> None:
         CREATE INDEX deal_entities_entity ON deal_entities (entity_id);
         """
     )
+
+
+@migrations()
+def m008_topics(db: Database) -> None:
+    """What each article is about: relevance, themes and places (issue 13)."""
+    # On articles, for Datasette's facets (themes, régions and départements are JSON arrays,
+    # most concerned first); the weights are in article_places. NULL: not classified yet.
+    for column, kind in (
+        ("relevant", int),
+        ("relevance", float),
+        ("themes", str),
+        ("regions", str),
+        ("departements", str),
+    ):
+        db["articles"].add_column(column, kind)
+    db["article_places"].create(
+        {"article_id": int, "kind": str, "name": str, "weight": float, "rank": int},
+        pk=("article_id", "kind", "name"),
+        foreign_keys=[("article_id", "articles", "id")],
+    )
+    db["article_places"].create_index(["kind", "name"])
+    db["articles"].create_index(["relevant", "published"])
+    db.executescript(
+        """
+        DROP VIEW mention_rows;
+        CREATE VIEW mention_rows AS
+        SELECT m.id AS mention_id, e.name AS entity, e.label, a.title, a.url, a.published,
+               substr(a.published, 1, 7) AS month, a.source, s.region,
+               e.region AS entity_region, m.sentence, m.entity_id, m.article_id,
+               a.relevant, a.themes, a.regions, a.departements
+        FROM mentions m
+        JOIN entities e ON e.id = m.entity_id
+        JOIN articles a ON a.id = m.article_id
+        LEFT JOIN sources s ON s.name = a.source;
+        """
+    )

@@ -27,6 +27,7 @@ from common.clock import now_iso
 from db import entity_store
 from db.schema import explain_error, open_db
 from nlp.analyse import REGION, Analysis, get_analyzer
+from nlp.classify import classify_stored
 from nlp.deals import update_deals
 from nlp.entities import EntitiesError
 from nlp.keys import entity_key
@@ -343,6 +344,7 @@ def process_articles(
                             for i, a in zip(batch_ids, analyses, strict=True)
                         ]
                         entity_store.save_results(db, results, version, stamp)
+                        classify_stored(db, batch_ids, analyses, regions, data)
                     summary.articles += len(results)
                     summary.mentions += sum(len(r.mentions) for r in results)
                     summary.quotes += sum(len(r.quotes) for r in results)

@@ -37,6 +37,7 @@ DATA_FILES = (
     "org_phrases.toml",
     "furniture.toml",
     "demonyms.txt",
+    "themes.toml",
 )
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import jinja2
 
 from common.errors import VeilleError
-from db import run_store
+from db import run_store, topic_store
 from db.schema import DatabaseError, explain_error, open_db
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -136,9 +136,18 @@ class Review:
 
 
 def build_review(
-    db_path: str | Path, *, since: date | None = None, today: date | None = None
+    db_path: str | Path,
+    *,
+    since: date | None = None,
+    today: date | None = None,
+    region: str | None = None,
+    theme: str | None = None,
+    everything: bool = False,
 ) -> Review:
-    """Read the period's watchlist mentions and most named entities (never writes)."""
+    """Read the period's watchlist mentions and most named entities (never writes).
+
+    Only articles about the tech ecosystem unless `everything`; `region`, `theme` narrow it.
+    """
     db_path = Path(db_path)
     if not db_path.is_file():
         raise DatabaseError(f"{db_path}: no such database; run `veille run` first, or pass --db")
@@ -157,6 +166,14 @@ def build_review(
         rows = run_store.watchlist_mentions(db, since=since.isoformat())
         top = run_store.top_entities(db, since=since.isoformat(), limit=TOP_ENTITIES)
         counts = run_store.period_counts(db, since=since.isoformat())
+        if has_topics(db) and (region or theme or not everything):
+            chosen = {"since": since.isoformat(), "region": region, "theme": theme}
+            ids = topic_store.chosen_articles(db, **chosen, everything=everything)
+            rows = [row for row in rows if row["article_id"] in ids]
+            top = topic_store.chosen_top_entities(
+                db, **chosen, everything=everything, limit=TOP_ENTITIES
+            )
+            counts = {**counts, "articles": len(ids)}
         crawl = _crawl_failures(db, since, today)
     except sqlite3.DatabaseError as exc:
         raise explain_error(db_path, exc) from None
@@ -186,6 +203,29 @@ def build_review(
         watchlist_size=len(watchlist),
         crawl=crawl,
     )
+
+
+def has_topics(db) -> bool:
+    """Whether the database has the columns of article classification (migration m008)."""
+    return "relevant" in db["articles"].columns_dict
+
+
+def check_filters(region: str | None, theme: str | None) -> tuple[str | None, str | None]:
+    """--region and --theme as stored (région's official name), or ReportError."""
+    from nlp.classify import get_classifier
+
+    classifier = get_classifier()
+    if region:
+        place = classifier.places.lookup(region)
+        if place is None or place.kind not in ("region", "former_region"):
+            raise ReportError(f"--region {region!r}: not a région (e.g. Bourgogne-Franche-Comté)")
+        region = place.region
+    if theme and theme not in classifier.themes.names:
+        raise ReportError(
+            f"--theme {theme!r}: not a theme of themes.toml; one of: "
+            + ", ".join(classifier.themes.names)
+        )
+    return region, theme
 
 
 def _crawl_failures(db, since: date, today: date) -> CrawlFailures | None:

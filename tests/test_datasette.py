@@ -279,7 +279,9 @@ def test_quotes_by_speaker_and_by_words(get, crawled):
 def test_mention_rows_view_has_the_facets_ready(get):
     data = get("/veille/mention_rows.json?_search=Besancon").json()
     facets = data["facet_results"]
-    assert set(facets) == {"source", "region", "label", "month"}
+    assert set(facets) == {
+        "source", "region", "label", "month", "relevant", "themes", "regions", "departements"
+    }  # fmt: skip
     regions = {v["value"] for v in facets["region"]["results"]}
     assert regions == {"Bourgogne-Franche-Comté", "Grand Est"}
     months = {v["value"] for v in facets["month"]["results"]}
