@@ -44,7 +44,9 @@ WITH found AS (
     WHERE entity_aliases_fts MATCH '"' || replace(substr(trim(:q), 1, length(trim(:q))), '"', '""') || '"')
 )
 SELECT e.name AS entity, e.label AS label, a.title AS title, a.url AS url,
-  a.published AS published, a.source AS source, m.sentence AS sentence
+  a.published AS published, a.source AS source, m.sentence AS sentence,
+  (SELECT group_concat(c.source, ', ') FROM article_copies c
+   WHERE c.article_id = a.id) AS also_published_by
 FROM mentions m
 JOIN articles a ON a.id = m.article_id
 JOIN entities e ON e.id = m.entity_id

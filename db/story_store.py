@@ -268,3 +268,18 @@ def _insert_copy(
         f"VALUES ({', '.join('?' * len(names))}) ON CONFLICT(url) DO NOTHING",
         [values[n] for n in names],
     )
+
+
+def other_outlets(db: Database, story_ids: Iterable[int]) -> dict[int, list[str]]:
+    """Story id → the other outlets that ran it (copies' sources, each once, by name)."""
+    ids = list(dict.fromkeys(story_ids))
+    out: dict[int, list[str]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        for story_id, source in db.execute(
+            "SELECT DISTINCT article_id, source FROM article_copies "
+            f"WHERE article_id IN ({','.join('?' * len(chunk))}) ORDER BY source",
+            chunk,
+        ):
+            out.setdefault(story_id, []).append(source)
+    return out

@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from db import status as store
+from db import story_store
 from db.schema import DatabaseError, open_db
 from ops.run import with_disk_hint
 
@@ -84,6 +85,7 @@ class Item:
     url: str
     excerpt: str
     mentions: int
+    also: list[str] = field(default_factory=list)  # other outlets that ran the story
 
 
 @dataclass
@@ -147,6 +149,7 @@ def build_review(
         top = store.top_entities(db, since=since.isoformat(), limit=TOP_ENTITIES)
         counts = store.period_counts(db, since=since.isoformat())
         crawl = _crawl_failures(db, since, today)
+        also = story_store.other_outlets(db, [row["article_id"] for row in rows])
     except DatabaseError as exc:
         raise with_disk_hint(db_path, exc) from None
     except sqlite3.DatabaseError as exc:
@@ -165,6 +168,7 @@ def build_review(
                 url=row["url"] or "",
                 excerpt=excerpt(row["sentence"], row["mention"]),
                 mentions=row["mentions"] or 1,
+                also=also.get(row["article_id"], []),
             )
         )
     return Review(
@@ -294,7 +298,9 @@ def _safe_url(url: str) -> str | None:
 
 
 def _mentions_note(item: Item) -> str:
-    return f" ({item.mentions} mentions)" if item.mentions > 1 else ""
+    note = f" ({item.mentions} mentions)" if item.mentions > 1 else ""
+    # A story republished elsewhere is listed once, with where else it ran.
+    return note + (f" — aussi publié par {', '.join(item.also)}" if item.also else "")
 
 
 def render_markdown(review: Review) -> str:

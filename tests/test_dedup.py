@@ -231,3 +231,43 @@ def test_fingerprints_of_copies_match(text):
 
 def test_short_texts_are_never_matched():
     assert story_store.fingerprint("Réservé aux abonnés. Abonnez-vous pour lire la suite.") is None
+
+
+def test_datasette_mentions_and_stories_show_the_other_outlet(crawled):
+    from urllib.parse import urlencode
+
+    from helpers_search import datasette_client
+
+    with datasette_client(crawled["db"]) as get:
+        params = {"q": "Odile Brunner", "since": "", "until": "", "label": "", "source": ""}
+        response = get("/veille/mentions.json?" + urlencode({**params, "_shape": "array"}))
+        assert response.status_code == 200, response.text[:300]
+        by_source = {}
+        for row in response.json():
+            by_source.setdefault(row["source"], set()).add(row["also_published_by"])
+        assert by_source == {VOIX: {AGREGAT}, COMTOIS: {None}}
+        response = get("/veille/stories.json?_shape=array&_sort_desc=reprises")
+        assert response.status_code == 200, response.text[:300]
+        first = response.json()[0]
+        assert (first["premier_media"], first["reprises"]) == (VOIX, 1)
+
+
+def test_press_review_lists_the_story_once_with_its_other_outlet(crawled, tmp_path):
+    import shutil
+    from datetime import date
+
+    from ops.report import build_review, render_markdown
+
+    path = tmp_path / "copy.db"
+    shutil.copy(crawled["db"], path)
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("UPDATE entities SET watchlist = 1 WHERE name = 'Odile Brunner'")
+    conn.close()
+    review = build_review(path, since=date(2025, 5, 1), today=date(2025, 6, 30))
+    (section,) = [s for s in review.sections if s.name == "Odile Brunner"]
+    assert [(i.source, i.also) for i in section.items] == [(COMTOIS, []), (VOIX, [AGREGAT])]
+    text = render_markdown(review)
+    assert text.count("Lons-le-Saunier ouvre un laboratoire") == 1
+    assert f"aussi publié par {AGREGAT}" in text
+    assert "Jura : Lons se dote" not in text
