@@ -33,13 +33,14 @@ if TYPE_CHECKING:
 NUM_PERM = 128
 # 32 bands of 4 rows: a pair of Jaccard 0.5 shares a band with probability 0.88, one of
 # 0.6 with 0.99; the copies the threshold accepts (containment ≥ 0.7 with a trimmed
-# lead and end) have Jaccard ≥ 0.55. Fewer, longer bands miss trimmed copies; more, shorter
+# lead and end) have Jaccard ≥ 0.53 on the labelled pairs. Fewer, longer bands miss trimmed copies; more, shorter
 # bands add rows and candidates for nothing (bench/dedup.py prints both).
 BANDS, ROWS = 32, 4
 SHINGLE_WORDS = 3
 # Estimated share of the smaller text's shingles found in the other. Chosen on the dev half
-# of bench/data/dedup_pairs.jsonl: copies with their lead and end trimmed score ≥ 0.8, two
-# briefs sharing a boilerplate paragraph ≤ 0.55, a follow-up quoting a paragraph ≤ 0.35.
+# of bench/data/dedup_pairs.jsonl (bench/dedup.py prints 0.709, midway): the copies scored
+# 0.86 to 1.00 (lowest: lead, end and typography changed at once), two briefs sharing a
+# boilerplate paragraph 0.53 to 0.55, a follow-up quoting a paragraph at most 0.26.
 COPY_THRESHOLD = 0.7
 # Below this many distinct shingles (about 40 words) a text is not matched at all: paywall
 # teasers and one-line briefs are often word for word the same while being other articles.
