@@ -32,9 +32,8 @@ if TYPE_CHECKING:
 
 NUM_PERM = 128
 # 32 bands of 4 rows: a pair of Jaccard 0.5 shares a band with probability 0.88, one of
-# 0.6 with 0.99; the copies the threshold accepts (containment ≥ 0.7 with a trimmed
-# lead and end) have Jaccard ≥ 0.53 on the labelled pairs. Fewer, longer bands miss trimmed copies; more, shorter
-# bands add rows and candidates for nothing (bench/dedup.py prints both).
+# 0.6 with 0.99; the labelled copies (lead and end trimmed included) have Jaccard ≥ 0.53.
+# Longer bands would miss trimmed copies; shorter ones add index rows and chance candidates.
 BANDS, ROWS = 32, 4
 SHINGLE_WORDS = 3
 # Estimated share of the smaller text's shingles found in the other. Chosen on the dev half
