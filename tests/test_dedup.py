@@ -245,7 +245,7 @@ def test_datasette_mentions_and_stories_show_the_other_outlet(crawled):
         by_source = {}
         for row in response.json():
             by_source.setdefault(row["source"], set()).add(row["also_published_by"])
-        assert by_source == {VOIX: {AGREGAT}, COMTOIS: {None}}
+        assert by_source == {VOIX: {AGREGAT}, COMTOIS: {""}}
         response = get("/veille/stories.json?_shape=array&_sort_desc=reprises")
         assert response.status_code == 200, response.text[:300]
         first = response.json()[0]
