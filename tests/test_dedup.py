@@ -271,3 +271,23 @@ def test_press_review_lists_the_story_once_with_its_other_outlet(crawled, tmp_pa
     assert text.count("Lons-le-Saunier ouvre un laboratoire") == 1
     assert f"aussi publié par {AGREGAT}" in text
     assert "Jura : Lons se dote" not in text
+
+
+def test_demo_shared_article_is_one_story_under_its_first_publisher(tmp_path):
+    """The demo's syndicated article: one story, whichever outlet is crawled first."""
+    import json
+
+    from crawler.demo import DEMO_DIR, demo_config, demo_sites, fill_bases
+
+    expected = json.loads((DEMO_DIR / "expected.json").read_text(encoding="utf-8"))
+    db_path = tmp_path / "demo.db"
+    with SiteServer(demo_sites()) as server:
+        bases = {name: server.base_url(name) for name in demo_sites()}
+        summary = run_crawl(demo_config(bases), db_path, progress=False)
+    original = fill_bases(expected["syndicated"]["stored"], bases)
+    copy = fill_bases(expected["syndicated"]["copy"], bases)
+    assert summary.new_articles == expected["article_count"]
+    assert rows(db_path, "SELECT count(*) FROM articles")[0][0] == expected["article_count"]
+    (story_id,) = rows(db_path, "SELECT id FROM articles WHERE canonical_url = ?", [original])[0]
+    assert rows(db_path, "SELECT url, article_id FROM article_copies") == [(copy, story_id)]
+    assert rows(db_path, "SELECT reprises FROM stories WHERE story_id = ?", [story_id]) == [(1,)]
