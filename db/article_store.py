@@ -232,56 +232,70 @@ def seen_urls(db: Database, source: str | None = None, *, now: datetime | None =
 
 
 def save_article(db: Database, article: Article, run_id: int) -> tuple[str, int | None]:
-    """Store an extracted article once: ("new" | "copy" | "seen", the stored article's id).
+    """Store an extracted article once per story: (outcome, the story's article id).
 
-    "seen": its canonical URL is already stored. "copy": the same text is stored under
-    another canonical URL (a syndicated copy), recorded in article_copies. In both cases the
-    URLs that led here are added to seen_urls so they are not fetched again.
+    "seen": its canonical URL is already stored, as a story or as a copy. "copy": the same
+    story is stored under another canonical URL (db/story_store.py finds near-copies), so
+    it is recorded in article_copies. "original": it is the story's first publisher and
+    arrived after a copy; it becomes the story's article and the copy moves to
+    article_copies. "new": a new story. The URLs that led here go to seen_urls.
     """
+    from db import story_store
+
     fetched_at = article.fetched_at or now_iso()
     urls = _unique([article.canonical_url, article.url, *article.seen_urls])
     digest = content_hash(article.text, article.title)
+    row = {
+        "url": article.url,
+        "canonical_url": article.canonical_url,
+        "source": article.source,
+        "title": article.title,
+        "author": article.author,
+        "published": article.published,
+        "modified": article.modified,
+        "lang": article.lang,
+        "text": article.text,
+        "content_hash": digest,
+        "paywalled": int(bool(article.paywalled)),
+        "fetched_at": fetched_at,
+        "credit": article.credit,
+    }
+    fp = story_store.fingerprint(article.text, article.title)
     with _write(db):
-        row = db.execute(
+        found = db.execute(
             "SELECT id FROM articles WHERE canonical_url = ?", [article.canonical_url]
         ).fetchone()
-        if row is not None:
-            _seen(db, urls, "article", article.source, row[0], fetched_at)
-            return "seen", row[0]
-        row = None
+        story_id = found[0] if found else story_store.is_copy(db, article.canonical_url)
+        if story_id is not None:
+            kind = "article" if found else "copy"
+            _seen(db, urls, kind, article.source, story_id, fetched_at)
+            return "seen", story_id
+        match = None
         if len(_SPACES.sub(" ", article.text).strip()) >= MIN_COPY_CHARS:
-            row = db.execute(
+            exact = db.execute(
                 "SELECT id FROM articles WHERE content_hash = ? ORDER BY id LIMIT 1", [digest]
             ).fetchone()
-        if row is not None:
-            db.execute(
-                "INSERT INTO article_copies (url, article_id, source, fetched_at) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT(url) DO NOTHING",
-                [article.canonical_url, row[0], article.source, fetched_at],
-            )
-            _seen(db, urls, "copy", article.source, row[0], fetched_at)
-            return "copy", row[0]
-        cursor = db.execute(
-            "INSERT INTO articles (url, canonical_url, source, title, author, published, "
-            "modified, lang, text, content_hash, paywalled, fetched_at, credit) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                article.url,
-                article.canonical_url,
+            match = (exact[0], 1.0) if exact else story_store.find_story(db, fp)
+        if match is not None:
+            story_id, score = match
+            outcome = story_store.add_copy(db, story_id, row, score)
+            _seen(
+                db,
+                urls,
+                "article" if outcome == "original" else "copy",
                 article.source,
-                article.title,
-                article.author,
-                article.published,
-                article.modified,
-                article.lang,
-                article.text,
-                digest,
-                int(bool(article.paywalled)),
+                story_id,
                 fetched_at,
-                article.credit,
-            ],
+            )
+            story_store.index_text(db, story_id, article.canonical_url, fp)
+            return outcome, story_id
+        columns = list(row)
+        cursor = db.execute(
+            f"INSERT INTO articles ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            [row[c] for c in columns],
         )
         article_id = cursor.lastrowid
+        story_store.index_text(db, article_id, article.canonical_url, fp)
         _seen(db, urls, "article", article.source, article_id, fetched_at)
         _bump(db, run_id, article.source, new_articles=1)
     return "new", article_id

@@ -602,3 +602,52 @@ def m008_topics(db: Database) -> None:
         LEFT JOIN sources s ON s.name = a.source;
         """
     )
+
+
+@migrations()
+def m010_stories(db: Database) -> None:
+    """Stories: copies kept whole in article_copies, and an LSH index to find them (issue 12).
+
+    An `articles` row is a story (its first publisher's text); article_copies gains what a
+    copy needs to be shown ("aussi publié par") and to become the story's article if it
+    turns out to be the first publisher: every content column of articles, plus the page
+    URL and the similarity found. Columns are copied from articles' own list so a column
+    another migration added (a byline credit) follows.
+    """
+    from db import story_store
+
+    copies = db["article_copies"]
+    have = set(copies.columns_dict)
+    skip = {"id", "canonical_url", "processed_at", "nlp_version"}
+    for name, kind in db["articles"].columns_dict.items():
+        if name not in have and name not in skip:
+            copies.add_column(name, kind)
+    copies.add_column("page_url", str)
+    copies.add_column("similarity", float)
+    copies.create_index(["article_id"], if_not_exists=True)
+    db.executescript(
+        """
+        CREATE TABLE story_fingerprints (
+          url TEXT PRIMARY KEY,        -- canonical URL of one publication of the story
+          story_id INTEGER NOT NULL,   -- articles.id
+          shingles INTEGER NOT NULL,   -- distinct word 3-grams, for the containment estimate
+          minhash BLOB NOT NULL        -- datasketch MinHash values, little-endian uint64
+        );
+        CREATE INDEX idx_story_fingerprints_story_id ON story_fingerprints (story_id);
+        CREATE TABLE story_buckets (
+          bucket INTEGER NOT NULL,     -- LSH band hashed with its number
+          story_id INTEGER NOT NULL,
+          PRIMARY KEY (bucket, story_id)
+        ) WITHOUT ROWID;
+
+        CREATE VIEW stories AS
+        SELECT a.id AS story_id, a.title AS titre, a.source AS premier_media,
+               a.published AS publie_le, a.url AS url,
+               count(c.url) AS reprises,
+               group_concat(c.source, ', ') AS aussi_publie_par
+        FROM articles a
+        LEFT JOIN article_copies c ON c.article_id = a.id
+        GROUP BY a.id;
+        """
+    )
+    story_store.backfill(db)

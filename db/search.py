@@ -23,7 +23,16 @@ from db.schema import DatabaseError
 
 METADATA_FILE = Path(__file__).with_name("metadata.yml")
 DATABASE_NAME = "veille"  # the name Datasette serves the database under, whatever the file
-MENTION_COLUMNS = ("entity", "label", "title", "url", "published", "source", "sentence")
+MENTION_COLUMNS = (
+    "entity",
+    "label",
+    "title",
+    "url",
+    "published",
+    "source",
+    "sentence",
+    "also_published_by",  # other outlets that ran the story, '' when none
+)
 ROW_LIMIT = 500  # rows a canned query shows, as Datasette's max_returned_rows
 # Mentions counted beyond the rows shown in a terminal: the count of a frequent name would
 # otherwise read millions of rows for a caption.
@@ -44,7 +53,9 @@ WITH found AS (
     WHERE entity_aliases_fts MATCH '"' || replace(substr(trim(:q), 1, length(trim(:q))), '"', '""') || '"')
 )
 SELECT e.name AS entity, e.label AS label, a.title AS title, a.url AS url,
-  a.published AS published, a.source AS source, m.sentence AS sentence
+  a.published AS published, a.source AS source, m.sentence AS sentence,
+  coalesce((SELECT group_concat(c.source, ', ') FROM article_copies c
+   WHERE c.article_id = a.id), '') AS also_published_by
 FROM mentions m
 JOIN articles a ON a.id = m.article_id
 JOIN entities e ON e.id = m.entity_id

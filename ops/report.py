@@ -22,7 +22,7 @@ from pathlib import Path
 import jinja2
 
 from common.errors import VeilleError
-from db import run_store, topic_store
+from db import run_store, story_store, topic_store
 from db.schema import DatabaseError, explain_error, open_db
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -90,6 +90,7 @@ class Item:
     url: str
     excerpt: str
     mentions: int
+    also: list[str] = field(default_factory=list)  # other outlets that ran the story
 
 
 @dataclass
@@ -175,6 +176,7 @@ def build_review(
             )
             counts = {**counts, "articles": len(ids)}
         crawl = _crawl_failures(db, since, today)
+        also = story_store.other_outlets(db, [row["article_id"] for row in rows])
     except sqlite3.DatabaseError as exc:
         raise explain_error(db_path, exc) from None
     sections: dict[int, Section] = {e["id"]: Section(e["name"], e["label"]) for e in watchlist}
@@ -190,6 +192,7 @@ def build_review(
                 url=row["url"] or "",
                 excerpt=excerpt(row["sentence"], row["mention"]),
                 mentions=row["mentions"] or 1,
+                also=also.get(row["article_id"], []),
             )
         )
     return Review(
@@ -342,7 +345,9 @@ def _safe_url(url: str) -> str | None:
 
 
 def _mentions_note(item: Item) -> str:
-    return f" ({item.mentions} mentions)" if item.mentions > 1 else ""
+    note = f" ({item.mentions} mentions)" if item.mentions > 1 else ""
+    # A story republished elsewhere is listed once, with where else it ran.
+    return note + (f" — aussi publié par {', '.join(item.also)}" if item.also else "")
 
 
 def render_markdown(review: Review) -> str:

@@ -7,6 +7,7 @@ dead source feeds most tests; the interruption tests crawl a generated slow site
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import signal
 import socket
@@ -499,11 +500,46 @@ def slow_site(root: Path) -> Path:
     (root / "robots.txt").write_text("User-agent: *\nDisallow:\n")
     (root / "a").mkdir()
     urls, routes = [], []
+    # Seeded random words per article: pages of one text would be copies, stored once.
+    words = [
+        "numérique",
+        "tiers-lieux",
+        "ateliers",
+        "réparation",
+        "ordinateurs",
+        "associations",
+        "quartier",
+        "année",
+        "réseau",
+        "fibre",
+        "école",
+        "mairie",
+        "emploi",
+        "projet",
+        "commune",
+        "usine",
+        "habitants",
+        "budget",
+        "chantier",
+        "salle",
+        "club",
+        "marché",
+        "gare",
+        "route",
+        "parc",
+        "collège",
+        "maison",
+        "rue",
+        "pont",
+        "place",
+        "conseil",
+        "service",
+    ]
     for n in range(SLOW_ARTICLES):
+        rng = random.Random(n)
         paras = "".join(
-            f"<p>Paragraphe {k} de l'article {n} sur la vie numérique du Jura, les "
-            f"tiers-lieux de Lons-le-Saunier et les ateliers de réparation d'ordinateurs "
-            f"ouverts par les associations de quartier au fil de l'année.</p>"
+            f"<p>Paragraphe {k} de l'article {n} sur la vie numérique du Jura : "
+            f"{' '.join(rng.choices(words, k=30))}.</p>"
             for k in range(5)
         )
         (root / "a" / f"{n}.html").write_text(

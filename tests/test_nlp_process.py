@@ -4,6 +4,7 @@ rows written, idempotence, re-processing, corrections, workers and a kill -9 mid
 from __future__ import annotations
 
 import os
+import random
 import signal
 import sqlite3
 import subprocess
@@ -154,8 +155,43 @@ def test_kill_during_process_leaves_whole_articles(tmp_path):
     """kill -9 in the middle of a run, then run again: every article whole, none twice."""
     path = tmp_path / "big.db"
     db = open_db(path)
+    # Each text its own story: copies of one text would be stored once (issue 12), so the
+    # 197 after ARTICLES get seeded random filler instead of the same paragraphs.
+    words = [
+        "réseau",
+        "fibre",
+        "école",
+        "mairie",
+        "atelier",
+        "emploi",
+        "projet",
+        "commune",
+        "quartier",
+        "usine",
+        "habitants",
+        "budget",
+        "chantier",
+        "salle",
+        "club",
+        "marché",
+        "gare",
+        "route",
+        "parc",
+        "collège",
+        "maison",
+        "rue",
+        "pont",
+        "place",
+        "conseil",
+        "service",
+        "agence",
+        "musée",
+        "piscine",
+        "stade",
+    ]
     texts = [
-        f"{ARTICLES[i % 3]}\n\nDépêche n° {i} : la société Numelec{i} SAS ouvre un site à Dijon."
+        (ARTICLES[i] if i < 3 else " ".join(random.Random(i).choices(words, k=90)))
+        + f"\n\nDépêche n° {i} : la société Numelec{i} SAS ouvre un site à Dijon."
         for i in range(200)
     ]
     store_articles(db, texts)
