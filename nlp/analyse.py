@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,9 +133,8 @@ class Analyzer:
         Page furniture is blanked first (`nlp.furniture`), and a text longer than
         `MAX_PIECE` goes through in pieces cut at paragraph breaks, offsets kept.
         """
-        pending: deque[tuple[int, Normalized, int]] = deque()
 
-        def normalised() -> Iterator[str]:
+        def normalised() -> Iterator[tuple[str, tuple[int, Normalized, int]]]:
             for number, text in enumerate(texts):
                 text = text or ""
                 for start, end in split_text(text):
@@ -147,12 +146,12 @@ class Analyzer:
                     norm = normalize(masked)
                     if masked is not piece:
                         norm = Normalized(norm.text, piece, norm.offsets)
-                    pending.append((number, norm, start))
-                    yield norm.text
+                    # The context rides with the text through nlp.pipe (as_tuples).
+                    yield norm.text, (number, norm, start)
 
         current, parts = -1, []
-        for doc in self.nlp.pipe(normalised(), batch_size=batch_size):
-            number, norm, start = pending.popleft()
+        pieces = self.nlp.pipe(normalised(), batch_size=batch_size, as_tuples=True)
+        for doc, (number, norm, start) in pieces:
             if number != current and current >= 0:
                 yield _joined(parts)
                 parts = []
@@ -675,10 +674,3 @@ def get_analyzer(model: str = DEFAULT_MODEL, data_dir: str | Path | None = None)
     if key not in _ANALYZERS:
         _ANALYZERS[key] = Analyzer(model, directory)
     return _ANALYZERS[key]
-
-
-def analyse_texts(
-    texts: Iterable[str], model: str = DEFAULT_MODEL, data_dir: str | Path | None = None
-) -> Iterator[Analysis]:
-    """Analyse texts with the process's pipeline (loaded on first use)."""
-    return get_analyzer(model, data_dir).analyse(texts)

@@ -4,7 +4,7 @@ Pure: a text (with its headline, the entities the analyser found in it and its o
 région) in, a `Classification` out. Everything it weighs is data staff can edit:
 themes.toml (terms per theme and for relevance, thresholds), places.csv (communes roll up
 to départements and régions) and watchlist.toml (organisations whose name or note names
-a place). `classify_stored` is the glue `veille process` calls to store the results.
+a place). nlp/process.py (`classify_stored`) stores the results.
 
 Terms are matched on a cheap lemma of each word (`lemma`): case, accents, plural and the
 common feminine endings are folded, so one form in themes.toml matches its inflections.
@@ -19,9 +19,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from sqlite_utils import Database
-
-from db import topic_store
 from nlp.keys import entity_key, fold
 from nlp.resources import (
     DATA_DIR,
@@ -488,26 +485,6 @@ def get_classifier(data_dir: str | Path | None = None) -> Classifier:
 def found_in(analysis) -> list[Found]:
     """The analyser's mentions (nlp.analyse.Analysis) as classifier input."""
     return [Found(m.name, m.label, m.start, m.watchlist) for m in analysis.mentions]
-
-
-def classify_stored(
-    db: Database,
-    ids: Sequence[int],
-    analyses: Sequence,
-    regions: dict[int, str],
-    data_dir: str | Path | None = None,
-) -> None:
-    """Classify analysed articles and store the results (call inside the batch's transaction)."""
-    classifier = get_classifier(data_dir)
-    heads = topic_store.article_heads(db, ids)
-    results = []
-    for article_id, analysis in zip(ids, analyses, strict=True):
-        title, text = heads.get(article_id, ("", ""))
-        found = found_in(analysis)
-        results.append(
-            (article_id, classifier.classify(text, title, found, regions.get(article_id)))
-        )
-    topic_store.save_topics(db, results)
 
 
 def split_headline(text: str) -> tuple[str, str]:

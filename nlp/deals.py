@@ -4,7 +4,7 @@ Rules over the spaCy parse and the entities veille's analyser finds (`nlp.analys
 sentence with a trigger word from `data/deals.toml` and the right parties becomes a
 `Deal`. The rules run in the order of `RULES`; each reads one sentence and may use the
 deals found before it in the same article (a round's investors are often named in the
-next sentence). Pure: text in, deals out; storage is in db/deal_store.py.
+next sentence). Pure: text in, deals out; nlp/process.py stores them through db/deal_store.py.
 """
 
 from __future__ import annotations
@@ -21,10 +21,7 @@ from pathlib import Path
 
 from spacy.language import Language
 from spacy.tokens import Doc
-from sqlite_utils import Database
 
-from db import deal_store
-from db.deal_store import DealRow
 from nlp.amounts import Amount, find_amounts, parse_count
 from nlp.keys import entity_key
 from nlp.model import DEFAULT_MODEL, load_model
@@ -735,7 +732,7 @@ def find_deals(
     for start, end in _sentences(doc):
         text = doc.text[start:end]
         amounts = find_amounts(text)
-        if not amounts and not _candidate(rules, text):
+        if not amounts and not is_candidate(rules, text):
             continue
         o_start, o_end = norm.to_original(start, end)
         sent = Sentence(
@@ -779,7 +776,7 @@ def _sentences(doc: Doc) -> Iterator[tuple[int, int]]:
         yield start, span.end_char
 
 
-def _candidate(rules: DealRules, text: str) -> bool:
+def is_candidate(rules: DealRules, text: str) -> bool:
     """Whether a sentence may hold a deal: a word starting like a trigger verb, or a noun."""
     words = {_fold(w)[:8] for w in re.findall(r"\w+", text)}
     stems = rules.stems
@@ -898,54 +895,3 @@ def deals_of_files(paths: Sequence[str], model: str = DEFAULT_MODEL) -> Iterator
         for deal in deals:
             row = deal.as_dict()
             yield {"file": path, **row}
-
-
-def _row(deal: Deal, is_place: Callable[[str], bool]) -> DealRow:
-    return DealRow(
-        type=deal.type,
-        company=deal.company or "",
-        company_key=entity_key(deal.company or ""),
-        counterpart=deal.counterpart,
-        counterpart_key=entity_key(deal.counterpart or ""),
-        amount_eur=deal.amount_eur,
-        round=deal.round,
-        investors=[(name, entity_key(name)) for name in deal.investors],
-        jobs=deal.jobs,
-        horizon=deal.horizon,
-        place=deal.place,
-        place_key=entity_key(deal.place or ""),
-        kind=deal.kind,
-        new_name=deal.new_name,
-        past=deal.past,
-        sentence=deal.sentence,
-    )
-
-
-def update_deals(
-    db: Database,
-    article_ids: Sequence[int],
-    model: str = DEFAULT_MODEL,
-    data_dir: str | Path | None = None,
-) -> int:
-    """Find and store the deals of these stored articles (the `veille process` step).
-
-    Only articles with an amount or a trigger word are read again; the others just lose
-    any deal they had. Returns how many deals the articles give.
-    """
-    from nlp.analyse import get_analyzer
-
-    rules = rules_for(data_dir)
-    rows = deal_store.articles_for_deals(db, article_ids)
-    likely = [r for r in rows if find_amounts(r[1]) or _candidate(rules, r[1])]
-    found: dict[int, list[DealRow]] = {r[0]: [] for r in rows}
-    if likely:
-        analyzer = get_analyzer(model, data_dir)
-        is_place = lambda name: analyzer.places.lookup(name) is not None  # noqa: E731
-        years = [int(p[:4]) if p and p[:4].isdigit() else None for _, _, p in likely]
-        texts = [t for _, t, _ in likely]
-        for (article_id, _, _), deals in zip(
-            likely, extract_deals(texts, analyzer, years, rules, model), strict=True
-        ):
-            found[article_id] = [_row(d, is_place) for d in deals if d.company]
-    published = {r[0]: r[2] for r in rows}
-    return deal_store.replace_deals(db, [(i, published[i], deals) for i, deals in found.items()])

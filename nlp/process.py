@@ -15,20 +15,21 @@ from __future__ import annotations
 import sqlite3
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing import get_context
 from pathlib import Path
 
 from sqlite_utils import Database
 
 from common.clock import now_iso
-from db import entity_store
+from db import deal_store, entity_store, topic_store
+from db.deal_store import DealRow
 from db.schema import explain_error, open_db
 from nlp.analyse import REGION, Analysis, get_analyzer
-from nlp.classify import classify_stored
-from nlp.deals import update_deals
+from nlp.classify import found_in, get_classifier
+from nlp.deals import Deal, extract_deals, find_amounts, is_candidate, rules_for
 from nlp.entities import EntitiesError
 from nlp.keys import entity_key
 from nlp.model import DEFAULT_MODEL, nlp_version
@@ -87,6 +88,9 @@ class Resolver:
             self._remember(row)
         self.aliases = entity_store.alias_keys(db)
         self.new_entities = 0
+        # Entities merged away by `_upgrade` → the entity they became. Rows resolved earlier in
+        # the same batch may still name them; `remap` points those at the survivor.
+        self.merged: dict[int, int] = {}
 
     def _remember(self, row: entity_store.EntityRow) -> None:
         self.ids[(row.label, row.key)] = row.id
@@ -173,11 +177,26 @@ class Resolver:
         for entity_id in rest:
             entity_store.merge_entity(self.db, entity_id, keep)
             self._forget(entity_id)
+            self.merged[entity_id] = keep
         entity_store.relabel_entity(self.db, keep, "ORG")
         row = self.info[keep]
         self._forget(keep)
         self._remember(entity_store.EntityRow(keep, row.name, "ORG", key))
         return keep
+
+    def current(self, entity_id: int) -> int:
+        """The entity `entity_id` is now (itself, unless a later mention merged it away)."""
+        while entity_id in self.merged:
+            entity_id = self.merged[entity_id]
+        return entity_id
+
+    def remap(self, result: entity_store.ArticleResult) -> entity_store.ArticleResult:
+        """`result` with every entity id brought up to date (see `merged`)."""
+        return entity_store.ArticleResult(
+            result.article_id,
+            [replace(m, entity_id=self.current(m.entity_id)) for m in result.mentions],
+            [replace(q, speaker_id=self.current(q.speaker_id)) for q in result.quotes],
+        )
 
     def rows(
         self, article_id: int, analysis: Analysis, region: str | None = None
@@ -343,6 +362,7 @@ def process_articles(
                             resolver.rows(i, a, regions.get(i))
                             for i, a in zip(batch_ids, analyses, strict=True)
                         ]
+                        results = [resolver.remap(r) for r in results]
                         entity_store.save_results(db, results, version, stamp)
                         classify_stored(db, batch_ids, analyses, regions, data)
                     summary.articles += len(results)
@@ -424,3 +444,78 @@ def describe_rule(rule: entity_store.Rule) -> str:
     if rule.action == "relabel":
         return f"#{rule.id} relabel {rule.name!r} as {rule.label}"
     return f"#{rule.id} ignore {rule.name!r}{only}"
+
+
+# --- classification and deals of stored articles (the stage writes for nlp/classify.py and
+# nlp/deals.py, which stay pure)
+
+
+def classify_stored(
+    db: Database,
+    ids: Sequence[int],
+    analyses: Sequence,
+    regions: dict[int, str],
+    data_dir: str | Path | None = None,
+) -> None:
+    """Classify analysed articles and store the results (call inside the batch's transaction)."""
+    classifier = get_classifier(data_dir)
+    heads = topic_store.article_heads(db, ids)
+    results = []
+    for article_id, analysis in zip(ids, analyses, strict=True):
+        title, text = heads.get(article_id, ("", ""))
+        found = found_in(analysis)
+        results.append(
+            (article_id, classifier.classify(text, title, found, regions.get(article_id)))
+        )
+    topic_store.save_topics(db, results)
+
+
+def _row(deal: Deal, is_place: Callable[[str], bool]) -> DealRow:
+    return DealRow(
+        type=deal.type,
+        company=deal.company or "",
+        company_key=entity_key(deal.company or ""),
+        counterpart=deal.counterpart,
+        counterpart_key=entity_key(deal.counterpart or ""),
+        amount_eur=deal.amount_eur,
+        round=deal.round,
+        investors=[(name, entity_key(name)) for name in deal.investors],
+        jobs=deal.jobs,
+        horizon=deal.horizon,
+        place=deal.place,
+        place_key=entity_key(deal.place or ""),
+        kind=deal.kind,
+        new_name=deal.new_name,
+        past=deal.past,
+        sentence=deal.sentence,
+    )
+
+
+def update_deals(
+    db: Database,
+    article_ids: Sequence[int],
+    model: str = DEFAULT_MODEL,
+    data_dir: str | Path | None = None,
+) -> int:
+    """Find and store the deals of these stored articles (the `veille process` step).
+
+    Only articles with an amount or a trigger word are read again; the others just lose
+    any deal they had. Returns how many deals the articles give.
+    """
+    from nlp.analyse import get_analyzer
+
+    rules = rules_for(data_dir)
+    rows = deal_store.articles_for_deals(db, article_ids)
+    likely = [r for r in rows if find_amounts(r[1]) or is_candidate(rules, r[1])]
+    found: dict[int, list[DealRow]] = {r[0]: [] for r in rows}
+    if likely:
+        analyzer = get_analyzer(model, data_dir)
+        is_place = lambda name: analyzer.places.lookup(name) is not None  # noqa: E731
+        years = [int(p[:4]) if p and p[:4].isdigit() else None for _, _, p in likely]
+        texts = [t for _, t, _ in likely]
+        for (article_id, _, _), deals in zip(
+            likely, extract_deals(texts, analyzer, years, rules, model), strict=True
+        ):
+            found[article_id] = [_row(d, is_place) for d in deals if d.company]
+    published = {r[0]: r[2] for r in rows}
+    return deal_store.replace_deals(db, [(i, published[i], deals) for i, deals in found.items()])

@@ -895,7 +895,21 @@ def giant_sitemap(site: Path, newest: int) -> None:
         encoding="utf-8",
     )
     (site / "archives").mkdir()
+    # Each archive its own story (copies of one text are stored once, issue 12).
+    words = [
+        "fibre",
+        "école",
+        "budget",
+        "travaux",
+        "médiathèque",
+        "hameau",
+        "conseil",
+        "vote",
+        "réseau",
+        "parc",
+    ]
     for n in range(SITEMAP_URLS - newest, SITEMAP_URLS):
+        filler = " ".join(random.Random(n).choices(words, k=40))
         (site / "archives" / f"{n}.html").write_text(
             "<!DOCTYPE html><html lang='fr'><head><meta charset='utf-8'>"
             f"<title>Archive numéro {n}</title></head><body><article>"
@@ -903,7 +917,7 @@ def giant_sitemap(site: Path, newest: int) -> None:
             "Saint-Claude, consacré au déploiement de la fibre dans les hameaux, au budget "
             "des écoles et à la rénovation de la médiathèque.</p><p>Les élus ont voté les "
             "délibérations à l'unanimité après un long débat sur le calendrier des travaux."
-            "</p></article></body></html>",
+            f"</p><p>{filler}.</p></article></body></html>",
             encoding="utf-8",
         )
 

@@ -19,7 +19,8 @@ from helpers_search import datasette_client
 from db.schema import open_db
 from nlp.amounts import find_amounts, parse_amount, parse_count
 from nlp.analyse import get_analyzer
-from nlp.deals import extract_deals, update_deals
+from nlp.deals import extract_deals
+from nlp.process import update_deals
 from ops.barometer import build_barometer, euros, render_barometer, write_barometer
 from pipeline import cli
 

@@ -307,17 +307,20 @@ def test_full_disk_during_process_is_a_clear_error_and_loses_nothing(small_disk)
     db["sources"].insert({"name": "Le Comtois numérique"}, pk="name")
     run = article_store.start_run(db, ["Le Comtois numérique"])
     total = 300
+    # Each text its own story (copies of one text are stored once, issue 12): seeded filler.
+    vocabulary = sorted(set(" ".join(ARTICLES).split()))
     for i in range(total):
         url = f"https://comtois.exemple.test/depeche-{i}.html"
-        text = f"{ARTICLES[i % len(ARTICLES)]} Dépêche numéro {i}."
+        filler = " ".join(random.Random(i).choices(vocabulary, k=60))
+        text = f"{ARTICLES[i % len(ARTICLES)]} {filler} Dépêche numéro {i}."
         article = Article(url, url, "Le Comtois numérique", text=text, fetched_at="2024-03-20")
         article_store.save_article(db, article, run)
     article_store.finish_run(db, run, "completed")
     db.conn.close()
     sqlite3_checkpoint(path)
     articles_before = rows(path, "SELECT id, url, text, content_hash FROM articles ORDER BY id")
-    # About 800 kB of room: the first batches fit, a later one meets the full disk.
-    filler = fill_disk(small_disk, 800_000)
+    # About 2 MB of room: the first batches fit, a later one meets the full disk.
+    filler = fill_disk(small_disk, 2_000_000)
     env = {**os.environ, "PYTHONPATH": str(REPO), "VEILLE_NLP_DATA": str(session_data_dir())}
     command = [sys.executable, "-m", "pipeline", "process", "--db", str(path)]
     full = subprocess.run(command, capture_output=True, text=True, env=env, timeout=600)

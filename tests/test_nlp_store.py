@@ -7,7 +7,7 @@ import sqlite3
 
 import pytest
 from click.testing import CliRunner
-from helpers_nlp import data_dir, store_articles
+from helpers_nlp import data_dir, session_data_dir, store_articles
 
 from db import entity_store
 from db.schema import open_db
@@ -203,3 +203,26 @@ def test_commands_have_help():
     assert group.help and cli.commands["process"].help
     for command in group.commands.values():
         assert command.help
+
+
+def test_an_entity_merged_later_in_a_batch_is_remapped_in_earlier_rows(tmp_path):
+    """A name first read as a person, then as an unknown place, then as an organisation: the
+    organisation absorbs both, and rows resolved before the merge point at the survivor."""
+    from db import entity_store
+    from db.schema import open_db
+    from nlp.process import Resolver
+
+    db = open_db(tmp_path / "veille.db")
+    resolver = Resolver(db, session_data_dir())
+    person = resolver.resolve("Kalvoria", "PER")
+    place = resolver.resolve("Kalvoria", "LOC")
+    assert person != place
+    company = resolver.resolve("Kalvoria", "ORG")
+    assert company == person
+    assert db.execute("SELECT count(*) FROM entities WHERE id = ?", [place]).fetchone() == (0,)
+    earlier = entity_store.ArticleResult(
+        1, [entity_store.MentionRow(place, "Kalvoria", "Kalvoria recrute.", 0, 8)], []
+    )
+    (mention,) = resolver.remap(earlier).mentions
+    assert mention.entity_id == company
+    db.conn.close()
