@@ -261,6 +261,14 @@ def _classify(exception: BaseException, args: dict) -> tuple[int, str]:
         # Datasette raises a visitor's mistakes (an unknown sort column…) with its default
         # status 500: the known ones are the visitor's, so 400.
         return (400 if known and exception.status == 500 else exception.status), message
+    if isinstance(exception, OverflowError):
+        # A number in the URL beyond SQLite's 64-bit integers (`id__gt=99999999999999999999`).
+        return 400, "Un nombre de l'adresse est trop grand."
+    if isinstance(exception, sqlite3.IntegrityError) and "datatype mismatch" in str(exception):
+        return 400, "Un paramètre de l'adresse n'est pas du type attendu."
+    if isinstance(exception, KeyError) and any(k.startswith("_facet") for k in args):
+        # Datasette reads a `_facet` value that looks like JSON as a facet spec.
+        return 400, "Le paramètre « _facet » n'est pas valide."
     if isinstance(exception, sqlite3.DataError | sqlite3.OperationalError):
         if "too big" in str(exception):
             return 400, "La requête produirait une valeur trop volumineuse."

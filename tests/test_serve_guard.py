@@ -258,3 +258,88 @@ def test_fuzz_finds_no_500_and_no_huge_response(server, small_db):
                 failures.append((method, path, response.status_code, len(response.content)))
     assert not failures, failures[:20]
     assert len(sizes) >= 400
+
+
+# --- team mode -----------------------------------------------------------------------------
+
+
+def test_users_file_keeps_hashes_only_and_is_private(tmp_path):
+    from click.testing import CliRunner
+
+    from db.users import load_users, users_path
+    from pipeline import cli
+
+    db_path = tmp_path / "veille.db"
+    result = CliRunner().invoke(
+        cli, ["users", "add", "camille", "--db", str(db_path), "--password", "un-long-secret"]
+    )
+    assert result.exit_code == 0, result.output
+    path = users_path(db_path)
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert "un-long-secret" not in path.read_text()
+    assert set(load_users(path)) == {"camille"}
+    short = CliRunner().invoke(
+        cli, ["users", "add", "dom", "--db", str(db_path), "--password", "court"]
+    )
+    assert short.exit_code != 0 and "at least 10 characters" in short.output
+    path.write_text("{not json")
+    broken = CliRunner().invoke(cli, ["users", "list", "--db", str(db_path)])
+    assert broken.exit_code != 0 and str(path) in broken.output
+
+
+def test_team_mode_needs_sign_in_and_feeds_take_a_token(small_db, tmp_path):
+    from db.users import add_user, load_users
+
+    path = tmp_path / "team.users.json"
+    token = add_user(path, "camille", "un-long-secret")["feed_token"]
+    ds = datasette_app(small_db, team=load_users(path))
+
+    async def go():
+        await ds.invoke_startup()
+        out = {}
+        out["home"] = await ds.client.get("/")
+        out["table"] = await ds.client.get("/veille/articles.json")
+        out["feed_no_token"] = await ds.client.get("/veille/new_mentions.atom?since=2026-01-01")
+        out["feed_bad_token"] = await ds.client.get(
+            "/veille/new_mentions.atom?since=2026-01-01&_token=nope"
+        )
+        out["feed"] = await ds.client.get(
+            f"/veille/new_mentions.atom?since=2026-01-01&_token={token}"
+        )
+        out["token_elsewhere"] = await ds.client.get(f"/veille/articles.json?_token={token}")
+        login = await ds.client.get("/-/login")
+        out["login_page"] = login
+        csrf = login.cookies.get("ds_csrftoken")
+        out["wrong"] = await ds.client.post(
+            "/-/login",
+            data={"username": "camille", "password": "faux-mot-de-passe", "csrftoken": csrf},
+            cookies={"ds_csrftoken": csrf},
+        )
+        signed = await ds.client.post(
+            "/-/login",
+            data={"username": "camille", "password": "un-long-secret", "csrftoken": csrf},
+            cookies={"ds_csrftoken": csrf},
+        )
+        out["signed"] = signed
+        out["after"] = await ds.client.get(
+            "/veille/articles.json", cookies={"ds_actor": signed.cookies.get("ds_actor")}
+        )
+        out["sql"] = await ds.client.get(
+            "/veille.json?sql=select+1", cookies={"ds_actor": signed.cookies.get("ds_actor")}
+        )
+        return out
+
+    out = asyncio.run(go())
+    assert out["home"].status_code == 302 and out["home"].headers["location"] == "/-/login"
+    assert out["table"].status_code in (302, 403)
+    assert out["feed_no_token"].status_code in (302, 403)
+    assert out["feed_bad_token"].status_code in (302, 403)
+    assert out["feed"].status_code == 200 and "<feed" in out["feed"].text
+    assert out["token_elsewhere"].status_code in (302, 403)
+    assert "Mot de passe" in out["login_page"].text
+    assert "Identifiant ou mot de passe incorrect" in out["wrong"].text
+    assert out["signed"].status_code == 302
+    assert out["after"].status_code == 200
+    assert out["sql"].status_code == 403
+    # The hashes are not shown to signed-in members.
+    assert "pbkdf2" not in str(ds.metadata())
