@@ -482,11 +482,62 @@ def entities_rules(db_path: str) -> None:
 @click.option(
     "--port", default=8001, show_default=True, type=click.IntRange(1, 65535), help="Port."
 )
-def serve_command(db_path: str, host: str, port: int) -> None:
-    """Browse and search the database in Datasette (read-only); prints the URL."""
+@click.option("--sql", is_flag=True, help="Allow typed SQL queries (127.0.0.1 only).")
+@click.option(
+    "--team", is_flag=True, help="Sign-in required: accounts from `veille users add NAME`."
+)
+@click.option(
+    "--public", is_flag=True, help="Serve beyond 127.0.0.1 without sign-in (anyone can read)."
+)
+def serve_command(db_path: str, host: str, port: int, sql: bool, team: bool, public: bool) -> None:
+    """Browse and search the database in Datasette (read-only); prints the URL.
+
+    Beyond 127.0.0.1 (--host 0.0.0.0), use --team so that communicators sign in; see
+    docs/daily.md for a reverse proxy with HTTPS.
+    """
     from db.serve import serve
 
-    serve(db_path, host, port)
+    serve(db_path, host, port, sql=sql, team=team, public=public)
+
+
+@cli.group("users")
+def users() -> None:
+    """Team accounts for `veille serve --team` (stored hashed beside the database)."""
+
+
+@users.command("add")
+@click.argument("name")
+@db_option
+@click.password_option(help="The account's password (asked twice when not given).")
+def users_add(name: str, db_path: str, password: str) -> None:
+    """Add an account (or give it a new password and feed token)."""
+    from db.users import add_user, users_path
+
+    path = users_path(db_path)
+    user = add_user(path, name, password)
+    click.echo(f"Account {name} saved in {path}")
+    click.echo(f"Feed token (for Atom feed readers: add ?_token=...): {user['feed_token']}")
+
+
+@users.command("remove")
+@click.argument("name")
+@db_option
+def users_remove(name: str, db_path: str) -> None:
+    """Remove an account."""
+    from db.users import remove_user, users_path
+
+    remove_user(users_path(db_path), name)
+    click.echo(f"Account {name} removed")
+
+
+@users.command("list")
+@db_option
+def users_list(db_path: str) -> None:
+    """List the accounts (names only)."""
+    from db.users import load_users, users_path
+
+    for name in sorted(load_users(users_path(db_path))):
+        click.echo(name)
 
 
 @cli.command("search")
