@@ -30,6 +30,9 @@ bench: install
 	$(BIN)/python bench/ner.py
 	$(BIN)/python bench/nlp_speed.py
 	$(BIN)/python bench/search.py
+	$(BIN)/python bench/classify.py
+	$(BIN)/python bench/deals.py
+	$(BIN)/python bench/dedup.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache

@@ -101,9 +101,7 @@ def check_request(scope: dict) -> None:
         raise _Reject(400, "L'adresse contient des caractères mal encodés.") from None
     for key, value in pairs:
         if _CONTROL.search(key) or _CONTROL.search(value):
-            raise _Reject(
-                400, f"Le paramètre « {_short(key)} » contient un caractère de contrôle."
-            )
+            raise _Reject(400, f"Le paramètre « {_short(key)} » contient un caractère de contrôle.")
         if key in _INTEGER_PARAMS and not _valid_integer(key, value):
             raise _Reject(400, f"Le paramètre « {key} » attend un nombre entier.")
         if key == "_next" and value and not _valid_next(value):
@@ -280,9 +278,18 @@ def _classify(exception: BaseException, args: dict) -> tuple[int, str]:
 
 
 _TRANSLATIONS = [
-    (re.compile(r"^Cannot sort table by (.+)$"), "Impossible de trier par « {0} » : ce n'est pas une colonne triable."),
-    (re.compile(r"^Cannot use _sort and _sort_desc at the same time$"), "Choisissez un seul tri : _sort ou _sort_desc."),
-    (re.compile(r"^SQL Interrupted$"), "La requête a pris trop de temps et a été interrompue ; précisez-la."),
+    (
+        re.compile(r"^Cannot sort table by (.+)$"),
+        "Impossible de trier par « {0} » : ce n'est pas une colonne triable.",
+    ),
+    (
+        re.compile(r"^Cannot use _sort and _sort_desc at the same time$"),
+        "Choisissez un seul tri : _sort ou _sort_desc.",
+    ),
+    (
+        re.compile(r"^SQL Interrupted$"),
+        "La requête a pris trop de temps et a été interrompue ; précisez-la.",
+    ),
     (re.compile(r"^Database not found: (.+)$"), "Base de données introuvable : {0}"),
     (re.compile(r"^Table not found: (.+)$"), "Table introuvable : {0}"),
 ]

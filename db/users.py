@@ -47,7 +47,7 @@ def load_users(path: str | Path) -> dict[str, dict]:
         isinstance(u, dict) and {"password_hash", "feed_token"} <= set(u) for u in users.values()
     ):
         raise UsersError(
-            f"{path}: not a veille accounts file (expected {{\"users\": {{name: …}}}}); "
+            f'{path}: not a veille accounts file (expected {{"users": {{name: …}}}}); '
             "remove it and add the accounts again with `veille users add NAME`"
         )
     return users
@@ -62,7 +62,10 @@ def add_user(path: str | Path, name: str, password: str) -> dict:
     if len(password) < MIN_PASSWORD:
         raise UsersError(f"the password must have at least {MIN_PASSWORD} characters")
     users = load_users(path)
-    users[name] = {"password_hash": hash_password(password), "feed_token": secrets.token_urlsafe(24)}
+    users[name] = {
+        "password_hash": hash_password(password),
+        "feed_token": secrets.token_urlsafe(24),
+    }
     _save(path, users)
     return users[name]
 
