@@ -301,11 +301,11 @@ def table_counts(path: Path) -> dict[str, int]:
 
 
 @contextmanager
-def datasette_client(db_path: Path) -> Iterator[Callable[[str], httpx.Response]]:
+def datasette_client(db_path: Path, **options) -> Iterator[Callable[[str], httpx.Response]]:
     """A synchronous `get(path)` on Datasette's own test client, one event loop throughout."""
     from db.serve import datasette_app
 
-    ds = datasette_app(db_path)
+    ds = datasette_app(db_path, **options)
     loop = asyncio.new_event_loop()
     try:
         loop.run_until_complete(ds.invoke_startup())

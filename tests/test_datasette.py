@@ -371,7 +371,10 @@ def test_served_read_only(crawled, get):
     assert not any(q.get("write") for q in canned_queries().values())
     before = table_counts(crawled)
     for sql in ("DELETE FROM articles", "select 1; delete from articles", "DROP TABLE mentions"):
-        response = get("/veille.json?" + urlencode({"sql": sql}))
+        # Typed SQL is off unless `veille serve --sql`; on, writes are still refused.
+        assert get("/veille.json?" + urlencode({"sql": sql})).status_code in (400, 403)
+        with datasette_client(crawled, sql=True) as get_sql:
+            response = get_sql("/veille.json?" + urlencode({"sql": sql}))
         assert response.status_code == 400
     ds = datasette_app(crawled)
     with pytest.raises(sqlite3.OperationalError, match="readonly"):
@@ -389,10 +392,11 @@ def test_row_limits_agree():
     assert MENTIONS_CAP not in mentions_sql(every=True)
 
 
-def test_time_limit_stops_a_runaway_query(get):
+def test_time_limit_stops_a_runaway_query(crawled):
     assert SETTINGS["sql_time_limit_ms"] <= 5000
     sql = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n"
-    response = get("/veille.json?" + urlencode({"sql": sql, "_timelimit": 50}))
+    with datasette_client(crawled, sql=True) as get_sql:
+        response = get_sql("/veille.json?" + urlencode({"sql": sql, "_timelimit": 50}))
     assert response.status_code == 400 and "too long" in response.text
 
 
