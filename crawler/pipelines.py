@@ -12,8 +12,7 @@ from typing import Any
 
 from scrapy.utils.defer import deferred_from_coro
 
-from common.items import Article, FetchError
-from crawler.items import DeadLink, SeenPage
+from common.items import Article, DeadLink, FetchError, SeenPage
 from crawler.urls import canonicalize_url
 from db import article_store
 from db.schema import open_db

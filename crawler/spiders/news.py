@@ -38,10 +38,9 @@ from twisted.internet import error as tx_error
 from twisted.python.failure import Failure
 
 from common.clock import now_iso
-from common.items import Article, FetchError
+from common.items import Article, DeadLink, FetchError, SeenPage
 from common.sources import Config, Source
 from crawler.extract import extract
-from crawler.items import DeadLink, SeenPage
 from crawler.urls import canonicalize_url, fetchable, same_site
 from db.article_store import DEAD_LINK_STATUSES
 
