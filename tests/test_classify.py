@@ -342,3 +342,55 @@ def test_report_covers_relevant_articles_unless_asked(tmp_path):
         report.check_filters(None, "poterie")
     with pytest.raises(report.ReportError, match="--region 'Doubs': not a région"):
         report.check_filters("Doubs", None)
+
+
+@pytest.mark.model
+def test_queries_cover_relevant_articles_unless_tous_or_all_articles(tmp_path):
+    """mentions, top_entities, the new-mentions feed and `veille search`: the farm story
+    is left out by default and in with tous=1 (Datasette) or --all-articles (CLI)."""
+    import sqlite3
+    from urllib.parse import urlencode
+
+    with processed(tmp_path) as (path, _):
+        conn = sqlite3.connect(path)
+        with conn:
+            conn.execute(
+                "UPDATE entities SET watchlist = 1 WHERE name IN ('Pontarlier', 'Vitalog')"
+            )
+        conn.close()
+
+        def names(get, query: str, **params) -> list[str | None]:
+            url = f"/veille/{query}.json?" + urlencode({**params, "_shape": "array"})
+            response = get(url)
+            assert response.status_code == 200, response.text[:300]
+            return [row["entity"] for row in response.json()]
+
+        with datasette_client(path) as get:
+            empty = {"since": "", "until": "", "label": "", "source": ""}
+            for tous, farm in (("", False), ("1", True)):
+                found = names(get, "mentions", q="Pontarlier", tous=tous, **empty)
+                assert bool(found) is farm and set(found) <= {"Pontarlier"}
+                top = names(get, "top_entities", since="", until="", label="", tous=tous)
+                assert "Vitalog" in top and ("Pontarlier" in top) is farm
+                new = names(get, "new_mentions", since="2000-01-01", tous=tous)
+                assert ("Pontarlier" in new) is farm and "Vitalog" in new
+                feed = get(
+                    "/veille/new_mentions.atom?" + urlencode({"since": "2000-01-01", "tous": tous})
+                )
+                assert feed.status_code == 200
+                assert feed.text.count("<entry>") == len(new)
+                assert ("Pontarlier —" in feed.text) is farm and "Vitalog —" in feed.text
+            # A period counts the mentions of its articles; the same filter applies.
+            period = names(get, "top_entities", since="2024-03", until="", label="", tous="")
+            assert "Vitalog" in period and "Pontarlier" not in period
+
+        runner = CliRunner()
+        default = runner.invoke(cli, ["search", "Pontarlier", "--json", "--db", str(path)])
+        every = runner.invoke(
+            cli, ["search", "Pontarlier", "--json", "--all-articles", "--db", str(path)]
+        )
+        assert default.exit_code == 0 and every.exit_code == 0, default.output + every.output
+        assert json.loads(default.output) == []
+        assert {row["entity"] for row in json.loads(every.output)} == {"Pontarlier"}
+        shown = runner.invoke(cli, ["search", "Pontarlier", "--db", str(path)])
+        assert "--all-articles" in shown.output
