@@ -394,3 +394,34 @@ def test_queries_cover_relevant_articles_unless_tous_or_all_articles(tmp_path):
         assert {row["entity"] for row in json.loads(every.output)} == {"Pontarlier"}
         shown = runner.invoke(cli, ["search", "Pontarlier", "--db", str(path)])
         assert "--all-articles" in shown.output
+
+
+@pytest.mark.model
+def test_an_edit_of_themes_toml_reclassifies_stored_articles(tmp_path):
+    """Staff add a term: the next `veille process` (the file's hash is in the version) and
+    `veille process --all` classify the stored articles again."""
+    import shutil
+
+    from helpers_nlp import data_dir
+
+    with processed(tmp_path) as (path, (_, farm_id)):
+        db = open_db(path)
+        assert topic_store.article_topics(db, farm_id)["relevant"] is False
+        db.conn.close()
+        edited = data_dir(tmp_path)
+        shutil.copy(DATA_DIR / "themes.toml", edited / "themes.toml")
+        text = (edited / "themes.toml").read_text("utf-8")
+        assert '\n"brevet" = 1\n' in text
+        text = text.replace('\n"brevet" = 1\n', '\n"brevet" = 1\n"éleveur" = 30\n', 1)
+        (edited / "themes.toml").write_text(text, "utf-8")
+        summary = process_articles(path, data_dir=edited, progress=False)
+        assert summary.articles == 2
+        db = open_db(path)
+        assert topic_store.article_topics(db, farm_id)["relevant"] is True
+        db.conn.close()
+        assert process_articles(path, data_dir=edited, progress=False).articles == 0
+        # Back to the shipped file with --all: the farm story is other news again.
+        process_articles(path, data_dir=session_data_dir(), all_articles=True, progress=False)
+        db = open_db(path)
+        assert topic_store.article_topics(db, farm_id)["relevant"] is False
+        db.conn.close()
