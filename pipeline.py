@@ -548,6 +548,9 @@ def users_list(db_path: str) -> None:
 @click.option("--source", default=None, help="Only this outlet (its name in the sources file).")
 @click.option("--csv", "fmt", flag_value="csv", help="Print every mention as CSV, not a table.")
 @click.option("--json", "fmt", flag_value="json", help="Print every mention as JSON, not a table.")
+@click.option(
+    "--all-articles", is_flag=True, help="Every article, not only those about the tech ecosystem."
+)
 @db_option
 def search_command(
     text: str,
@@ -556,11 +559,13 @@ def search_command(
     label: str | None,
     source: str | None,
     fmt: str | None,
+    all_articles: bool,
     db_path: str,
 ) -> None:
     """Mentions of a name, newest first (accents and case ignored): Datasette's `mentions`.
 
-    The table shows the latest 500, as Datasette does; --csv and --json export them all.
+    It covers the articles about the tech ecosystem unless --all-articles is given. The
+    table shows the latest 500, as Datasette does; --csv and --json export them all.
     """
     from itertools import islice
 
@@ -577,7 +582,15 @@ def search_command(
     for option, value in (("--since", since), ("--until", until)):
         if value and not valid_date(value):
             raise CommandError(f"{option} {value!r}: not a date; write 2024-03-15 or 2024-03")
-    rows = search_mentions(db_path, text, since=since, until=until, label=label, source=source)
+    rows = search_mentions(
+        db_path,
+        text,
+        since=since,
+        until=until,
+        label=label,
+        source=source,
+        everything=all_articles,
+    )
     if fmt in ("csv", "json"):
         write = write_csv if fmt == "csv" else write_json
         write(rows, sys.stdout)
@@ -587,7 +600,9 @@ def search_command(
     rows.close()
     if not shown:
         click.echo(
-            f"Aucune mention de « {text} » ; vérifiez l'orthographe ou les filtres.", err=True
+            f"Aucune mention de « {text} » ; vérifiez l'orthographe ou les filtres"
+            + ("." if all_articles else " (--all-articles : hors numérique aussi)."),
+            err=True,
         )
     else:
         from rich.console import Console

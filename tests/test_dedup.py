@@ -71,7 +71,7 @@ def crawled(tmp_path_factory):
         out["bases"] = bases
         config = load_config(render_sources(SITES / "dedup_sources.toml", bases, tmp / "s.toml"))
         only_copy = config.select([AGREGAT])
-        run_crawl(only_copy, db_path, progress=False)
+        out["copy_run"] = run_crawl(only_copy, db_path, progress=False)
         process_articles(db_path, data_dir=session_data_dir(), progress=False)
         out["copy_first"] = state(db_path)
         out["all"] = run_crawl(config, db_path, progress=False)
@@ -115,6 +115,19 @@ def test_original_takes_over_the_story_and_the_copy_is_listed(crawled):
     assert length > 500  # the copy's text is kept, not only its URL
     # Both stories were (re)read by the NLP stage after the swap.
     assert crawled["before_nlp"][0] == (None,)
+
+
+def test_each_run_credits_the_outlets_whose_articles_it_stored(crawled):
+    # The copy's outlet was credited by the run that stored it; the original is new to its
+    # outlet when it takes over the story; the copy fetched again is new to nobody.
+    credit = {
+        key: {name: s.new_articles for name, s in crawled[key].per_source.items()}
+        for key in ("copy_run", "all", "again")
+    }
+    assert credit["copy_run"] == {AGREGAT: 1}
+    assert credit["all"] == {AGREGAT: 0, VOIX: 1, COMTOIS: 1}
+    assert crawled["all"].new_articles == 2
+    assert credit["again"] == {AGREGAT: 0}
 
 
 def test_mentions_count_the_story_once(crawled):
@@ -199,6 +212,22 @@ def test_undated_copy_yields_to_a_dated_original(db):
     assert db.execute("SELECT source, text LIKE '%Lire aussi%' FROM article_copies").fetchall() == [
         ("Dole Hebdo", 1)
     ]
+
+
+def test_original_after_its_copy_in_one_run_takes_the_copy_outlets_credit(db):
+    # Fetched during the run (fetched_at left to the store: now), unlike _article's.
+    copy = _article("https://b.test/9", "Dole Hebdo", TEXT + "\n\nPar Marc Tissot", None)
+    original = _article("https://a.test/1", "Le Jura sportif", TEXT, "2025-11-18T09:00:00+01:00")
+    copy.fetched_at = original.fetched_at = None
+    run = store.start_run(db)
+    assert store.save_article(db, copy, run) == ("new", 1)
+    assert store.save_article(db, original, run) == ("original", 1)
+    finished = store.finish_run(db, run, "completed")
+    assert finished["new_articles"] == 1
+    assert {name: s["new_articles"] for name, s in finished["per_source"].items()} == {
+        "Dole Hebdo": 0,
+        "Le Jura sportif": 1,
+    }
 
 
 def test_a_different_story_on_the_same_subject_is_not_a_copy(db):

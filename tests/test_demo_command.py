@@ -201,6 +201,35 @@ def test_demo_crawls_processes_and_says_what_it_stored(first):
     assert running_pid(db_path) is None
 
 
+def test_demo_database_says_what_each_article_is_about(first):
+    """Relevance, themes and territory filled by the demo's processing (issue 13)."""
+    from urllib.parse import urlsplit
+
+    db_path = first[0]
+    rows = query(
+        db_path,
+        "SELECT id, canonical_url, relevant, relevance, themes, regions FROM articles ORDER BY id",
+    )
+    not_tech = {item["path"] for item in EXPECTED["articles"] if item.get("relevant") is False}
+    assert len(not_tech) >= 3, "the demo outlets carry a few articles not about tech"
+    assert {urlsplit(url).path for _, url, relevant, *_ in rows if relevant == 0} == not_tech
+    assert all(relevant in (0, 1) and score is not None for _, _, relevant, score, *_ in rows)
+    for _, url, relevant, _, themes, regions in rows:
+        assert bool(json.loads(themes)) == bool(relevant), url
+        assert json.loads(regions)[:1] == ["Bourgogne-Franche-Comté"], url
+    places = query(
+        db_path,
+        "SELECT count(DISTINCT article_id) FROM article_places WHERE kind = 'departement'",
+    )
+    assert places[0][0] > len(rows) // 2
+    # The Datasette facets read these columns.
+    facets = query(
+        db_path,
+        "SELECT count(*) FROM articles, json_each(articles.themes) WHERE relevant = 1",
+    )
+    assert facets[0][0] >= len(rows) - len(not_tech)
+
+
 def test_second_demo_on_the_same_database_adds_nothing(first, served):
     db_path, _, rows = first
     assert re.search(r"^Crawl #2 completed: .*, 0 new articles, ", served.stdout, re.M), (
