@@ -67,7 +67,13 @@ def explain_error(path: str | Path, exc: sqlite3.Error) -> DatabaseError:
     path = Path(path)
     message = str(exc)
     folder = path.resolve().parent
-    if "readonly" in message:
+    if "no such table" in message:
+        # Read-only readers (`veille search`) open without migrating: an old or foreign file.
+        text = (
+            f"{path}: not a veille database, or made by an older veille ({message}); "
+            "run `veille serve` or `veille process` on it once to upgrade it"
+        )
+    elif "readonly" in message:
         text = (
             f"{path}: cannot write the database, it is read-only ({message}); make the file and its folder "
             f"{folder} writable by this user. Nothing stored was changed."
