@@ -51,7 +51,7 @@ def crawl(job: dict) -> str:
         outcome["reason"] = reason
 
     crawler.signals.connect(closed, signal=signals.spider_closed)
-    process.crawl(crawler, config=config, run_id=int(job["run_id"]), db_path=str(job["db"]))
+    process.crawl(crawler, config=config)
     _stop_when_orphaned(process)
     process.start()
     return outcome["reason"]

@@ -70,11 +70,11 @@ class NewsSpider(Spider):
 
     name = "news"
 
-    def __init__(self, config: Config, run_id: int, db_path: str, **kwargs: Any) -> None:
+    def __init__(self, config: Config, **kwargs: Any) -> None:
+        # No database and no run id: the item pipeline, middlewares and extension that store
+        # and count read them from the settings (VEILLE_DB, VEILLE_RUN_ID).
         super().__init__(**kwargs)
         self.config = config
-        self.run_id = run_id
-        self.db_path = db_path
         self.sources = {s.name: s for s in config.sources}
         # Listing pages and child sitemaps requested in this crawl (articles: the middleware).
         self.scheduled: set[str] = set()
