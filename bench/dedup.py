@@ -32,8 +32,11 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from db import story_store
-from db.schema import open_db
+# This checkout's code, not whichever one an editable install of veille points at.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from db import story_store  # noqa: E402
+from db.schema import open_db  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent
 PAIRS = ROOT / "data" / "dedup_pairs.jsonl"
