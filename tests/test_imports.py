@@ -53,7 +53,9 @@ def test_imports_go_one_way():
     [
         ("db", "from crawler.items import Article", "crawler"),
         ("db", "    import nlp.model", "nlp"),
+        ("db", "from ops.daily import run_lock", "ops"),
         ("crawler", "from ops import daily", "ops"),
+        ("crawler", "import json, nlp.model as model", "nlp"),
         ("nlp", "from ops.daily import now_iso", "ops"),
         ("common", "from db.schema import open_db", "db"),
     ],
