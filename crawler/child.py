@@ -17,7 +17,7 @@ from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from common.sources import config_from_dict
+from common.source_config import config_from_dict
 from crawler.pipelines import DATABASE_ERROR
 from crawler.settings import crawl_settings
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common.sources import Config
+from common.source_config import Config
 from db import article_store
 from db.schema import DatabaseError, explain_error, open_db
 

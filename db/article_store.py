@@ -19,7 +19,7 @@ from sqlite_utils import Database
 
 from common.clock import now_iso
 from common.items import Article, FetchError
-from common.sources import Config
+from common.source_config import Config
 
 RUN_STATUSES = ("running", "completed", "interrupted", "failed")
 # Below this many characters two texts are not called copies of each other: paywall teasers

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from common.clock import now_iso
 from common.errors import VeilleError
-from common.sources import Config
+from common.source_config import Config
 from db import run_store
 from db.schema import DatabaseError, explain_error, open_db
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from common.sources import Selectors, Source
+from common.source_config import Selectors, Source
 from crawler.dates import PARIS
 from crawler.extract import clean_authors, extract, read_byline
 from pipeline import cli
@@ -497,7 +497,7 @@ CREDIT_PAGE = wrap(
 
 
 def test_credit_from_a_printed_byline_is_stored(tmp_path: Path) -> None:
-    from common.sources import Config, CrawlSettings
+    from common.source_config import Config, CrawlSettings
     from db import article_store as store
     from db.schema import open_db
 

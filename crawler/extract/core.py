@@ -24,7 +24,7 @@ from crawler.extract.text import drop_header_lines, is_boilerplate, render_block
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
-    from common.sources import Source
+    from common.source_config import Source
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from crawler.extract.text import norm_lines
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
-    from common.sources import Selectors
+    from common.source_config import Selectors
 
 log = logging.getLogger(__name__)
 

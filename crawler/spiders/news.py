@@ -39,7 +39,7 @@ from twisted.python.failure import Failure
 
 from common.clock import now_iso
 from common.items import Article, DeadLink, FetchError, SeenPage
-from common.sources import Config, Source
+from common.source_config import Config, Source
 from crawler.extract import extract
 from crawler.urls import canonicalize_url, fetchable, same_site
 from db.article_store import DEAD_LINK_STATUSES
