@@ -24,14 +24,20 @@ class DatabaseError(VeilleError, RuntimeError):
     """A database veille cannot use; the message says which file and what to do."""
 
 
+def missing_database(path: str | Path) -> DatabaseError:
+    """The error for a database file that does not exist, with what makes one."""
+    return DatabaseError(
+        f"{path}: no such database; run `veille run` or `veille demo` first, "
+        "or pass --db / set VEILLE_DB"
+    )
+
+
 def open_db(path: str | Path, *, migrate: bool = True, readonly: bool = False) -> Database:
     """Open (creating if needed) a veille database in WAL mode, schema up to date."""
     path = Path(path)
     if readonly:
         if not path.exists():
-            raise DatabaseError(
-                f"{path}: no such database; run `veille crawl` or `veille demo` first"
-            )
+            raise missing_database(path)
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         return Database(conn)
     if path.parent and not path.parent.exists():

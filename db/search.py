@@ -19,7 +19,7 @@ from typing import Any, TextIO
 import yaml
 from sqlite_utils import Database
 
-from db.schema import DatabaseError, explain_error
+from db.schema import explain_error, missing_database
 
 METADATA_FILE = Path(__file__).with_name("metadata.yml")
 DATABASE_NAME = "veille"  # the name Datasette serves the database under, whatever the file
@@ -138,7 +138,7 @@ def _values(name: str, params: dict[str, str | None]) -> dict[str, str]:
 def _execute(db_path: str | Path, sql: str, values: dict[str, str]) -> Iterator[dict[str, Any]]:
     path = Path(db_path)
     if not path.exists():
-        raise DatabaseError(f"{path}: no such database; run `veille crawl` or `veille demo` first")
+        raise missing_database(path)
     # mode=ro: the search can never write, even if the SQL were changed to.
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     conn.row_factory = sqlite3.Row
