@@ -78,3 +78,14 @@ def test_only_the_nlp_stage_touches_the_database():
         if any(name == "db" for _, name in imported_packages(path.read_text(encoding="utf-8")))
     )
     assert touching == ["nlp/process.py"]
+
+
+def test_the_spiders_only_navigate():
+    # Storing and counting are the item pipeline's, the middlewares' and the extension's:
+    # a spider that imports db/ has started keeping books again.
+    touching = sorted(
+        str(path.relative_to(REPO))
+        for path in (REPO / "crawler" / "spiders").rglob("*.py")
+        if any(name == "db" for _, name in imported_packages(path.read_text(encoding="utf-8")))
+    )
+    assert touching == []

@@ -38,11 +38,10 @@ from twisted.internet import error as tx_error
 from twisted.python.failure import Failure
 
 from common.clock import now_iso
-from common.items import Article, DeadLink, FetchError, SeenPage
+from common.items import DEAD_LINK_STATUSES, Article, DeadLink, FetchError, SeenPage
 from common.source_config import Config, Source
 from crawler.extract import extract
 from crawler.urls import canonicalize_url, fetchable, same_site
-from db.article_store import DEAD_LINK_STATUSES
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 # Pagination links on listing pages: rel=next, page numbers and the usual French labels.
