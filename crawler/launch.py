@@ -137,8 +137,8 @@ def run_crawl(
                 )
         except sqlite3.Error as exc:
             raise DatabaseError(
-                f"{db_path}: the crawl could not record its results ({exc}); articles stored "
-                f"before the problem are kept. Crawl log: {log_file}"
+                f"{explain_error(db_path, exc)} (while recording the crawl's results: articles "
+                f"stored before the problem are kept. Crawl log: {log_file})"
             ) from None
         return CrawlSummary.from_run(run, str(log_file))
     finally:

@@ -57,10 +57,8 @@ def open_db(path: str | Path, *, migrate: bool = True, readonly: bool = False) -
         db = Database(conn)
         if migrate:
             migrations.apply(db)
-    except sqlite3.OperationalError as exc:
-        raise explain_error(path, exc) from None
     except sqlite3.DatabaseError as exc:
-        raise DatabaseError(f"{path}: not a veille database or damaged ({exc})") from None
+        raise explain_error(path, exc) from None
     return db
 
 
