@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-# This checkout's code, not whichever one an editable install of veille points at.
+# This checkout's packages, not whichever veille the interpreter has installed.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from db import story_store  # noqa: E402
