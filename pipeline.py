@@ -16,6 +16,7 @@ from click_default_group import DefaultGroup
 from common.errors import VeilleError
 from crawler.sources import DEFAULT_SOURCES, load_config
 from db.schema import DEFAULT_DB
+from nlp.resources import LABELS
 from ops.daily import AlreadyRunning, run_lock
 
 # The exit code of each kind of error (docs/daily.md documents them); any other VeilleError
@@ -416,7 +417,7 @@ def _store_correction(db_path: str, action: str, name: str, target=None, label=N
     click.echo("It applies to new articles; run `veille process --all` to apply it to past ones.")
 
 
-_LABEL_CHOICE = click.Choice(["PER", "ORG", "LOC"], case_sensitive=False)
+_LABEL_CHOICE = click.Choice(LABELS, case_sensitive=False)
 
 
 @entities.command("merge")

@@ -37,9 +37,12 @@ from pathlib import Path
 
 import trafilatura
 
-from crawler.extract import extract
-
 ROOT = Path(__file__).resolve().parents[1]
+# This checkout's code, not whichever one an editable install of veille points at.
+sys.path.insert(0, str(ROOT))
+
+from crawler.extract import extract  # noqa: E402
+
 DEFAULT_DATA = ROOT / ".." / "shared" / "data" / "extraction"
 WORD = re.compile(r"\w+")
 

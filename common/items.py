@@ -55,6 +55,11 @@ class SeenPage:
     also: tuple[str, ...] = ()  # other URLs that led to it (as linked, before redirects)
 
 
+# The HTTP statuses that make an article candidate a dead link (the spider yields a DeadLink
+# for them, db/article_store.py remembers it).
+DEAD_LINK_STATUSES = (404, 410)
+
+
 @dataclass
 class DeadLink:
     """An article candidate that answered 404 or 410: remembered in seen_urls, not retried."""

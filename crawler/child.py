@@ -17,7 +17,7 @@ from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
-from common.sources import config_from_dict
+from common.source_config import config_from_dict
 from crawler.pipelines import DATABASE_ERROR
 from crawler.settings import crawl_settings
 
@@ -51,7 +51,7 @@ def crawl(job: dict) -> str:
         outcome["reason"] = reason
 
     crawler.signals.connect(closed, signal=signals.spider_closed)
-    process.crawl(crawler, config=config, run_id=int(job["run_id"]), db_path=str(job["db"]))
+    process.crawl(crawler, config=config)
     _stop_when_orphaned(process)
     process.start()
     return outcome["reason"]

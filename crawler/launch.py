@@ -19,9 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common.sources import Config
+from common.source_config import Config
 from db import article_store
-from db.schema import DatabaseError, open_db
+from db.schema import DatabaseError, explain_error, open_db
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 POLL_SECONDS = 0.5
@@ -113,7 +113,7 @@ def run_crawl(
             article_store.sync_sources(db, config)
             run_id = article_store.start_run(db, [s.name for s in config.sources])
         except sqlite3.Error as exc:
-            raise DatabaseError(f"{db_path}: cannot record the crawl ({exc})") from None
+            raise explain_error(db_path, exc) from None
         log_file = db_path.with_name(db_path.stem + ".crawl.log")
         job = {
             "config": config.to_dict(),
@@ -137,8 +137,8 @@ def run_crawl(
                 )
         except sqlite3.Error as exc:
             raise DatabaseError(
-                f"{db_path}: the crawl could not record its results ({exc}); articles stored "
-                f"before the problem are kept. Crawl log: {log_file}"
+                f"{explain_error(db_path, exc)} (while recording the crawl's results: articles "
+                f"stored before the problem are kept. Crawl log: {log_file})"
             ) from None
         return CrawlSummary.from_run(run, str(log_file))
     finally:

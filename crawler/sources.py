@@ -10,7 +10,7 @@ from pathlib import Path
 from cssselect import SelectorError
 from lxml.cssselect import CSSSelector
 
-from common.sources import (
+from common.source_config import (
     DEFAULT_MAX_NEW,
     DEFAULT_USER_AGENT,
     Config,

@@ -18,8 +18,8 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from common.clock import now_iso
-from common.items import Article, FetchError
-from common.sources import Config
+from common.items import DEAD_LINK_STATUSES, Article, FetchError
+from common.source_config import Config
 
 RUN_STATUSES = ("running", "completed", "interrupted", "failed")
 # Below this many characters two texts are not called copies of each other: paywall teasers
@@ -42,7 +42,6 @@ _SPACES = re.compile(r"\s+")
 # on every crawl whatever they answered: they are the sources file's to change.
 # Nothing is deleted: every failure stays in fetch_errors; the rows of a dead link can be
 # deleted from seen_urls to have it requested again.
-DEAD_LINK_STATUSES = (404, 410)
 DEAD_LINK_RETRY_DAYS = 30
 DEAD_KINDS = ("dead", "gone")
 

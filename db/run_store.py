@@ -10,7 +10,8 @@ import json
 
 from sqlite_utils import Database
 
-from db.article_store import DEAD_KINDS, DEAD_LINK_STATUSES
+from common.items import DEAD_LINK_STATUSES
+from db.article_store import DEAD_KINDS
 
 _KINDS = "({kinds})".format(kinds=", ".join(f"'{k}'" for k in DEAD_KINDS))
 

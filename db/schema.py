@@ -24,14 +24,20 @@ class DatabaseError(VeilleError, RuntimeError):
     """A database veille cannot use; the message says which file and what to do."""
 
 
+def missing_database(path: str | Path) -> DatabaseError:
+    """The error for a database file that does not exist, with what makes one."""
+    return DatabaseError(
+        f"{path}: no such database; run `veille run` or `veille demo` first, "
+        "or pass --db / set VEILLE_DB"
+    )
+
+
 def open_db(path: str | Path, *, migrate: bool = True, readonly: bool = False) -> Database:
     """Open (creating if needed) a veille database in WAL mode, schema up to date."""
     path = Path(path)
     if readonly:
         if not path.exists():
-            raise DatabaseError(
-                f"{path}: no such database; run `veille crawl` or `veille demo` first"
-            )
+            raise missing_database(path)
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         return Database(conn)
     if path.parent and not path.parent.exists():
@@ -51,10 +57,8 @@ def open_db(path: str | Path, *, migrate: bool = True, readonly: bool = False) -
         db = Database(conn)
         if migrate:
             migrations.apply(db)
-    except sqlite3.OperationalError as exc:
-        raise explain_error(path, exc) from None
     except sqlite3.DatabaseError as exc:
-        raise DatabaseError(f"{path}: not a veille database or damaged ({exc})") from None
+        raise explain_error(path, exc) from None
     return db
 
 
@@ -67,7 +71,13 @@ def explain_error(path: str | Path, exc: sqlite3.Error) -> DatabaseError:
     path = Path(path)
     message = str(exc)
     folder = path.resolve().parent
-    if "readonly" in message:
+    if "no such table" in message:
+        # Read-only readers (`veille search`) open without migrating: an old or foreign file.
+        text = (
+            f"{path}: not a veille database, or made by an older veille ({message}); "
+            "run `veille serve` or `veille process` on it once to upgrade it"
+        )
+    elif "readonly" in message:
         text = (
             f"{path}: cannot write the database, it is read-only ({message}); make the file and its folder "
             f"{folder} writable by this user. Nothing stored was changed."

@@ -19,7 +19,7 @@ from typing import Any, TextIO
 import yaml
 from sqlite_utils import Database
 
-from db.schema import DatabaseError
+from db.schema import explain_error, missing_database
 
 METADATA_FILE = Path(__file__).with_name("metadata.yml")
 DATABASE_NAME = "veille"  # the name Datasette serves the database under, whatever the file
@@ -150,7 +150,7 @@ def _values(name: str, params: dict[str, str | None]) -> dict[str, str]:
 def _execute(db_path: str | Path, sql: str, values: dict[str, str]) -> Iterator[dict[str, Any]]:
     path = Path(db_path)
     if not path.exists():
-        raise DatabaseError(f"{path}: no such database; run `veille crawl` or `veille demo` first")
+        raise missing_database(path)
     # mode=ro: the search can never write, even if the SQL were changed to.
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     conn.row_factory = sqlite3.Row
@@ -159,7 +159,7 @@ def _execute(db_path: str | Path, sql: str, values: dict[str, str]) -> Iterator[
         cursor = conn.execute(sql, values)
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise _explain(path, exc) from None
+        raise explain_error(path, exc) from None
     return _stream(path, conn, cursor)
 
 
@@ -168,18 +168,9 @@ def _stream(path: Path, conn: sqlite3.Connection, cursor: sqlite3.Cursor) -> Ite
         for row in cursor:
             yield dict(row)
     except sqlite3.DatabaseError as exc:
-        raise _explain(path, exc) from None
+        raise explain_error(path, exc) from None
     finally:
         conn.close()
-
-
-def _explain(path: Path, exc: sqlite3.DatabaseError) -> DatabaseError:
-    if "no such table" in str(exc):
-        return DatabaseError(
-            f"{path}: not a veille database, or made by an older veille ({exc}); "
-            "run `veille serve` or `veille process` on it once to upgrade it"
-        )
-    return DatabaseError(f"{path}: cannot search this database ({exc})")
 
 
 def valid_date(text: str) -> bool:

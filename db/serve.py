@@ -20,7 +20,7 @@ from datasette.app import Datasette
 from datasette.database import Database as DatasetteDatabase
 
 from db import guard
-from db.schema import DatabaseError, open_db
+from db.schema import DatabaseError, missing_database, open_db
 from db.search import DATABASE_NAME, ROW_LIMIT, load_metadata
 from db.users import auth_plugin_config, load_users, users_path
 
@@ -58,7 +58,7 @@ def datasette_app(
     """
     path = Path(db_path)
     if not path.is_file():
-        raise DatabaseError(f"{path}: no such database; run `veille crawl` or `veille demo` first")
+        raise missing_database(path)
     if sql and team is not None:
         raise ServeError("--sql and --team do not go together: a team server runs no typed SQL")
     guard.register()
@@ -90,7 +90,7 @@ def prepare(db_path: str | Path) -> None:
     """Bring the database's schema up to date (search indexes, views) before serving it."""
     path = Path(db_path)
     if not path.is_file():
-        raise DatabaseError(f"{path}: no such database; run `veille crawl` or `veille demo` first")
+        raise missing_database(path)
     open_db(path).conn.close()
 
 

@@ -177,9 +177,8 @@ def add_copy(db: Database, story_id: int, row: dict, score: float | None) -> str
     story is marked for the NLP stage to read again. Call inside a write transaction.
     """
     columns = _copy_columns(db)
-    lead = db.execute("SELECT * FROM articles WHERE id = ?", [story_id]).fetchone()
-    keys = [d[0] for d in db.execute("SELECT * FROM articles LIMIT 0").description]
-    lead = dict(zip(keys, lead, strict=True))
+    lead = next(db.query("SELECT * FROM articles WHERE id = ?", [story_id]))
+    keys = list(lead)
     if _first_published(row) < _first_published(lead):
         _insert_copy(db, story_id, lead, columns, score)
         content = [c for c in keys if c in row and c not in ("id", "processed_at", "nlp_version")]

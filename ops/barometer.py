@@ -16,7 +16,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from common.errors import VeilleError
 from db import deal_store
-from db.schema import open_db
+from db.schema import missing_database, open_db
 from ops.charts import bar_chart
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -55,7 +55,7 @@ def _quarter(published: str) -> str:
 def build_barometer(db_path: str | Path, year: int, region: str | None = None) -> Barometer:
     """Read the year's deals (optionally of one région) and compute the report's figures."""
     if not Path(db_path).exists():
-        raise BarometerError(f"{db_path}: no such database; run `veille demo` or `veille run`")
+        raise missing_database(db_path)
     db = open_db(db_path)
     try:
         deals = deal_store.deals_of_year(db, year, region)

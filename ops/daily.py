@@ -26,9 +26,9 @@ from pathlib import Path
 
 from common.clock import now_iso
 from common.errors import VeilleError
-from common.sources import Config
+from common.source_config import Config
 from db import run_store
-from db.schema import DatabaseError, explain_error, open_db
+from db.schema import FULL_DISK, DatabaseError, explain_error, open_db
 
 LOCK_SUFFIX = ".lock"
 
@@ -110,7 +110,7 @@ def _lock_file_problem(db_path: str | Path, lock_path: Path, exc: OSError) -> st
     if exc.errno == errno.ENOENT:
         return f"{db_path}: folder {folder} does not exist"
     if exc.errno == errno.ENOSPC:
-        return f"{db_path}: the disk is full ({exc.strerror}); free some space and run again."
+        return FULL_DISK.format(path=db_path, reason=exc.strerror)
     return f"{lock_path}: cannot create the lock file ({exc.strerror})"
 
 

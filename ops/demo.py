@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 import crawler
-from common.sources import Config
+from common.source_config import Config
 from crawler.sources import parse_config
 
 # Takes the database's run lock for as long as the context lasts (e.g. ops.daily.run_lock).

@@ -23,7 +23,7 @@ import jinja2
 
 from common.errors import VeilleError
 from db import run_store, story_store, topic_store
-from db.schema import DatabaseError, explain_error, open_db
+from db.schema import explain_error, missing_database, open_db
 
 TEMPLATES = Path(__file__).with_name("templates")
 DEFAULT_DAYS = 7
@@ -151,7 +151,7 @@ def build_review(
     """
     db_path = Path(db_path)
     if not db_path.is_file():
-        raise DatabaseError(f"{db_path}: no such database; run `veille run` first, or pass --db")
+        raise missing_database(db_path)
     today = today or date.today()
     since = since or today - timedelta(days=DEFAULT_DAYS)
     if since > today:

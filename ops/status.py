@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from db import run_store
-from db.schema import DatabaseError, explain_error, open_db
+from db.schema import explain_error, missing_database, open_db
 from ops.daily import format_duration, running_pid
 
 QUIET_DAYS = 14
@@ -43,10 +43,7 @@ def gather_status(db_path: str | Path, *, now: datetime | None = None, limit: in
     """Read the status of a database without writing to it (never creates one)."""
     db_path = Path(db_path)
     if not db_path.is_file():
-        raise DatabaseError(
-            f"{db_path}: no such database; run `veille run` (or `veille demo`) first, "
-            f"or pass --db / set VEILLE_DB"
-        )
+        raise missing_database(db_path)
     now = now or datetime.now(UTC)
     before = (now - timedelta(days=QUIET_DAYS)).isoformat(timespec="seconds")
     try:

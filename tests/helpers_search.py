@@ -239,7 +239,7 @@ def fill_many_mentions(path: Path, articles: int = 400) -> Path:
     mention of "Dijon" each), written through db/article_store.py and db/entity_store.py as a crawl
     and the NLP stage write it: more mentions of one name than a canned query shows."""
     from common.items import Article
-    from common.sources import Config, CrawlSettings, Source
+    from common.source_config import Config, CrawlSettings, Source
     from db import article_store, entity_store
 
     outlets = ("L'Écho du Doubs", "Côte-d'Or Éco")

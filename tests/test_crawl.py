@@ -729,7 +729,7 @@ def make_spider(tmp_path, extra: str = ""):
     )
     from scrapy.settings import Settings
 
-    spider = NewsSpider(config=load_config(sources), run_id=1, db_path=str(tmp_path / "v.db"))
+    spider = NewsSpider(config=load_config(sources))
     spider.settings = Settings()  # what a crawler would give it, without starting one
     spider.settings.setmodule("crawler.settings")
     return spider

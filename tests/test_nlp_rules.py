@@ -150,10 +150,8 @@ def test_watchlist_aliases_are_matched_in_any_case(blank):
     doc = blank(
         normalize("La FRENCH TECH et BPI France soutiennent l’association Silicon Comté.").text
     )
-    found = ents(doc)
-    assert ("FRENCH TECH", "ORG") in found  # the article is grammar, not name
-    assert ("BPI France", "ORG") in found
-    assert ("Silicon Comté", "ORG") in found
+    # The article is grammar, not name; nothing else is an entity.
+    assert ents(doc) == [("FRENCH TECH", "ORG"), ("BPI France", "ORG"), ("Silicon Comté", "ORG")]
 
 
 def test_watchlist_single_word_needs_a_capital(blank):
@@ -163,8 +161,7 @@ def test_watchlist_single_word_needs_a_capital(blank):
 
 def test_multiword_places_are_fixed_before_the_model(blank):
     found = ents(blank("Elle vit en Bourgogne-Franche-Comté, près de Clermont-Ferrand."))
-    assert ("Bourgogne-Franche-Comté", "LOC") in found
-    assert ("Clermont-Ferrand", "LOC") in found
+    assert found == [("Bourgogne-Franche-Comté", "LOC"), ("Clermont-Ferrand", "LOC")]
 
 
 def test_one_word_places_do_not_fire_without_the_model(blank):
@@ -174,8 +171,7 @@ def test_one_word_places_do_not_fire_without_the_model(blank):
 
 def test_french_tech_city_pattern(blank):
     found = ents(blank("La French Tech Besançon accueille la Communauté French Tech Dijon."))
-    assert ("French Tech Besançon", "ORG") in found
-    assert ("Communauté French Tech Dijon", "ORG") in found
+    assert found == [("French Tech Besançon", "ORG"), ("Communauté French Tech Dijon", "ORG")]
 
 
 def run_components(nlp, text, preset=()):
@@ -208,14 +204,14 @@ def run_components(nlp, text, preset=()):
 )
 def test_organisation_phrases_make_orgs(blank, text, expected):
     doc = run_components(blank, text)
-    assert (expected, "ORG") in ents(doc)
+    assert ents(doc) == [(expected, "ORG")]
 
 
 def test_trigger_relabels_a_place_the_model_saw(blank):
     text = "La start-up Ovalto, basée à Dijon, recrute."
     start = text.index("Ovalto")
     doc = run_components(blank, text, [(start, start + 6, "LOC")])
-    assert ("Ovalto", "ORG") in ents(doc)
+    assert ents(doc) == [("Ovalto", "ORG")]
     assert doc.ents[0].id_ == PHRASE_ID
 
 

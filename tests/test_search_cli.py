@@ -128,6 +128,21 @@ def test_not_a_database_is_named(tmp_path):
     assert "Traceback" not in result.output
 
 
+def test_a_database_without_veille_tables_says_how_to_upgrade(tmp_path):
+    # The search opens read-only and never migrates: the shared explainer says what to run.
+    other = tmp_path / "autre.db"
+    with sqlite3.connect(other) as conn:
+        conn.execute("CREATE TABLE carnet (note TEXT)")
+    conn.close()
+    result = run("search", "x", "--db", str(other))
+    assert result.exit_code == 2, result.output
+    assert f"{other}: not a veille database, or made by an older veille" in result.stderr
+    assert "veille process" in result.stderr and "Traceback" not in result.output
+    assert sqlite3.connect(other).execute("SELECT name FROM sqlite_master").fetchall() == [
+        ("carnet",)
+    ]
+
+
 def test_serve_refuses_a_port_in_use(small):
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))

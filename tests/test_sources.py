@@ -127,7 +127,7 @@ def test_crawl_delays_and_their_validation(tmp_path):
 def test_config_round_trips_through_json(tmp_path):
     import json
 
-    from common.sources import config_from_dict
+    from common.source_config import config_from_dict
 
     config = load_config(write(tmp_path, GOOD))
     again = config_from_dict(json.loads(json.dumps(config.to_dict())))

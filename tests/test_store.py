@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from common.items import Article, FetchError
-from common.sources import Config, CrawlSettings, Source
+from common.source_config import Config, CrawlSettings, Source
 from db import article_store
 from db.schema import DatabaseError, open_db
 from pipeline import cli

@@ -24,7 +24,7 @@ from crawler.extract.text import drop_header_lines, is_boilerplate, render_block
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
-    from common.sources import Source
+    from common.source_config import Source
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +66,8 @@ def _extract_tree(
 ) -> Article | None:
     strip_inert(tree)
     meta = read_meta(tree)
+    # trafilatura parses the JSON-LD too, but keeps neither page types, times of day,
+    # isAccessibleForFree nor Person authors: our own read (jsonld.py) is the only way to them.
     ld = read_json_ld(tree)
     is_article_page = bool(ld.types & ARTICLE_TYPES) or meta.get("og:type") == "article"
     if not is_article_page and (is_home(url) or ld.types & LISTING_TYPES):

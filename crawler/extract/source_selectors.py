@@ -15,7 +15,7 @@ from crawler.extract.text import norm_lines
 if TYPE_CHECKING:
     from lxml.html import HtmlElement
 
-    from common.sources import Selectors
+    from common.source_config import Selectors
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,9 @@ def _css(selector: str) -> CSSSelector | None:
     try:
         return CSSSelector(selector)
     except Exception:  # cssselect raises several error types for a bad selector
-        log.warning("invalid CSS selector in sources file: %r", selector)
+        # A sources file with one is refused when it loads (crawler/sources.py); this only
+        # keeps extract() total for a Source built in code: such a selector finds nothing.
+        log.warning("invalid CSS selector: %r", selector)
         return None
 
 

@@ -38,11 +38,10 @@ from twisted.internet import error as tx_error
 from twisted.python.failure import Failure
 
 from common.clock import now_iso
-from common.items import Article, DeadLink, FetchError, SeenPage
-from common.sources import Config, Source
+from common.items import DEAD_LINK_STATUSES, Article, DeadLink, FetchError, SeenPage
+from common.source_config import Config, Source
 from crawler.extract import extract
 from crawler.urls import canonicalize_url, fetchable, same_site
-from db.article_store import DEAD_LINK_STATUSES
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 # Pagination links on listing pages: rel=next, page numbers and the usual French labels.
@@ -70,11 +69,11 @@ class NewsSpider(Spider):
 
     name = "news"
 
-    def __init__(self, config: Config, run_id: int, db_path: str, **kwargs: Any) -> None:
+    def __init__(self, config: Config, **kwargs: Any) -> None:
+        # No database and no run id: the item pipeline, middlewares and extension that store
+        # and count read them from the settings (VEILLE_DB, VEILLE_RUN_ID).
         super().__init__(**kwargs)
         self.config = config
-        self.run_id = run_id
-        self.db_path = db_path
         self.sources = {s.name: s for s in config.sources}
         # Listing pages and child sitemaps requested in this crawl (articles: the middleware).
         self.scheduled: set[str] = set()
