@@ -103,7 +103,7 @@ def timeline_chart(rows: Sequence[dict], *, title: str, y_title: str, unit: str 
                 "field": "count",
                 "type": "quantitative",
                 "title": y_title,
-                "axis": {"tickMinStep": 1},
+                "axis": _count_axis(row["count"] for row in rows),
             },
             "tooltip": [
                 {"field": "period", "type": "temporal", "format": "%e %B %Y", "title": "Date"},
@@ -119,7 +119,12 @@ def ranking_chart(rows: Sequence[dict], label: str, value: str, *, title: str, x
     """A ranking as horizontal bars, largest first, each bar with its figure at the end."""
     encoding = {
         "y": {"field": label, "type": "nominal", "sort": "-x", "title": None},
-        "x": {"field": value, "type": "quantitative", "title": x_title},
+        "x": {
+            "field": value,
+            "type": "quantitative",
+            "title": x_title,
+            "axis": _count_axis(row[value] for row in rows),
+        },
     }
     spec = {
         "title": title,
@@ -136,3 +141,10 @@ def ranking_chart(rows: Sequence[dict], label: str, value: str, *, title: str, x
         "config": {"font": FONT},
     }
     return render_svg(spec)
+
+
+def _count_axis(values) -> dict:
+    # Counts are whole: at most one tick per unit, so a top of 2 reads 0, 1, 2, not 0,5 steps
+    # (Vega-Lite's tickMinStep is not applied by the renderer vl-convert bundles).
+    top = max(values, default=0)
+    return {"format": ",d", "tickCount": max(1, min(int(top), 5))}
