@@ -5,8 +5,9 @@
 - `extra_template_vars`: drop-down lists for the type, région, média and thème parameters of
   canned queries, filled from the data; breadcrumbs saying "accueil".
 - `extra_css_urls`: the project's small stylesheet on every page.
-- `prepare_jinja2_environment`: the `veille_fr` filter, which puts Datasette's table page
-  (extended, not copied, by templates/table.html) into French.
+- `prepare_jinja2_environment`: the `veille_fr` filter, which puts Datasette's table, row and
+  database pages (extended, not copied, by templates/table.html, row.html, database.html)
+  into French.
 
 Dates and numbers are formatted by Babel (CLDR's French), not by hand-written month tables.
 """
@@ -115,6 +116,25 @@ TABLE_PAGE_FR = [
         '<title id="actions-menu-links-title">Table actions</title>',
         '<title id="actions-menu-links-title">Actions</title>',
     ),
+    # The row page
+    ("<p>This data as ", "<p>Exporter : "),
+    ("<h2>Links from other tables</h2>", "<h2>Lignes d’autres tables qui y renvoient</h2>"),
+    # The database page
+    ("<h3>Custom SQL query</h3>", "<h3>Requête SQL (lecture seule)</h3>"),
+    (
+        'type="button" hidden>Format SQL</button>',
+        'type="button" hidden>Mettre en forme le SQL</button>',
+    ),
+    ('<input type="submit" value="Run SQL">', '<input type="submit" value="Exécuter">'),
+    ('<h2 id="queries">Queries</h2>', '<h2 id="queries">Requêtes prêtes</h2>'),
+    ('<h2 id="views">Views</h2>', '<h2 id="views">Vues</h2>'),
+    ("<em> (hidden)</em></h3>", "<em> (cachée)</em></h3>"),
+    ("<p>Many rows</p>", "<p>Beaucoup de lignes</p>"),
+    ("<p>... and <a ", "<p>… et <a "),
+    (
+        '<p class="download-sqlite">Download SQLite DB:',
+        '<p class="download-sqlite">Télécharger la base SQLite :',
+    ),
     ('__1">is null</option>', '__1">est vide</option>'),
     ('__1">is not null</option>', '__1">n’est pas vide</option>'),
     ('__1">is blank</option>', '__1">est blanc</option>'),
@@ -138,6 +158,16 @@ TABLE_PAGE_RE = [
     (re.compile(r"(<p>\s*)CSV options:"), r"\1CSV :"),
     (re.compile(r" \(view\)((?: 🔒)?</h1>)"), r"\1"),
     (re.compile(r"(<strong>[^<]*?) \(array\)"), r"\1 (liste)"),
+    # Database page: "<p>1,234 rows</p>", "12 hidden tables</a>"; row page: "3 rows</a> from x in y"
+    (re.compile(r"<p>(\d[\d,]*) row(s?)</p>"), lambda m: f"<p>{_thousands(m[1])} ligne{m[2]}</p>"),
+    (
+        re.compile(r">(\d[\d,]*) hidden table(s?)</a>"),
+        lambda m: f">{_thousands(m[1])} table{m[2]} cachée{m[2]}</a>",
+    ),
+    (
+        re.compile(r"(\d[\d,]*) row(s?)</a>(\s*)from ([^<\s]+) in ([^<\s]+)"),
+        lambda m: f"{_thousands(m[1])} ligne{m[2]}</a>{m[3]}de {m[5]} (colonne {m[4]})",
+    ),
     # "sorted by published descending", "where label = ORG": under the row count
     (re.compile(r"(<h3>[^<]*? lignes?\s*\n)([^<]+)(</h3>)"), lambda m: m[1] + _human(m[2]) + m[3]),
     # Facet counts: "</a> 1,234</li>" and "&middot; 1,234 <a"

@@ -216,6 +216,16 @@ def test_table_page_is_datasettes_own_in_french(get):
     assert '<time datetime="2026-11">nov. 2026</time>' in page  # the month column
 
 
+def test_row_and_database_pages_are_datasettes_own_in_french(get):
+    row = get("/veille/entities/1").text
+    assert "<p>Exporter : " in row and "Lignes d’autres tables qui y renvoient" in row
+    assert re.search(r"\d+ lignes?</a>\s*de mentions \(colonne entity_id\)", row)
+    assert re.search(r'data-column="name"[^>]*>\s*Nom\s*</th>', row)  # metadata.yml's label
+    database = get("/veille").text
+    assert '<h2 id="queries">Requêtes prêtes</h2>' in database and "Réalisé avec" in database
+    assert re.search(r"<p>\d+ lignes?</p>", database) and " rows</p>" not in database
+
+
 def test_the_translation_never_touches_escaped_data():
     # A cell reading `value="Apply"` reaches the page escaped, so it is not Datasette's button.
     html = '<td>value=&#34;Apply&#34; Search:</td><input type="submit" value="Apply">'
@@ -228,7 +238,7 @@ def test_templates_extend_datasettes_instead_of_copying_them():
     templates = REPO / "db" / "templates"
     for forked in ("_crumbs.html", "_facet_results.html", "_footer.html", "_table.html"):
         assert not (templates / forked).exists()
-    for name in ("index.html", "table.html", "query-veille.html"):
+    for name in ("index.html", "table.html", "row.html", "database.html", "query-veille.html"):
         text = (templates / name).read_text()
         assert re.search(r'{% extends "default:[a-z]+\.html" %}', text), name
 
