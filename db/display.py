@@ -170,6 +170,15 @@ TABLE_PAGE_RE = [
     ),
     # "sorted by published descending", "where label = ORG": under the row count
     (re.compile(r"(<h3>[^<]*? lignes?\s*\n)([^<]+)(</h3>)"), lambda m: m[1] + _human(m[2]) + m[3]),
+    # Facet values that are dates or months (the `month` facet): French, as in the cells.
+    (
+        re.compile(r'(<li><a href="[^"<>]*">)(\d{4}-\d\d(?:-\d\d)?)(</a>)'),
+        lambda m: m[1] + str(french_date(m[2]) or m[2]) + m[3],
+    ),
+    (
+        re.compile(r"(<li>)(\d{4}-\d\d(?:-\d\d)?)( &middot; )"),
+        lambda m: m[1] + str(french_date(m[2]) or m[2]) + m[3],
+    ),
     # Facet counts: "</a> 1,234</li>" and "&middot; 1,234 <a"
     (re.compile(r"(</a> )(\d{1,3}(?:,\d{3})+)(</li>)"), lambda m: m[1] + _thousands(m[2]) + m[3]),
     (

@@ -213,7 +213,8 @@ def test_table_page_is_datasettes_own_in_french(get):
     # Column headings and facet titles are the descriptions of db/metadata.yml.
     assert re.search(r'data-column="region"[^>]*>\s*<a [^>]*>Région du média</a>', page)
     assert re.search(r'data-column="source">\s*<p class="facet-info-name">\s*<strong>Média', page)
-    assert '<time datetime="2026-11">nov. 2026</time>' in page  # the month column
+    assert '<td class="col-month type-str"><time datetime="2026-11">nov. 2026</time>' in page
+    assert '<time datetime="2026-11">nov. 2026</time></a> 1</li>' in page  # the month facet
 
 
 def test_row_and_database_pages_are_datasettes_own_in_french(get):
