@@ -168,8 +168,6 @@ TABLE_PAGE_RE = [
         re.compile(r"(\d[\d,]*) row(s?)</a>(\s*)from ([^<\s]+) in ([^<\s]+)"),
         lambda m: f"{_thousands(m[1])} ligne{m[2]}</a>{m[3]}de {m[5]} (colonne {m[4]})",
     ),
-    # "sorted by published descending", "where label = ORG": under the row count
-    (re.compile(r"(<h3>[^<]*? lignes?\s*\n)([^<]+)(</h3>)"), lambda m: m[1] + _human(m[2]) + m[3]),
     # Facet values that are dates or months (the `month` facet): French, as in the cells.
     (
         re.compile(r'(<li><a href="[^"<>]*">)(\d{4}-\d\d(?:-\d\d)?)(</a>)'),
@@ -199,6 +197,10 @@ COLUMN_HEADING = re.compile(
     r'(?P<head>data-column="(?P<name>[^"<>]+)"[^>]*>(?:\s*<[^>]+>)*\s*)(?P=name)(?=[\s<&])'
 )
 
+# Under the row count, what the filters and sort order are: "where label = "ORG" sorted by
+# published descending". Datasette writes it from the request, so it is translated there only.
+HUMAN_DESCRIPTION = re.compile(r"(<h3>[^<]*? lignes?\s*\n)([^<]+)(</h3>)")
+HUMAN_COLUMN = re.compile(r"(triées par |où | et )([a-z_]+)\b")
 # The small-screen sort list: `<option value="NAME">Sort by NAME</option>`.
 SORT_OPTION = re.compile(
     r'(?P<head><option value="(?P<name>[^"<>]+)"(?: selected)?>)Sort by (?P=name)</option>'
@@ -272,6 +274,15 @@ def french_table_page(html: str, columns: dict | None = None) -> Markup:
         return f"{match['head']}Trier par {escape(labels.get(name) or name)}</option>"
 
     text = SORT_OPTION.sub(sort_option, text)
+
+    def described(match: re.Match) -> str:
+        words = HUMAN_COLUMN.sub(
+            lambda c: c[1] + str(escape(labels[c[2]])) if c[2] in labels else c[0],
+            _human(match[2]),
+        )
+        return match[1] + words + match[3]
+
+    text = HUMAN_DESCRIPTION.sub(described, text)
 
     def heading(match: re.Match) -> str:
         name = str(Markup(match["name"]).unescape())

@@ -233,6 +233,17 @@ def test_the_translation_never_touches_escaped_data():
     assert str(french_table_page(html)) == (
         '<td>value=&#34;Apply&#34; Search:</td><input type="submit" value="Appliquer">'
     )
+    # Column names are replaced by their labels in headings, never in the data.
+    cell = '<td class="col-sentence">triées par source où source et source</td>'
+    assert str(french_table_page(cell, {"source": "Média"})) == cell
+
+
+def test_filters_and_sort_order_are_described_in_french(get):
+    page = get("/veille/mention_rows?label=ORG").text
+    assert re.search(
+        r"<h3>\d+ lignes?\s+où Type \(ORG, PER, LOC\) = &#34;ORG&#34; triées par Date \(décroissant\)",
+        page,
+    )
 
 
 def test_templates_extend_datasettes_instead_of_copying_them():
