@@ -15,6 +15,7 @@ import argparse
 import asyncio
 import sys
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -28,23 +29,45 @@ from db.schema import open_db  # noqa: E402
 from db.search import DATABASE_NAME  # noqa: E402
 from db.serve import datasette_app  # noqa: E402
 
+# case, path, query string, runs at most (the table page computes its 8 facets over every
+# mention, seconds a run at this scale, with or without the display: few runs)
 PAGES = [
-    ("mentions, no name (500 rows)", "/veille/mentions", "?q="),
-    ("mentions, one type", "/veille/mentions", "?q=&label=PER"),
-    ("mention_rows table (50 rows)", "/veille/mention_rows", ""),
-    ("mention_rows, 2 facets", "/veille/mention_rows", "?_facet=source&_facet=label"),
+    ("mentions, no name (500 rows)", "/veille/mentions", "?q=", 100),
+    ("mentions, one type", "/veille/mentions", "?q=&label=PER", 100),
+    ("mention_rows table (50 rows)", "/veille/mention_rows", "", 3),
 ]
 
 
-def time_cells(n: int) -> tuple[float, float]:
-    """Microseconds per render_cell call: an ISO date-time, a large count."""
+def time_cells(n: int) -> tuple[float, float, float]:
+    """Microseconds per render_cell call: n distinct ISO date-times over a year (what a page
+    of mentions holds), a large count, a text that is not a date."""
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    dates = [(start + timedelta(minutes=53 * i)).isoformat() for i in range(n)]
     out = []
-    for value, column in (("2026-11-18T09:00:00+01:00", "published"), (1234567, "articles")):
+    for values, column in (
+        (dates, "published"),
+        ([1234567] * n, "articles"),
+        (["La Fabrique Numérique ouvre ses portes"] * n, "title"),
+    ):
         t = time.perf_counter()
-        for _ in range(n):
+        for value in values:
             render_cell(value=value, column=column, database=DATABASE_NAME)
         out.append((time.perf_counter() - t) / n * 1e6)
-    return out[0], out[1]
+    return out[0], out[1], out[2]
+
+
+async def time_page_cells(ds, url: str, runs: int) -> list[float]:
+    """render_cell over every cell of the page's rows: the share of the HTML page's time that
+    French dates and numbers take."""
+    rows = (await ds.client.get(url)).json()
+    samples = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        for row in rows:
+            for column, value in row.items():
+                render_cell(value=value, column=column, database=DATABASE_NAME)
+        samples.append(time.perf_counter() - t)
+    return samples
 
 
 async def time_get(ds, url: str, runs: int) -> list[float]:
@@ -91,8 +114,11 @@ def main() -> None:
         print(f"generated {path.name} in {time.perf_counter() - t:.0f} s")
     open_db(path).conn.close()
     print(f"{args.articles:,} articles, {args.mentions:,} mentions, {args.entities:,} entities")
-    date_us, number_us = time_cells(100_000)
-    print(f"render_cell: {date_us:.1f} µs per date, {number_us:.1f} µs per number")
+    date_us, number_us, text_us = time_cells(100_000)
+    print(
+        f"render_cell: {date_us:.1f} µs per date, {number_us:.1f} µs per number, "
+        f"{text_us:.1f} µs per other text"
+    )
     ds = datasette_app(path)
     loop = asyncio.new_event_loop()
     loop.run_until_complete(ds.invoke_startup())
@@ -100,11 +126,17 @@ def main() -> None:
     for name, samples in loop.run_until_complete(time_choices(ds, args.runs)).items():
         if samples:
             print(f"{name:<30} {cell(samples)}")
-    print(f"{'page':<30} {'JSON med / p95':>19}  {'HTML med / p95':>19}")
-    for case, page, query in PAGES:
-        as_json = loop.run_until_complete(time_get(ds, f"{page}.json{query}", args.runs))
-        as_html = loop.run_until_complete(time_get(ds, f"{page}{query}", args.runs))
-        print(f"{case:<30} {cell(as_json)}  {cell(as_html)}")
+    print(
+        f"{'page':<30} {'JSON med / p95':>19}  {'HTML med / p95':>19}  "
+        f"{'its render_cell med / p95':>25}"
+    )
+    for case, page, query, runs in PAGES:
+        runs = min(runs, args.runs)
+        as_json = loop.run_until_complete(time_get(ds, f"{page}.json{query}", runs))
+        as_html = loop.run_until_complete(time_get(ds, f"{page}{query}", runs))
+        shape = ("&" if query else "?") + "_shape=array"
+        cells = loop.run_until_complete(time_page_cells(ds, f"{page}.json{query}{shape}", runs))
+        print(f"{case:<30} {cell(as_json)}  {cell(as_html)}  {cell(cells, 11)}")
     loop.close()
 
 

@@ -18,6 +18,7 @@ import re
 import sqlite3
 import sys
 from datetime import date
+from functools import lru_cache
 
 from babel.dates import format_date
 from babel.numbers import format_decimal
@@ -212,15 +213,23 @@ def french_date(value: str) -> Markup | None:
     match = ISO_DATE.fullmatch(value.strip())
     if match is None:
         return None
-    try:
-        if match["day"] == match["month"]:
-            shown = format_date(date.fromisoformat(match["month"] + "-01"), "MMM y", locale=LOCALE)
-        else:
-            shown = format_date(date.fromisoformat(match["day"]), "medium", locale=LOCALE)
-    except ValueError:  # 2026-02-30: not a date after all
+    shown = _day_text(match["day"])
+    if shown is None:
         return None
     title = f' title="{escape(shown)} à {match["time"]}"' if match["time"] else ""
     return Markup(f'<time datetime="{escape(value.strip())}"{title}>{escape(shown)}</time>')
+
+
+@lru_cache(maxsize=4096)
+def _day_text(day: str) -> str | None:
+    # Cached: a page of 500 mentions has a few dozen distinct days, and Babel's formatting is
+    # most of a date cell's cost.
+    try:
+        if len(day) == 7:  # a month
+            return format_date(date.fromisoformat(day + "-01"), "MMM y", locale=LOCALE)
+        return format_date(date.fromisoformat(day), "medium", locale=LOCALE)
+    except ValueError:  # 2026-02-30: not a date after all
+        return None
 
 
 def french_number(value: int | float) -> str:
