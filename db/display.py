@@ -304,6 +304,7 @@ def french_table_page(html: str, columns: dict | None = None) -> Markup:
 @hookimpl
 def prepare_jinja2_environment(env):
     env.filters["veille_fr"] = french_table_page
+    env.filters["fr_number"] = french_number
 
 
 @hookimpl
