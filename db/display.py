@@ -77,7 +77,7 @@ CHOICE_LABELS = {
 # Parameters shown as a tick box: ticked sends "1", which the queries read as "yes".
 CHECKBOX_PARAMS = {"tous"}
 
-# Datasette 0.65's table page, in French. Every English string is matched with the markup
+# Datasette 0.65's table, row and database pages, in French. Every English string is matched with the markup
 # around it (a quote, a tag): cell values are HTML-escaped before they reach the page, so a
 # pattern containing `<` or `"` can only match Datasette's own markup, never the data. A
 # string a later Datasette changes simply stays English.
