@@ -326,6 +326,20 @@ def period_counts(db: Database, *, since: str, until: str | None = None) -> dict
     return {"articles": row[0], "sources": row[1]}
 
 
+def articles_per_day(db: Database, *, since: str, ids: set[int] | None = None) -> dict[str, int]:
+    """How many of the period's articles (only those in `ids`, if given) each day has."""
+    if not has_table(db, "articles"):
+        return {}
+    counts: dict[str, int] = {}
+    rows = db.execute(
+        f"SELECT a.id, {_ARTICLE_DAY} FROM articles a WHERE {_ARTICLE_DAY} >= ?", [since]
+    )
+    for article_id, day in rows:
+        if ids is None or article_id in ids:
+            counts[day] = counts.get(day, 0) + 1
+    return counts
+
+
 def _decode_run(row: dict) -> dict:
     row = dict(row)
     try:

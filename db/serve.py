@@ -19,7 +19,7 @@ import click
 from datasette.app import Datasette
 from datasette.database import Database as DatasetteDatabase
 
-from db import guard
+from db import display, guard
 from db.schema import DatabaseError, missing_database, open_db
 from db.search import DATABASE_NAME, ROW_LIMIT, load_metadata
 from db.users import auth_plugin_config, load_users, users_path
@@ -62,6 +62,7 @@ def datasette_app(
     if sql and team is not None:
         raise ServeError("--sql and --team do not go together: a team server runs no typed SQL")
     guard.register()
+    display.register()  # French dates, numbers, drop-downs (hooks, not forked templates)
     metadata = copy.deepcopy(load_metadata())
     if team is not None:
         if not team:

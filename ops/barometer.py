@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -17,7 +18,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from common.errors import VeilleError
 from db import deal_store
 from db.schema import missing_database, open_db
-from ops.charts import bar_chart
+from ops.charts import bar_chart, fill_periods, ranking_chart, timeline_chart
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 QUARTERS = ("T1", "T2", "T3", "T4")
@@ -81,7 +82,19 @@ def build_barometer(db_path: str | Path, year: int, region: str | None = None) -
     stages = Counter(d["round"] or "non précisé" for d in rounds)
     by_round = [{"round": k, "count": v} for k, v in stages.most_common()]
     investors = Counter(i for d in funding for i in d["investors"]).most_common(TOP)
+    weeks = fill_periods(
+        Counter((d["published"] or "")[:10] for d in deals),
+        date(year, 1, 1),
+        date(year, 12, 31),
+        "week",
+    )
     charts = {
+        "weeks": timeline_chart(
+            weeks,
+            title=f"Opérations relevées par semaine, {year}",
+            y_title="Opérations",
+            unit="week",
+        ),
         "quarters": bar_chart(
             [
                 {"quarter": q["quarter"], "amount": round(q["amount"] / 1e6, 2)}
@@ -102,6 +115,14 @@ def build_barometer(db_path: str | Path, year: int, region: str | None = None) -
             y_title="Nombre de levées",
         ),
     }
+    if investors:
+        charts["investors"] = ranking_chart(
+            [{"name": name, "deals": n} for name, n in investors],
+            "name",
+            "deals",
+            title="Les investisseurs les plus actifs",
+            x_title="Levées auxquelles ils participent",
+        )
     return Barometer(
         year=year,
         region=region,

@@ -24,6 +24,7 @@ import jinja2
 from common.errors import VeilleError
 from db import run_store, story_store, topic_store
 from db.schema import explain_error, missing_database, open_db
+from ops.charts import fill_periods, period_unit, ranking_chart, timeline_chart
 
 TEMPLATES = Path(__file__).with_name("templates")
 DEFAULT_DAYS = 7
@@ -32,6 +33,7 @@ EARLIEST_SINCE = date(1900, 1, 1)
 SENTENCE_MAX = 240  # characters of context shown around a mention
 TOP_ENTITIES = 15
 FAILURES_MAX = 20  # new failures listed; more are only counted
+TOP_CHARTED = 10  # entities in the ranking chart (the table lists TOP_ENTITIES)
 
 MONTHS = (
     "janvier",
@@ -134,6 +136,7 @@ class Review:
     top: list[dict]
     watchlist_size: int
     crawl: CrawlFailures | None = None  # None when no crawl ran in the period
+    per_day: dict[str, int] = field(default_factory=dict)  # articles of the period by day
 
 
 def build_review(
@@ -167,6 +170,7 @@ def build_review(
         rows = run_store.watchlist_mentions(db, since=since.isoformat())
         top = run_store.top_entities(db, since=since.isoformat(), limit=TOP_ENTITIES)
         counts = run_store.period_counts(db, since=since.isoformat())
+        chosen_ids = None
         if has_topics(db) and (region or theme or not everything):
             chosen = {"since": since.isoformat(), "region": region, "theme": theme}
             ids = topic_store.chosen_articles(db, **chosen, everything=everything)
@@ -175,6 +179,8 @@ def build_review(
                 db, **chosen, everything=everything, limit=TOP_ENTITIES
             )
             counts = {**counts, "articles": len(ids)}
+            chosen_ids = ids
+        per_day = run_store.articles_per_day(db, since=since.isoformat(), ids=chosen_ids)
         crawl = _crawl_failures(db, since, today)
         also = story_store.other_outlets(db, [row["article_id"] for row in rows])
     except sqlite3.DatabaseError as exc:
@@ -205,6 +211,7 @@ def build_review(
         top=top,
         watchlist_size=len(watchlist),
         crawl=crawl,
+        per_day=per_day,
     )
 
 
@@ -475,6 +482,7 @@ def render_html(review: Review) -> str:
             "known_dead": _known_dead(review.crawl.known_dead) if review.crawl.known_dead else "",
         }
     return _template("report.html").render(
+        charts=report_charts(review),
         title=_title(review),
         intro=_intro(review),
         review=review,
@@ -483,6 +491,35 @@ def render_html(review: Review) -> str:
         crawl=crawl,
         footer=_footer(),
     )
+
+
+def report_charts(review: Review) -> dict[str, str]:
+    """The review's charts as inline SVG: articles per day (per week beyond two months) and
+    the most named entities; a chart with nothing to show is left out."""
+    charts = {}
+    if review.articles:
+        unit = period_unit(review.since, review.until)
+        rows = fill_periods(review.per_day, review.since, review.until, unit)
+        charts["timeline"] = timeline_chart(
+            rows,
+            title="Articles par semaine" if unit == "week" else "Articles par jour",
+            y_title="Articles",
+            unit=unit,
+        )
+    ranked = [
+        {"name": row["name"], "articles": row["articles"]}
+        for row in review.top[:TOP_CHARTED]
+        if row["articles"]
+    ]
+    if ranked:
+        charts["ranking"] = ranking_chart(
+            ranked,
+            "name",
+            "articles",
+            title="Les entités les plus citées",
+            x_title="Articles qui les nomment",
+        )
+    return charts
 
 
 @cache

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -21,6 +22,8 @@ from pathlib import Path
 
 import pytest
 from helpers_search import OUTLETS, REPO, crawled_db_once
+
+from db.display import french_date
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 TIMEOUT = 60  # seconds, for each wait below; the test stops at the first one exceeded
@@ -200,7 +203,9 @@ ROWS_JS = """
 [...document.querySelectorAll('table.rows-and-columns tbody tr')].map(tr => ({
   entity: tr.querySelector('td.col-entity').innerText.trim(),
   source: tr.querySelector('td.col-source').innerText.trim(),
-  published: tr.querySelector('td.col-published').innerText.trim(),
+  // Dates read "18 nov. 2026"; the ISO date the page was built from is the <time>'s datetime.
+  published: tr.querySelector('td.col-published time').getAttribute('datetime'),
+  shown: tr.querySelector('td.col-published').innerText.trim(),
   link: (tr.querySelector('td.col-url a') || {}).href || null,
 }))
 """
@@ -259,6 +264,9 @@ def test_search_a_name_with_and_without_accents(server, devtools, tmp_path_facto
         assert {r["entity"] for r in rows} == {"Besançon"}
         assert sorted((r["source"], r["published"][:10], r["link"]) for r in rows) == expected
         assert {r["source"] for r in rows} == set(OUTLETS.values())
+        for row in rows:
+            assert row["shown"] == french_date(row["published"]).striptags()
+            assert re.fullmatch(r"\d{1,2} \w+\.? \d{4}", row["shown"]), row["shown"]
 
 
 def _rows(db_path: Path, sql: str) -> list[tuple]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -271,7 +272,13 @@ def test_barometer_file(tmp_path):
     )
     assert result.exit_code == 0, result.output
     html = out.read_text(encoding="utf-8")
-    assert html.count("<svg") == 2
+    charts = dict(re.findall(r'<figure class="chart-(\w+)"><svg (.*?)</svg></figure>', html, re.S))
+    assert list(charts) == ["weeks", "quarters", "rounds", "investors"]
+    weekly = re.findall(
+        r'<g class="mark-rect role-mark[^"]*"[^>]*>(.*?)</g>', charts["weeks"], re.S
+    )
+    assert weekly[0].count("<path") in (52, 53)  # every week of the year, quiet ones included
+    assert ">Jura Capital<" in charts["investors"]
     assert "Morvela" in html and "6 M€" in html and "Jura Capital" in html
     assert "https://example.test/0" in html and "https://example.test/1" in html
     assert "http" not in html.split("<body>")[0].replace("https://vega", "")  # nothing fetched

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from html.parser import HTMLParser
 
@@ -108,6 +109,31 @@ def test_html_escapes_every_value(review):
     assert "Silicon Comté lance un <b>incubateur</b> & un fonds" in text
     assert "<script>alert('x')</script>" in text  # shown as text, not run
     assert '<html lang="fr">' in page
+
+
+def test_html_report_embeds_its_charts_as_inline_svg(review):
+    page = render_html(review)
+    charts = re.findall(r'<figure class="chart-(\w+)"><svg (.*?)</svg></figure>', page, re.S)
+    assert [name for name, _ in charts] == ["timeline", "ranking"]
+    timeline, ranking = (svg for _, svg in charts)
+    # One bar per day of the period, 13 to 20 March, quiet days included.
+    assert len(re.findall(r"<path [^>]*d=", _marks(timeline))) == (TODAY - SINCE).days + 1
+    assert ">18 mars<" in timeline and "Articles par jour" in timeline
+    assert len(re.findall(r"<path ", _marks(ranking))) == len(review.top)
+    assert ">Silicon Comté<" in ranking
+    # Self-contained: no script, no link, nothing fetched when the file is opened.
+    assert "<script" not in page.lower() and "<img" not in page and "<link" not in page
+    for fetching in ("src=", "url(", "@import", "<iframe", "<object"):
+        assert fetching not in page
+
+
+def _marks(svg: str) -> str:
+    return "".join(re.findall(r'<g class="mark-rect role-mark[^"]*"[^>]*>(.*?)</g>', svg, re.S))
+
+
+def test_a_period_without_articles_has_no_chart(db_path):
+    review = build_review(db_path, since=date(2030, 1, 1), today=date(2030, 1, 8))
+    assert "<svg" not in render_html(review)
 
 
 def test_failures_of_the_last_crawl_are_listed_in_french(review):
