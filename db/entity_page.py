@@ -104,7 +104,7 @@ def months_svg(counts: dict[str, int]) -> Markup:
     top = max(counts.get(m, 0) for m in shown) or 1
     width, height, left, bottom = 720, 200, 40, 30
     step = (width - left) / len(shown)
-    bar = max(step * 0.8, 1)
+    bar = min(max(step * 0.8, 1), 36)
     parts = [
         f'<svg class="veille-chart" role="img" viewBox="0 0 {width} {height}" '
         f'width="100%" xmlns="http://www.w3.org/2000/svg">',
