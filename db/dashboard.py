@@ -91,3 +91,26 @@ def permission_allowed(action):
     if action == "execute-sql" and _CHART_REQUEST.get():
         return True
     return None
+
+
+# The few words datasette-dashboards writes in English on its page, in French. Through a hook
+# rather than a copy of its template, so that the plugin can be upgraded.
+_FRENCH_LABELS_JS = """
+document.querySelectorAll('.crumbs a').forEach(a => {
+  a.textContent = {home: 'accueil', dashboards: 'tableaux de bord'}[a.textContent.trim()]
+    || a.textContent;
+});
+document.querySelectorAll('.dashboard-filters input[type=submit]').forEach(b => {
+  b.value = 'Appliquer';
+});
+document.querySelectorAll('.chart-tooltip').forEach(t => {
+  t.title = 'Plus de lignes que la page n’en montre : seules les premières sont dessinées';
+});
+"""
+
+
+@hookimpl
+def extra_body_script(template):
+    if template in ("dashboard_view.html", "dashboard_chart.html", "dashboard_list.html"):
+        return _FRENCH_LABELS_JS
+    return None

@@ -143,6 +143,7 @@ def test_dashboard_page_opens_on_the_last_weeks_with_filters_from_the_data(get):
         assert f'<option value="{option}"' in html, option
     for chart in CHARTS:
         assert f'id="chart-{chart}"' in html
+    assert "Appliquer" in html  # the plugin's own words, in French through a hook
     # Vega ships in the plugin: the page loads no script from elsewhere.
     scripts = re.findall(r'<script[^>]+src="([^"]+)"', html)
     assert scripts and all(s.startswith("/") for s in scripts), scripts

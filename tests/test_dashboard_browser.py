@@ -168,6 +168,9 @@ async def look_at_pages(ws_url: str, base: str, entity_id: int, report: Path, sh
         )
         seen["dashboard"] = {"charts": charts, "marks": await page.js(MARKS_JS)}
         seen["dashboard"]["url"] = await page.js("location.href")
+        seen["dashboard"]["apply"] = await page.js(
+            "document.querySelector('.dashboard-filters input[type=submit]').value"
+        )
         await page.screenshot(shots / "tableau-de-bord.png")
         # An entity page.
         await page.visit(f"{base}/-/entite/{entity_id}")
@@ -226,6 +229,7 @@ def test_dashboard_entity_page_and_report_draw_offline(served, devtools, tmp_pat
     assert len(dashboard["charts"]) == 6, dashboard
     assert all(n > 0 for n in dashboard["marks"].values()), dashboard
     assert "periode=" in dashboard["url"]
+    assert dashboard["apply"] == "Appliquer"
     entity = seen["entity"]
     assert entity["svg_marks"] and all(n > 0 for n in entity["svg_marks"]), entity
     assert entity["articles"] == min(articles, 20)
