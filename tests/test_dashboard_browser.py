@@ -172,6 +172,24 @@ async def look_at_pages(ws_url: str, base: str, entity_id: int, report: Path, sh
             "document.querySelector('.dashboard-filters input[type=submit]').value"
         )
         await page.screenshot(shots / "tableau-de-bord.png")
+        # One outlet chosen in the drop-down, then "Appliquer": every chart draws again.
+        outlet = await page.js(
+            "const s = document.querySelector('#media'); s.selectedIndex = 1; s.value"
+        )
+        await page.js("document.querySelector('.dashboard-filters input[type=submit]').click()")
+        await page.wait_for(
+            "location.search.includes('media=') && document.readyState === 'complete'"
+            f" && Object.values({MARKS_JS.strip()}).every(n => n > 0)",
+            "every chart drawn again for one outlet",
+        )
+        seen["dashboard"]["outlet"] = outlet
+        seen["dashboard"]["outlets"] = await page.js(
+            "[...document.querySelectorAll('#media option')].map(o => o.value).filter(v => v)"
+        )
+        seen["dashboard"]["outlets_drawn"] = await page.js(
+            "[...document.querySelectorAll('#chart-medias svg .role-axis-label text')]"
+            ".map(t => t.textContent)"
+        )
         # An entity page.
         await page.visit(f"{base}/-/entite/{entity_id}")
         seen["entity"] = {
@@ -230,6 +248,10 @@ def test_dashboard_entity_page_and_report_draw_offline(served, devtools, tmp_pat
     assert all(n > 0 for n in dashboard["marks"].values()), dashboard
     assert "periode=" in dashboard["url"]
     assert dashboard["apply"] == "Appliquer"
+    # The outlets chart then names that outlet alone.
+    assert len(dashboard["outlets"]) > 1
+    drawn = set(dashboard["outlets_drawn"]) & set(dashboard["outlets"])
+    assert drawn == {dashboard["outlet"]}, dashboard
     entity = seen["entity"]
     assert entity["svg_marks"] and all(n > 0 for n in entity["svg_marks"]), entity
     assert entity["articles"] == min(articles, 20)
@@ -241,4 +263,4 @@ def test_dashboard_entity_page_and_report_draw_offline(served, devtools, tmp_pat
     outside = [u for u in seen["requested"] if not u.startswith(LOCAL)]
     assert outside == [], outside
     # The charts' data came from the server, through the SQL the dashboard allows.
-    assert sum("/veille.json?sql=" in u for u in seen["requested"]) == 6
+    assert sum("/veille.json?sql=" in u for u in seen["requested"]) == 12
