@@ -137,7 +137,6 @@ def test_dashboard_page_opens_on_the_last_weeks_with_filters_from_the_data(get):
         "Grand Est",
         "événements &amp; salons",
         "2024",
-        "tout",
         "personne",
     ):
         assert f'<option value="{option}"' in html, option
@@ -159,7 +158,7 @@ def test_typed_sql_stays_refused_beside_the_charts(get):
 
 
 def test_weekly_articles_and_mentions(get, small):
-    rows = chart_rows(get, "semaines", periode="tout")
+    rows = chart_rows(get, "semaines", periode="2024")
     assert sum(r["articles"] for r in rows) == 5
     assert sum(r["mentions"] for r in rows) == truth(small, "SELECT count(*) FROM mentions")[0][0]
     # Weeks start on Monday: 2024-01-15 is one.
@@ -169,7 +168,11 @@ def test_weekly_articles_and_mentions(get, small):
     recent = chart_rows(get, "semaines", periode="4 dernières semaines")
     assert [r["semaine"] for r in recent] == ["2024-03-25", "2024-04-08"]
     assert chart_rows(get, "semaines", periode="2023") == []
-    people = chart_rows(get, "semaines", periode="tout", type="personne")
+    # Left empty, the period is the default one.
+    assert chart_rows(get, "semaines", periode="") == chart_rows(
+        get, "semaines", periode="12 dernières semaines"
+    )
+    people = chart_rows(get, "semaines", periode="2024", type="personne")
     assert sum(r["mentions"] for r in people) == 4
 
 
@@ -180,24 +183,24 @@ def test_share_of_voice_counts_watchlist_entities_only(get):
 
 
 def test_top_entities_by_type_and_filters(get):
-    rows = chart_rows(get, "entites", periode="tout")
+    rows = chart_rows(get, "entites", periode="2024")
     top = {r["entite"]: (r["type"], r["articles"]) for r in rows}
     assert top["Silicon Comté"] == ("organisation", 3)
     assert top["Besançon"] == ("lieu", 2)
     assert top["Élodie Marchand"] == ("personne", 2)
     assert next(r for r in rows if r["entite"] == "Besançon")["lien"] == "/-/entite/1"
-    places = chart_rows(get, "entites", periode="tout", type="lieu")
+    places = chart_rows(get, "entites", periode="2024", type="lieu")
     assert {r["type"] for r in places} == {"lieu"}
-    outlet = chart_rows(get, "entites", periode="tout", media="Vosges Numérique")
+    outlet = chart_rows(get, "entites", periode="2024", media="Vosges Numérique")
     assert {r["entite"] for r in outlet} == {"Épinal", "Jérôme Vautrin"}
-    region = chart_rows(get, "entites", periode="tout", region="Grand Est")
+    region = chart_rows(get, "entites", periode="2024", region="Grand Est")
     assert {r["entite"] for r in region} == {"Épinal", "Jérôme Vautrin"}
-    theme = chart_rows(get, "entites", periode="tout", theme="événements & salons")
+    theme = chart_rows(get, "entites", periode="2024", theme="événements & salons")
     assert {r["entite"] for r in theme} == {"Dijon", "Silicon Comté", "Grand Besançon Métropole"}
 
 
 def test_outlets_that_wrote_most(get):
-    rows = chart_rows(get, "medias", periode="tout")
+    rows = chart_rows(get, "medias", periode="2024")
     assert rows[:2] == [
         {"media": "Côte-d'Or Éco", "articles": 2},
         {"media": "L'Écho du Doubs", "articles": 2},
@@ -206,7 +209,7 @@ def test_outlets_that_wrote_most(get):
 
 
 def test_latest_watchlist_mentions_are_escaped_links(get):
-    rows = chart_rows(get, "mentions_suivies", periode="tout")
+    rows = chart_rows(get, "mentions_suivies", periode="2024")
     assert rows[0]["Date"] == "10 avr. 2024"
     assert rows[0]["Entité"] == '<a href="/-/entite/2">Silicon Comté</a>'
     assert "&lt;script&gt;" in rows[0]["Article"] and "<script>" not in rows[0]["Article"]
