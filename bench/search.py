@@ -288,7 +288,6 @@ DASHBOARD_PERIODS = [
     "4 dernières semaines",
     "12 derniers mois",
     "2024",
-    "tout",
 ]
 ENTITY_PAGES = [
     ("très fréquent", "/-/entite/1"),
