@@ -314,3 +314,36 @@ def test_french_display_helpers():
     assert months_svg({}) == ""
     svg = months_svg({"2025-11": 3, "2026-01": 1})
     assert svg.count('class="mark"') == 3  # December drawn at zero
+
+
+def test_team_mode_keeps_the_dashboard_and_entity_pages_behind_sign_in(small, tmp_path):
+    import asyncio
+
+    from db.serve import datasette_app
+    from db.users import add_user, load_users
+
+    path = tmp_path / "team.users.json"
+    add_user(path, "camille", "un-long-secret")
+    ds = datasette_app(small, team=load_users(path))
+    chart = "/veille.json?" + urlencode({"sql": CHARTS["medias"]["query"], "periode": "2024"})
+    pages = (f"/-/dashboards/{SLUG}?periode=2024", chart, "/-/entite/1")
+
+    async def go():
+        await ds.invoke_startup()
+        anonymous = [(await ds.client.get(p)).status_code for p in pages]
+        login = await ds.client.get("/-/login")
+        csrf = login.cookies.get("ds_csrftoken")
+        signed = await ds.client.post(
+            "/-/login",
+            data={"username": "camille", "password": "un-long-secret", "csrftoken": csrf},
+            cookies={"ds_csrftoken": csrf},
+        )
+        cookies = {"ds_actor": signed.cookies.get("ds_actor")}
+        member = [(await ds.client.get(p, cookies=cookies)).status_code for p in pages]
+        typed = (await ds.client.get("/veille.json?sql=select+1", cookies=cookies)).status_code
+        return anonymous, member, typed
+
+    anonymous, member, typed = asyncio.run(go())
+    assert all(status in (302, 403) for status in anonymous), anonymous
+    assert member == [200, 200, 200]
+    assert typed == 403
