@@ -19,7 +19,7 @@ import click
 from datasette.app import Datasette
 from datasette.database import Database as DatasetteDatabase
 
-from db import display, guard
+from db import dashboard, display, entity_page, guard
 from db.schema import DatabaseError, missing_database, open_db
 from db.search import DATABASE_NAME, ROW_LIMIT, load_metadata
 from db.users import auth_plugin_config, load_users, users_path
@@ -63,6 +63,8 @@ def datasette_app(
         raise ServeError("--sql and --team do not go together: a team server runs no typed SQL")
     guard.register()
     display.register()  # French dates, numbers, drop-downs (hooks, not forked templates)
+    dashboard.register()
+    entity_page.register()
     metadata = copy.deepcopy(load_metadata())
     if team is not None:
         if not team:
@@ -153,6 +155,7 @@ def serve(
         shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
         click.echo(f"Datasette : http://{shown}:{port}/  (Ctrl-C pour arrêter)")
         click.echo(f"Chercher un nom : http://{shown}:{port}/{DATABASE_NAME}/mentions?q=")
+        click.echo(f"Tableau de bord : http://{shown}:{port}/-/dashboards/{dashboard.SLUG}")
         if team:
             click.echo(f"Mode équipe : {len(accounts)} compte(s), connexion sur /-/login")
     uvicorn.run(ds.app(), host=host, port=port, log_level="warning", lifespan="on", workers=1)
