@@ -9,7 +9,8 @@ batch costs the same at any store size instead of recounting an entity's every m
 - `entity_pairs`: entities named in the same articles (co-mentions), a < b;
 - on `entities`: `article_count`, `relevant_count` (articles not classified as off-topic),
   `first_seen`, `last_seen`;
-- `entity_months` (migration m006): mentions and articles per entity and month.
+- `entity_months` (migration m006): mentions and articles per entity and month;
+- on `articles`: `copy_count`, its copies published by other outlets (the `stories` view).
 
 Mentions feed `entity_articles`; its own triggers feed the rest, so each figure moves only
 when an (entity, article) pair appears or disappears. `check` recomputes everything from
@@ -134,6 +135,17 @@ WHEN (old.relevant IS NOT 0) <> (new.relevant IS NOT 0) BEGIN
     WHERE id IN (SELECT entity_id FROM entity_articles WHERE article_id = new.id);
 END;
 {PAIR_TRIGGERS}
+CREATE TRIGGER article_copies_counts_insert AFTER INSERT ON article_copies BEGIN
+  UPDATE articles SET copy_count = copy_count + 1 WHERE id = new.article_id;
+END;
+CREATE TRIGGER article_copies_counts_delete AFTER DELETE ON article_copies BEGIN
+  UPDATE articles SET copy_count = copy_count - 1 WHERE id = old.article_id;
+END;
+CREATE TRIGGER article_copies_counts_update AFTER UPDATE OF article_id ON article_copies
+WHEN old.article_id IS NOT new.article_id BEGIN
+  UPDATE articles SET copy_count = copy_count - 1 WHERE id = old.article_id;
+  UPDATE articles SET copy_count = copy_count + 1 WHERE id = new.article_id;
+END;
 """
 
 # Every kept figure computed from scratch, as temporary tables named expected_*.
@@ -164,6 +176,10 @@ CREATE TEMP TABLE expected_entity_months AS
          count(DISTINCT m.article_id) AS articles
   FROM mentions m LEFT JOIN articles a ON a.id = m.article_id
   GROUP BY 1, 2;
+DROP TABLE IF EXISTS temp.expected_articles;
+CREATE TEMP TABLE expected_articles AS
+  SELECT a.id, (SELECT count(*) FROM article_copies c WHERE c.article_id = a.id) AS copy_count
+  FROM articles a;
 """
 
 # (table, kept rows, expected rows): what `check` compares, row for row.
@@ -188,6 +204,11 @@ COMPARED = (
         "entity_months",
         "SELECT entity_id, month, mentions, articles FROM main.entity_months",
         "SELECT entity_id, month, mentions, articles FROM temp.expected_entity_months",
+    ),
+    (
+        "articles",
+        "SELECT id, copy_count FROM main.articles",
+        "SELECT id, copy_count FROM temp.expected_articles",
     ),
 )
 
@@ -224,12 +245,15 @@ def install(db: Database) -> None:
     _run(db, TABLES)
     if "relevant_count" not in db["entities"].columns_dict:
         db.execute("ALTER TABLE entities ADD COLUMN relevant_count INTEGER NOT NULL DEFAULT 0")
-    _fill(db)
+    if "copy_count" not in db["articles"].columns_dict:
+        db.execute("ALTER TABLE articles ADD COLUMN copy_count INTEGER NOT NULL DEFAULT 0")
+    fill(db)
     _run(db, TRIGGERS)
 
 
-def _fill(db: Database) -> None:
-    """Write every kept figure from a recount (entity_articles' triggers must be off)."""
+def fill(db: Database) -> None:
+    """Write every kept figure from a recount (entity_articles' triggers must be off: a bulk
+    load drops them, see bench/search.py)."""
     _run(db, EXPECTED)
     _run(
         db,
@@ -246,13 +270,15 @@ def _fill(db: Database) -> None:
         DELETE FROM entity_months;
         INSERT INTO entity_months (entity_id, month, mentions, articles)
           SELECT entity_id, month, mentions, articles FROM temp.expected_entity_months;
+        UPDATE articles SET copy_count = x.copy_count
+        FROM temp.expected_articles x WHERE x.id = articles.id AND articles.copy_count <> x.copy_count;
         """,
     )
     _drop_expected(db)
 
 
 def _drop_expected(db: Database) -> None:
-    for table in ("entity_articles", "entity_pairs", "entities", "entity_months"):
+    for table in ("entity_articles", "entity_pairs", "entities", "entity_months", "articles"):
         db.execute(f"DROP TABLE IF EXISTS temp.expected_{table}")
 
 
@@ -284,23 +310,5 @@ def repair(db: Database) -> None:
     with db.atomic():
         for name in ("entity_articles_counts_insert", "entity_articles_counts_delete"):
             db.execute(f"DROP TRIGGER IF EXISTS {name}")
-        _fill(db)
+        fill(db)
         _run(db, PAIR_TRIGGERS)
-
-
-def drop_triggers(db: Database) -> list[str]:
-    """Remove the count triggers (bulk loads); returns their SQL for `restore_triggers`."""
-    rows = db.execute(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE '%\\_counts\\_%' "
-        "ESCAPE '\\'"
-    ).fetchall()
-    for name, _ in rows:
-        db.execute(f'DROP TRIGGER "{name}"')
-    return [sql for _, sql in rows]
-
-
-def refill(db: Database, triggers: list[str]) -> None:
-    """After a bulk load without triggers: fill every kept figure, then put the triggers back."""
-    _fill(db)
-    for sql in triggers:
-        db.execute(sql)

@@ -171,3 +171,21 @@ def test_check_finds_nothing_after_process_corrections_and_process_all(tmp_path)
     vasseur = entity_store.find_entity(db, "claire vasseur".replace(" ", ""), "PER")
     db.conn.close()
     assert vasseur is not None and vasseur["article_count"] == 2
+
+
+def test_copy_counts_follow_article_copies(db):
+    a, b = store_articles(db, ["Un.", "Deux."])
+
+    def copy(url, article_id):
+        db["article_copies"].insert(
+            {"url": url, "article_id": article_id, "source": "L’Écho", "fetched_at": "T"}
+        )
+
+    copy("https://echo.exemple.test/1", a)
+    copy("https://echo.exemple.test/2", a)
+    db.execute("UPDATE article_copies SET article_id = ? WHERE url LIKE '%/2'", [b])
+    copy("https://echo.exemple.test/3", b)
+    db.execute("DELETE FROM article_copies WHERE url LIKE '%/3'")
+    stories = dict(db.execute("SELECT story_id, reprises FROM stories"))
+    assert stories == {a: 1, b: 1}
+    assert counts.check(db) == []

@@ -25,7 +25,7 @@ from helpers_search import (
     table_counts,
 )
 
-from db import entity_store
+from db import counts, entity_store
 from db.schema import open_db
 from db.search import (
     MENTION_COLUMNS,
@@ -276,17 +276,19 @@ def test_quotes_by_speaker_and_by_words(get, crawled):
 # --- views and facets ----------------------------------------------------------------------
 
 
-def test_mention_rows_view_has_the_facets_ready(get):
+def test_mention_rows_view_facets_on_request_only(get):
+    # No default facet: each would group every mention (seconds at millions of rows).
     data = get("/veille/mention_rows.json?_search=Besancon").json()
+    assert data["facet_results"] == {} and data["rows"], "the sentence search found nothing"
+    assert data["filtered_table_rows_count"] == len(data["rows"])
+    data = get("/veille/mention_rows.json?_search=Besancon&_facet=region&_facet=month").json()
     facets = data["facet_results"]
-    assert set(facets) == {
-        "source", "region", "label", "month", "relevant", "themes", "regions", "departements"
-    }  # fmt: skip
     regions = {v["value"] for v in facets["region"]["results"]}
     assert regions == {"Bourgogne-Franche-Comté", "Grand Est"}
     months = {v["value"] for v in facets["month"]["results"]}
     assert months and all(len(m) == 7 for m in months)
-    assert data["rows"], "the sentence search of the view found nothing"
+    ids = [row[data["columns"].index("mention_id")] for row in data["rows"]]
+    assert ids == sorted(ids, reverse=True)  # the default order, by an indexed column
 
 
 def test_mentions_by_month_and_co_mentions_views(get, crawled):
@@ -561,6 +563,7 @@ def test_entity_months_follow_every_write(small):
     def check(step: str) -> None:
         kept, counted = ENTITY_MONTHS
         assert db.execute(kept).fetchall() == db.execute(counted).fetchall(), step
+        assert counts.check(db) == [], step  # entity figures and co-mentions too
 
     check("filled")
     text = "Besançon, Dijon et Besançon encore, avec Élodie Marchand."
