@@ -45,7 +45,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 pytestmark = pytest.mark.model
 
-QUERIES = ("mentions", "entity", "top_entities", "new_mentions", "quotes")
+QUERIES = ("mentions", "entity", "top_entities", "new_mentions", "quotes", "articles_search")
 
 
 @pytest.fixture(scope="module")
@@ -304,6 +304,35 @@ def test_mentions_by_month_and_co_mentions_views(get, crawled):
     assert found == [both]
 
 
+def test_articles_search_ranks_titles_first_and_reads_no_syntax(tmp_path):
+    db = open_db(tmp_path / "veille.db")
+    db["sources"].insert({"name": "L’Écho du Jura"})
+    for i, (title, text) in enumerate(
+        [
+            ("Conseil municipal", "La fibre arrive à Lons. La fibre, enfin : les élus votent."),
+            ("La fibre arrive à Dole", "Les travaux commencent lundi."),
+            ("Marché de Noël", "Les chalets ouvrent samedi."),
+        ]
+    ):
+        db["articles"].insert(
+            {
+                "url": f"https://echo.exemple.test/{i}",
+                "canonical_url": f"https://echo.exemple.test/{i}",
+                "source": "L’Écho du Jura",
+                "title": title,
+                "text": text,
+                "content_hash": f"h{i}",
+                "fetched_at": "2024-03-01T08:00:00+00:00",
+            }
+        )
+    sql = query_sql("articles_search")
+    titles = [r[0] for r in db.execute(sql, {"q": "  FIBRE arrive "})]
+    assert titles == ["La fibre arrive à Dole", "Conseil municipal"]
+    for typed in ("", "fibre OR noël", 'fibre" OR "noël', "NEAR(fibre lons)", "\x00fibre"):
+        assert [r[0] for r in db.execute(sql, {"q": typed})] == [], typed
+    db.conn.close()
+
+
 # --- exports -------------------------------------------------------------------------------
 
 EXAMPLE = {
@@ -312,6 +341,7 @@ EXAMPLE = {
     "top_entities": {},
     "new_mentions": {"since": "2000-01-01"},
     "quotes": {"q": "Vautrin"},
+    "articles_search": {"q": "Besançon"},
 }
 
 
