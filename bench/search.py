@@ -459,6 +459,8 @@ EXTRA_PAGES = [
     ("co_mentions", "entité fréquente", {"entity_a_id": "1"}),
     ("co_mentions", "seconde entité", {"entity_b_id": "41"}),
     ("mentions_by_month", "une entité", {"entity_id": "41"}),
+    ("mentions_by_month", "recherche « Silicon Comté »", {"_search": "Silicon Comté"}),
+    ("co_mentions", "recherche « Silicon Comté »", {"_search": "Silicon Comté"}),
     ("entities", "recherche « Besançon »", {"_search": "Besançon"}),
 ]
 # Filters on a looked-up name, for information: not on the front page's lists.

@@ -294,6 +294,12 @@ def test_mention_rows_view_facets_on_request_only(get):
 def test_mentions_by_month_and_co_mentions_views(get, crawled):
     rows = get("/veille/mentions_by_month.json?_shape=array&entity=Besançon").json()
     assert sum(r["articles"] for r in rows) == len(articles_naming(crawled, "Besançon"))
+    # The search box finds a name through the entities' index, accents aside.
+    found = get("/veille/mentions_by_month.json?_shape=array&_search=besancon").json()
+    assert {r["entity"] for r in found} >= {"Besançon"}
+    assert [r for r in found if r["entity"] == "Besançon"] == rows
+    paired = get("/veille/co_mentions.json?_shape=array&_search=besancon&_size=max").json()
+    assert paired and all("Besançon" in r["entity_a"] for r in paired)
     pairs = get("/veille/co_mentions.json?_shape=array&_size=max").json()
     both = len(articles_naming(crawled, "Besançon") & articles_naming(crawled, "Silicon Comté"))
     found = [
