@@ -181,8 +181,11 @@ def big_store(path_given: str) -> Path:
     return path
 
 
-def time_into(store: Path | None, texts: list[str], folder: Path, model: str) -> float:
-    """Seconds `process_articles` takes on `texts` added to a copy of `store` (None: empty)."""
+def time_into(
+    store: Path | None, texts: list[str], folder: Path, model: str, verify: bool = False
+) -> float:
+    """Seconds `process_articles` takes on `texts` added to a copy of `store` (None: empty);
+    with `verify`, then recount the kept counts (db/counts.py) and say whether they match."""
     path = folder / "into.db"
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -194,6 +197,18 @@ def time_into(store: Path | None, texts: list[str], folder: Path, model: str) ->
     summary = process_articles(path, model=model, progress=False)
     seconds = time.perf_counter() - started
     assert summary.articles == len(texts), summary.describe()
+    if verify:
+        from db import counts
+
+        db = open_db(path)
+        differences = counts.check(db)
+        db.conn.close()
+        print(
+            "kept counts after the batches: "
+            + ("match a recount" if not differences else "DIFFER from a recount")
+        )
+        for difference in differences:
+            print(difference.describe())
     return seconds
 
 
@@ -267,9 +282,10 @@ def main() -> None:
         store = big_store(args.big_store)
         empty, big = [], []
         with tempfile.TemporaryDirectory() as folder:
-            for _ in range(args.rounds):
+            for round_number in range(args.rounds):
                 empty.append(time_into(None, texts, Path(folder), args.model))
-                big.append(time_into(store, texts, Path(folder), args.model))
+                last = round_number == args.rounds - 1
+                big.append(time_into(store, texts, Path(folder), args.model, verify=last))
         print(
             f"rounds: empty store {', '.join(f'{t:.2f}' for t in empty)} s; "
             f"{store.name} {', '.join(f'{t:.2f}' for t in big)} s (best of each below)"
