@@ -295,6 +295,30 @@ def status_command(db_path: str) -> None:
     click.echo(render_status(gather_status(db_path)))
 
 
+@cli.command("check")
+@db_option
+@click.option("--repair", is_flag=True, help="Rewrite the kept counts from a full recount.")
+def check_command(db_path: str, repair: bool) -> None:
+    """Recount entity figures, co-mentions and monthly counts; list what differs (exit 1)."""
+    from db import counts
+    from db.schema import open_db
+
+    db = open_db(db_path)
+    try:
+        differences = counts.check(db)
+        for difference in differences:
+            click.echo(difference.describe())
+        if differences and repair:
+            counts.repair(db)
+            click.echo(f"repaired: {', '.join(d.table for d in differences)}")
+        elif differences:
+            raise CommandError("kept counts differ from a recount; --repair rewrites them", 1)
+        else:
+            click.echo("counts: all kept figures match a recount")
+    finally:
+        db.conn.close()
+
+
 @cli.command("classify")
 @click.argument("files", nargs=-1, required=True)
 @click.option(

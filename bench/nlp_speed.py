@@ -8,7 +8,14 @@ loaded before timing on both sides. Target: veille >= 0.8 x bare.
 Texts: generated French regional tech-news articles (seeded, fictional names), or the
 articles of an existing database with --from-db (e.g. the demo's).
 
+With --big-store, it also times the same N new articles into an empty store and into the
+100,000-article, 2,000,000-mention store of bench/search.py (generated if missing, about two
+minutes, or the file given), a fresh copy each round, the store's most frequent entities
+renamed to the names the new articles use, so that each batch adds to entities with tens of
+thousands of articles. Target (issue 16): no more than 1.2x the time into the empty store.
+
 Usage: python bench/nlp_speed.py [-n 400] [--rounds 3] [--from-db veille.db] [--model ...]
+    [--big-store [PATH]]
 """
 
 from __future__ import annotations
@@ -104,8 +111,16 @@ def texts_from_db(path: str, limit: int) -> list[str]:
 def temp_db(folder: Path, texts: list[str]) -> Path:
     """A veille database holding `texts` as stored articles."""
     path = folder / "bench.db"
+    add_articles(path, texts)
+    return path
+
+
+def add_articles(path: Path, texts: list[str]) -> None:
+    """Store `texts` as new articles of the outlet "bench" in the database at `path`."""
     db = open_db(path)
-    db["sources"].insert({"name": "bench", "region": "Bourgogne-Franche-Comté"}, pk="name")
+    db["sources"].insert(
+        {"name": "bench", "region": "Bourgogne-Franche-Comté"}, pk="name", replace=True
+    )
     run = article_store.start_run(db, ["bench"])
     # Rows written as they are: generated texts are often near-copies of each other, which
     # the save path would store as one story (issue 12); this bench times NLP on all of them.
@@ -123,7 +138,78 @@ def temp_db(folder: Path, texts: list[str]) -> Path:
     )
     article_store.finish_run(db, run, "completed")
     db.conn.close()
+
+
+def prepare_store(path: Path, model: str) -> None:
+    """Mark the store's articles processed by this version and give its most frequent
+    entities the names the generated articles use."""
+    from nlp.keys import entity_key
+    from nlp.model import nlp_version
+    from nlp.resources import resolve_data_dir
+
+    names = [(p, "LOC") for p in PLACES] + [(c, "ORG") for c in COMPANIES]
+    names += [(f"{f} {last}", "PER") for f in FIRST for last in LAST]
+    db = open_db(path)
+    with db.atomic():
+        db.execute(
+            "UPDATE articles SET processed_at = ?, nlp_version = ?",
+            [now_iso(), nlp_version(model, str(resolve_data_dir(None)))],
+        )
+        ids = [r[0] for r in db.execute("SELECT id FROM entities ORDER BY article_count DESC")]
+        for entity_id, (name, label) in zip(ids, names, strict=False):
+            db.execute(
+                "UPDATE entities SET name = ?, label = ?, key = ? WHERE id = ?",
+                [name, label, entity_key(name), entity_id],
+            )
+    db.conn.close()
+
+
+def big_store(path_given: str) -> Path:
+    """The 100,000-article database of bench/search.py (built when missing)."""
+    if path_given:
+        return Path(path_given)
+    sys.path.insert(0, str(REPO / "bench"))
+    import search  # bench/search.py
+
+    articles, mentions, entities = search.SCALES["100k"]
+    path = search.OUT / f"search-v4-{articles}-{mentions}-{entities}.db"
+    if not path.exists():
+        search.OUT.mkdir(parents=True, exist_ok=True)
+        started = time.perf_counter()
+        search.build(path, articles, mentions, entities)
+        print(f"generated {path} in {time.perf_counter() - started:.0f} s")
     return path
+
+
+def time_into(
+    store: Path | None, texts: list[str], folder: Path, model: str, verify: bool = False
+) -> float:
+    """Seconds `process_articles` takes on `texts` added to a copy of `store` (None: empty);
+    with `verify`, then recount the kept counts (db/counts.py) and say whether they match."""
+    path = folder / "into.db"
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    if store is not None:
+        shutil.copy(store, path)
+        prepare_store(path, model)
+    add_articles(path, texts)
+    started = time.perf_counter()
+    summary = process_articles(path, model=model, progress=False)
+    seconds = time.perf_counter() - started
+    assert summary.articles == len(texts), summary.describe()
+    if verify:
+        from db import counts
+
+        db = open_db(path)
+        differences = counts.check(db)
+        db.conn.close()
+        print(
+            "kept counts after the batches: "
+            + ("match a recount" if not differences else "DIFFER from a recount")
+        )
+        for difference in differences:
+            print(difference.describe())
+    return seconds
 
 
 def main() -> None:
@@ -133,6 +219,14 @@ def main() -> None:
     parser.add_argument("--from-db", default=None, help="Take article texts from this database.")
     parser.add_argument("--model", default=DEFAULT_MODEL)
     parser.add_argument("--rounds", type=int, default=3, help="Alternating timed rounds.")
+    parser.add_argument(
+        "--big-store",
+        nargs="?",
+        const="",
+        default=None,
+        metavar="PATH",
+        help="Also time the articles into bench/search.py's 100,000-article store.",
+    )
     args = parser.parse_args()
 
     if args.from_db:
@@ -184,6 +278,26 @@ def main() -> None:
         print(f"{name:28} {len(texts) / seconds:11.1f} {tokens / seconds:10.0f} {seconds:8.2f}")
     print(f"veille / bare: {bare_seconds / veille_seconds:.2f} (target >= 0.80)")
     print(f"veille stored: {summary.describe()}")
+    if args.big_store is not None:
+        store = big_store(args.big_store)
+        empty, big = [], []
+        with tempfile.TemporaryDirectory() as folder:
+            for round_number in range(args.rounds):
+                empty.append(time_into(None, texts, Path(folder), args.model))
+                last = round_number == args.rounds - 1
+                big.append(time_into(store, texts, Path(folder), args.model, verify=last))
+        print(
+            f"rounds: empty store {', '.join(f'{t:.2f}' for t in empty)} s; "
+            f"{store.name} {', '.join(f'{t:.2f}' for t in big)} s (best of each below)"
+        )
+        db = open_db(store, readonly=True)
+        stored = db.execute("SELECT count(*) FROM articles").fetchone()[0]
+        db.conn.close()
+        print(
+            f"{len(texts)} new articles: {min(empty):.2f} s into an empty store, "
+            f"{min(big):.2f} s into the {stored:,}-article store: "
+            f"{min(big) / min(empty):.2f}x (target <= 1.20x)"
+        )
 
 
 if __name__ == "__main__":

@@ -10,8 +10,17 @@ query the planned one replaces (db.search.MENTIONS_REFERENCE_SQL), with a check 
 return the same rows. Then the dashboard (its page and every chart's SQL, per period) and
 the entity page (issue 15).
 
-    .venv/bin/python bench/search.py [--articles N] [--mentions N] [--runs N] [--rebuild]
-        [--dashboard-only]
+With --pages-only, it requests instead every page of the database's front page the way a
+browser does (HTML, and JSON with default facets and counts: no `_shape=array`), each
+table, view and canned query (with typical parameters), plus the filtered and searched
+pages people open from them, and prints p50/p95 per page and any Datasette time limit hit.
+Targets (issue 16): p95 < 300 ms at --scale 100k, < 1 s at --scale 1m.
+
+    .venv/bin/python bench/search.py [--scale 100k|1m] [--pages-only] [--dashboard-only]
+        [--runs N] [--rebuild] [--out DIR] [--articles N] [--mentions N] [--entities N]
+
+Generating --scale 100k takes about 2 minutes; --scale 1m about 40 (keep it out of
+`make test`).
 """
 
 from __future__ import annotations
@@ -35,8 +44,9 @@ from urllib.parse import urlencode
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from db import counts  # noqa: E402
 from db.dashboard import SLUG  # noqa: E402
-from db.schema import fill_entity_months, open_db  # noqa: E402
+from db.schema import open_db  # noqa: E402
 from db.search import (  # noqa: E402
     DATABASE_NAME,
     MENTIONS_REFERENCE_SQL,
@@ -339,12 +349,12 @@ def build(path: Path, n_articles: int, n_mentions: int, n_entities: int) -> None
         Path(f"{tmp}{suffix}").unlink(missing_ok=True)
     db = open_db(tmp)
     conn = db.conn
-    # Insert with the FTS and month triggers off, then rebuild each index and count once:
+    # Insert with the FTS and count triggers off, then rebuild each index and count once:
     # one pass instead of millions of small updates. The triggers are put back exactly as the
     # migrations made them.
     triggers = conn.execute(
         "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
-        "AND (name LIKE '%_fts_%' OR name LIKE '%_months_%')"
+        "AND (name LIKE '%_fts_%' OR name LIKE '%_months_%' OR name LIKE '%_counts_%')"
     ).fetchall()
     conn.execute("PRAGMA synchronous=OFF")
     with conn:
@@ -392,11 +402,14 @@ def build(path: Path, n_articles: int, n_mentions: int, n_entities: int) -> None
                     words,
                     f"h{i}",
                     (published + timedelta(hours=2)).isoformat(timespec="seconds"),
+                    # One article in five classified off-topic, as the NLP stage would.
+                    0 if rng.random() < 0.2 else 1,
                 )
             )
         conn.executemany(
             "INSERT INTO articles (id, url, canonical_url, source, title, published, text, "
-            "content_hash, fetched_at, lang, paywalled) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'fr', 0)",
+            "content_hash, fetched_at, relevant, lang, paywalled) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'fr', 0)",
             articles,
         )
         weights = [1 / (rank + 1) for rank in range(n_entities)]
@@ -429,23 +442,120 @@ def build(path: Path, n_articles: int, n_mentions: int, n_entities: int) -> None
                 for i in range(0, n_articles, 3)
             ),
         )
-        # The figures the NLP stage keeps on each entity, in one pass over the mentions.
-        conn.execute(
-            "CREATE TEMP TABLE stats AS SELECT m.entity_id AS id, "
-            "count(DISTINCT m.article_id) AS n, min(a.published) AS f, max(a.published) AS l "
-            "FROM mentions m JOIN articles a ON a.id = m.article_id GROUP BY m.entity_id"
-        )
-        conn.execute(
-            "UPDATE entities SET article_count = s.n, first_seen = s.f, last_seen = s.l "
-            "FROM stats s WHERE s.id = entities.id"
-        )
         rebuild_fts(db)
-        fill_entity_months(db)
+        # The counts the triggers keep (entity figures, co-mentions, months), in one pass,
+        # as migration m011 fills them in a store made before it.
+        started = time.perf_counter()
+        counts.fill(db)
+        print(f"kept counts filled in {time.perf_counter() - started:.0f} s (as m011 does)")
         for _, sql in triggers:
             conn.execute(sql)
     conn.execute("ANALYZE")
     conn.close()
     tmp.rename(path)
+
+
+# (articles, mentions, entities) of each --scale.
+SCALES = {"100k": (100_000, 2_000_000, 50_000), "1m": (1_000_000, 20_000_000, 200_000)}
+PAGE_TARGET_MS = {"100k": 300, "1m": 1000}
+# Typical parameters of each canned query when its page is benchmarked.
+PAGE_PARAMS = {
+    "mentions": {"q": "Besancon"},
+    "entity": {"name": "Technopole Microvallée"},
+    "top_entities": {},
+    "new_mentions": {"since": "2024-12-01"},
+    "quotes": {"q": "Technopole Microvallée"},
+    "deals": {},
+    "articles_search": {"q": "développer numérique"},
+}
+# Pages people reach from the lists: a table searched, a view filtered to one entity (by
+# its number: Datasette filters a view's looked-up name by reading every row).
+EXTRA_PAGES = [
+    ("articles", "recherche « numérique »", {"_search": "numérique"}),
+    ("mention_rows", "entité fréquente", {"entity_id": "1"}),
+    ("mention_rows", "entité rare", {"entity_id": "20001"}),
+    ("mention_rows", "recherche « projet »", {"_search": "projet"}),
+    ("co_mentions", "entité fréquente", {"entity_a_id": "1"}),
+    ("co_mentions", "seconde entité", {"entity_b_id": "41"}),
+    ("mentions_by_month", "une entité", {"entity_id": "41"}),
+    ("mentions_by_month", "recherche « Silicon Comté »", {"_search": "Silicon Comté"}),
+    ("co_mentions", "recherche « Silicon Comté »", {"_search": "Silicon Comté"}),
+    ("entities", "recherche « Besançon »", {"_search": "Besançon"}),
+]
+# Filters on a looked-up name, for information: not on the front page's lists.
+BY_NAME_PAGES = [
+    ("mention_rows", "nom (hors cible)", {"entity": "Silicon Comté"}),
+    ("co_mentions", "nom (hors cible)", {"entity_b": "Silicon Comté"}),
+    ("mentions_by_month", "nom (hors cible)", {"entity": "Silicon Comté"}),
+]
+
+
+def front_page(loop, ds) -> list[tuple[str, str, dict]]:
+    """(name, case, parameters) of every table, view and canned query the front page lists."""
+    response = loop.run_until_complete(ds.client.get(f"/{DATABASE_NAME}.json"))
+    data = response.json()
+    pages = [(t["name"], "page par défaut", {}) for t in data["tables"] if not t["hidden"]]
+    pages += [
+        (v["name"] if isinstance(v, dict) else v, "page par défaut", {}) for v in data["views"]
+    ]
+    pages += [
+        (q["name"], "paramètres typiques", PAGE_PARAMS.get(q["name"], {})) for q in data["queries"]
+    ]
+    return pages + EXTRA_PAGES + BY_NAME_PAGES
+
+
+def limits_hit(data: dict) -> str:
+    """The Datasette time limits a JSON page ran into, '' for none."""
+    hit = []
+    if data.get("facets_timed_out"):
+        hit.append("facettes " + ",".join(map(str, data["facets_timed_out"])))
+    if "filtered_table_rows_count" in data and data["filtered_table_rows_count"] is None:
+        hit.append("compte")
+    return "; ".join(hit)
+
+
+def bench_pages(path: Path, runs: int, target_ms: float) -> None:
+    """Time every front-page page as HTML and as JSON, facets and counts included."""
+    ds = datasette_app(path)
+    loop = asyncio.new_event_loop()
+    loop.run_until_complete(ds.invoke_startup())
+    print(
+        f"{'page':<20} {'case':<26} {'fmt':<5} {'status':>6}  {'p50 ms':>8}  {'p95 ms':>8}  limits"
+    )
+    worst: list[tuple[float, str]] = []
+    for name, case, params in front_page(loop, ds):
+        for fmt in ("", ".json"):
+            url = f"/{DATABASE_NAME}/{name}{fmt}" + (f"?{urlencode(params)}" if params else "")
+            # Quietly: Datasette prints the traceback of a query stopped by its time limit.
+            with contextlib.redirect_stdout(io.StringIO()):
+                response = loop.run_until_complete(ds.client.get(url))  # warm-up
+            samples = []
+            for _ in range(runs):
+                t = time.perf_counter()
+                with contextlib.redirect_stdout(io.StringIO()):
+                    response = loop.run_until_complete(ds.client.get(url))
+                samples.append(time.perf_counter() - t)
+            limits = ""
+            if response.status_code != 200:
+                limits = f"HTTP {response.status_code}"
+            elif fmt == ".json":
+                limits = limits_hit(response.json())
+            elif "SQL Interrupted" in response.text or "timed out" in response.text:
+                limits = "limite de temps"
+            p50, p95 = timings(samples)
+            counted = "hors cible" not in case
+            flag = "  > cible" if p95 > target_ms and counted else ""
+            print(
+                f"{name[:20]:<20} {case[:26]:<26} {fmt or '.html':<5} {response.status_code:>6}  "
+                f"{p50:>8.0f}  {p95:>8.0f}  {limits}{flag}"
+            )
+            if counted:
+                worst.append((p95, f"{name}{fmt or '.html'} ({case})"))
+    loop.close()
+    over = [w for w in worst if w[0] > target_ms]
+    top = max(worst)
+    print(f"worst page p95: {top[0]:.0f} ms, {top[1]} (target < {target_ms:.0f} ms)")
+    print(f"pages over the target: {len(over)} of {len(worst)}")
 
 
 def timings(samples: list[float]) -> tuple[float, float]:
@@ -564,18 +674,28 @@ def same_rows(planned: list, plain: list) -> bool:
 def main() -> None:
     """Build (or reuse) the database, then print median and p95 per query and case."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--articles", type=int, default=100_000)
-    parser.add_argument("--mentions", type=int, default=2_000_000)
-    parser.add_argument("--entities", type=int, default=50_000)
-    parser.add_argument("--runs", type=int, default=30, help="Timed runs per case.")
+    parser.add_argument("--scale", choices=sorted(SCALES), default="100k")
+    parser.add_argument("--articles", type=int, help="Instead of the scale's.")
+    parser.add_argument("--mentions", type=int, help="Instead of the scale's.")
+    parser.add_argument("--entities", type=int, help="Instead of the scale's.")
+    parser.add_argument(
+        "--pages-only", action="store_true", help="Time the front page's pages as a browser."
+    )
+    parser.add_argument("--out", type=Path, default=OUT, help="Folder of generated databases.")
+    parser.add_argument("--runs", type=int, default=None, help="Timed runs per case.")
     parser.add_argument("--baseline-runs", type=int, default=5, help="Runs of the plain query.")
     parser.add_argument("--rebuild", action="store_true", help="Regenerate the cached database.")
     parser.add_argument(
         "--dashboard-only", action="store_true", help="Time the dashboard and entity pages only."
     )
     args = parser.parse_args()
-    OUT.mkdir(parents=True, exist_ok=True)
-    path = OUT / f"search-v3-{args.articles}-{args.mentions}-{args.entities}.db"
+    articles, mentions, n_entities = SCALES[args.scale]
+    args.articles = args.articles or articles
+    args.mentions = args.mentions or mentions
+    args.entities = args.entities or n_entities
+    args.runs = args.runs or (10 if args.pages_only else 30)
+    args.out.mkdir(parents=True, exist_ok=True)
+    path = args.out / f"search-v4-{args.articles}-{args.mentions}-{args.entities}.db"
     if args.rebuild or not path.exists():
         t = time.perf_counter()
         build(path, args.articles, args.mentions, args.entities)
@@ -593,6 +713,10 @@ def main() -> None:
     size = path.stat().st_size / 1e6
     print(", ".join(f"{v:,} {k}" for k, v in counts.items()), f"— {size:.0f} MB")
     print(f"load average before: {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs)")
+    if args.pages_only:
+        bench_pages(path, args.runs, PAGE_TARGET_MS.get(args.scale, 300))
+        print(f"load average after: {os.getloadavg()[0]:.2f}")
+        return
     print(
         f"{'query':<12} {'case':<27} {'rows':>5}  {'plain SQL med/p95':>19}  "
         f"{'veille SQL med/p95':>19}  {'Datasette med/p95':>19}  {'its CPU med/p95':>15}  "

@@ -191,7 +191,6 @@ def merge_entity(db: Database, source_id: int, target_id: int) -> None:
     db.execute("UPDATE quotes SET speaker_id = ? WHERE speaker_id = ?", [target_id, source_id])
     db.execute("DELETE FROM entity_aliases WHERE entity_id = ?", [source_id])
     db.execute("DELETE FROM entities WHERE id = ?", [source_id])
-    refresh_entity_stats(db, [target_id])
 
 
 def is_watchlisted(db: Database, entity_id: int) -> bool:
@@ -217,22 +216,14 @@ def save_results(
     """Replace the mentions and quotes of these articles and mark them processed.
 
     Call inside `db.atomic()` together with the entity inserts the results refer to; entity
-    figures (article_count, first_seen, last_seen) of every entity touched are refreshed in
-    the same transaction.
+    figures (article_count, first_seen, last_seen), co-mentions and monthly counts follow in
+    the same transaction, kept by triggers (db/counts.py).
     """
     stamp = processed_at or now_iso()
     results = list(results)
     ids = [r.article_id for r in results]
-    touched: set[int] = set()
     for chunk in _chunks(ids):
         marks = ",".join("?" * len(chunk))
-        touched.update(
-            row[0]
-            for row in db.execute(
-                f"SELECT DISTINCT entity_id FROM mentions WHERE article_id IN ({marks})",
-                list(chunk),
-            )
-        )
         db.execute(f"DELETE FROM mentions WHERE article_id IN ({marks})", list(chunk))
         db.execute(f"DELETE FROM quotes WHERE article_id IN ({marks})", list(chunk))
     for result in results:
@@ -248,30 +239,10 @@ def save_results(
             "INSERT INTO quotes (article_id, speaker_id, text, start, [end]) VALUES (?, ?, ?, ?, ?)",
             [(result.article_id, q.speaker_id, q.text, q.start, q.end) for q in result.quotes],
         )
-        touched.update(m.entity_id for m in result.mentions)
         db.execute(
             "UPDATE articles SET processed_at = ?, nlp_version = ? WHERE id = ?",
             [stamp, nlp_version, result.article_id],
         )
-    refresh_entity_stats(db, touched)
-
-
-def refresh_entity_stats(db: Database, entity_ids: Iterable[int] | None = None) -> None:
-    """Recount article_count, first_seen and last_seen (dates: published, else fetched_at)."""
-    sql = (
-        "UPDATE entities SET "
-        "article_count = (SELECT count(DISTINCT m.article_id) FROM mentions m "
-        "WHERE m.entity_id = entities.id), "
-        "first_seen = (SELECT min(coalesce(a.published, a.fetched_at)) FROM mentions m "
-        "JOIN articles a ON a.id = m.article_id WHERE m.entity_id = entities.id), "
-        "last_seen = (SELECT max(coalesce(a.published, a.fetched_at)) FROM mentions m "
-        "JOIN articles a ON a.id = m.article_id WHERE m.entity_id = entities.id)"
-    )
-    if entity_ids is None:
-        db.execute(sql)
-        return
-    for chunk in _chunks(sorted(set(entity_ids))):
-        db.execute(f"{sql} WHERE id IN ({','.join('?' * len(chunk))})", list(chunk))
 
 
 def prune_entities(db: Database) -> int:

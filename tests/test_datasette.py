@@ -25,7 +25,7 @@ from helpers_search import (
     table_counts,
 )
 
-from db import entity_store
+from db import counts, entity_store
 from db.schema import open_db
 from db.search import (
     MENTION_COLUMNS,
@@ -45,7 +45,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 pytestmark = pytest.mark.model
 
-QUERIES = ("mentions", "entity", "top_entities", "new_mentions", "quotes")
+QUERIES = ("mentions", "entity", "top_entities", "new_mentions", "quotes", "articles_search")
 
 
 @pytest.fixture(scope="module")
@@ -276,22 +276,30 @@ def test_quotes_by_speaker_and_by_words(get, crawled):
 # --- views and facets ----------------------------------------------------------------------
 
 
-def test_mention_rows_view_has_the_facets_ready(get):
+def test_mention_rows_view_facets_on_request_only(get):
+    # No default facet: each would group every mention (seconds at millions of rows).
     data = get("/veille/mention_rows.json?_search=Besancon").json()
+    assert data["facet_results"] == {} and data["rows"], "the sentence search found nothing"
+    assert data["filtered_table_rows_count"] == len(data["rows"])
+    data = get("/veille/mention_rows.json?_search=Besancon&_facet=region&_facet=month").json()
     facets = data["facet_results"]
-    assert set(facets) == {
-        "source", "region", "label", "month", "relevant", "themes", "regions", "departements"
-    }  # fmt: skip
     regions = {v["value"] for v in facets["region"]["results"]}
     assert regions == {"Bourgogne-Franche-Comté", "Grand Est"}
     months = {v["value"] for v in facets["month"]["results"]}
     assert months and all(len(m) == 7 for m in months)
-    assert data["rows"], "the sentence search of the view found nothing"
+    ids = [row[data["columns"].index("mention_id")] for row in data["rows"]]
+    assert ids == sorted(ids, reverse=True)  # the default order, by an indexed column
 
 
 def test_mentions_by_month_and_co_mentions_views(get, crawled):
     rows = get("/veille/mentions_by_month.json?_shape=array&entity=Besançon").json()
     assert sum(r["articles"] for r in rows) == len(articles_naming(crawled, "Besançon"))
+    # The search box finds a name through the entities' index, accents aside.
+    found = get("/veille/mentions_by_month.json?_shape=array&_search=besancon").json()
+    assert {r["entity"] for r in found} >= {"Besançon"}
+    assert [r for r in found if r["entity"] == "Besançon"] == rows
+    paired = get("/veille/co_mentions.json?_shape=array&_search=besancon&_size=max").json()
+    assert paired and all("Besançon" in r["entity_a"] for r in paired)
     pairs = get("/veille/co_mentions.json?_shape=array&_size=max").json()
     both = len(articles_naming(crawled, "Besançon") & articles_naming(crawled, "Silicon Comté"))
     found = [
@@ -302,6 +310,35 @@ def test_mentions_by_month_and_co_mentions_views(get, crawled):
     assert found == [both]
 
 
+def test_articles_search_ranks_titles_first_and_reads_no_syntax(tmp_path):
+    db = open_db(tmp_path / "veille.db")
+    db["sources"].insert({"name": "L’Écho du Jura"})
+    for i, (title, text) in enumerate(
+        [
+            ("Conseil municipal", "La fibre arrive à Lons. La fibre, enfin : les élus votent."),
+            ("La fibre arrive à Dole", "Les travaux commencent lundi."),
+            ("Marché de Noël", "Les chalets ouvrent samedi."),
+        ]
+    ):
+        db["articles"].insert(
+            {
+                "url": f"https://echo.exemple.test/{i}",
+                "canonical_url": f"https://echo.exemple.test/{i}",
+                "source": "L’Écho du Jura",
+                "title": title,
+                "text": text,
+                "content_hash": f"h{i}",
+                "fetched_at": "2024-03-01T08:00:00+00:00",
+            }
+        )
+    sql = query_sql("articles_search")
+    titles = [r[0] for r in db.execute(sql, {"q": "  FIBRE arrive "})]
+    assert titles == ["La fibre arrive à Dole", "Conseil municipal"]
+    for typed in ("", "fibre OR noël", 'fibre" OR "noël', "NEAR(fibre lons)", "\x00fibre"):
+        assert [r[0] for r in db.execute(sql, {"q": typed})] == [], typed
+    db.conn.close()
+
+
 # --- exports -------------------------------------------------------------------------------
 
 EXAMPLE = {
@@ -310,6 +347,7 @@ EXAMPLE = {
     "top_entities": {},
     "new_mentions": {"since": "2000-01-01"},
     "quotes": {"q": "Vautrin"},
+    "articles_search": {"q": "Besançon"},
 }
 
 
@@ -561,6 +599,7 @@ def test_entity_months_follow_every_write(small):
     def check(step: str) -> None:
         kept, counted = ENTITY_MONTHS
         assert db.execute(kept).fetchall() == db.execute(counted).fetchall(), step
+        assert counts.check(db) == [], step  # entity figures and co-mentions too
 
     check("filled")
     text = "Besançon, Dijon et Besançon encore, avec Élodie Marchand."
