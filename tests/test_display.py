@@ -205,7 +205,7 @@ def test_every_canned_query_has_an_empty_state():
 
 
 def test_table_page_is_datasettes_own_in_french(get):
-    page = get("/veille/mention_rows?_facet=source").text
+    page = get("/veille/mention_rows?_facet=source&_facet=month").text
     for text in ("Rechercher :", 'value="Appliquer"', "Exporter :", ">accueil</a>", "Réalisé avec"):
         assert text in page
     for english in ('value="Apply"', "This data as", "Powered by", ">home</a>", "(view)"):
@@ -241,7 +241,7 @@ def test_the_translation_never_touches_escaped_data():
 def test_filters_and_sort_order_are_described_in_french(get):
     page = get("/veille/mention_rows?label=ORG").text
     assert re.search(
-        r"<h3>\d+ lignes?\s+où Type \(ORG, PER, LOC\) = &#34;ORG&#34; triées par Date \(décroissant\)",
+        r"<h3>\d+ lignes?\s+où Type \(ORG, PER, LOC\) = &#34;ORG&#34; triées par N° \(décroissant\)",
         page,
     )
 
