@@ -54,6 +54,16 @@ def articles_for_deals(db: Database, ids: Sequence[int]) -> list[tuple[int, str,
     return rows
 
 
+def published_of(db: Database, ids: Sequence[int]) -> dict[int, str | None]:
+    """The publication date of each of these articles."""
+    found: dict[int, str | None] = {}
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start : start + 500])
+        marks = ",".join("?" * len(chunk))
+        found.update(db.execute(f"SELECT id, published FROM articles WHERE id IN ({marks})", chunk))
+    return found
+
+
 def _entity_id(db: Database, key: str, label: str | None = None) -> int | None:
     if not key:
         return None

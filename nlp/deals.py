@@ -25,7 +25,7 @@ from spacy.tokens import Doc
 from nlp.amounts import Amount, find_amounts, parse_count
 from nlp.keys import entity_key
 from nlp.model import DEFAULT_MODEL, load_model
-from nlp.normalize import Normalized, normalize
+from nlp.normalize import Normalized
 from nlp.resources import DATA_DIR, ResourceError, data_path
 
 TYPES = ("funding", "acquisition", "merger", "jobs", "site")
@@ -712,7 +712,7 @@ def find_deals(
     doc: Doc,
     norm: Normalized,
     mentions: Iterable,
-    parse: Callable[[str], Doc],
+    parse: Callable[[Doc, list[tuple[int, int]]], list[Doc]],
     is_place: Callable[[str], bool] = lambda name: False,
     *,
     year: int | None = None,
@@ -720,29 +720,39 @@ def find_deals(
 ) -> list[Deal]:
     """The deals of one article from the analyser's doc and mentions.
 
-    `parse(text)` parses one sentence (dependencies and lemmas, see `parser`): only the
-    sentences with an amount or a trigger word are parsed. `is_place(name)` says whether
-    a LOC name is a known place (then it locates a site but is never a company); `year`
-    is the article's year, for telling past rounds from current ones.
+    `parse(doc, [(start, end), ...])` gives each of these sentences of `doc` alone, with
+    dependencies and lemmas (see `SentenceParser`): only the sentences with an amount or a
+    trigger word are parsed, all in one call. `is_place(name)` says whether a LOC name is
+    a known place (then it locates a site but is never a company); `year` is the
+    article's year, for telling past rounds from current ones.
     """
     rules = rules or _default_rules()
+    bounds, amounts = [], []
+    for start, end in _sentences(doc):
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is None or not len(span):
+            continue
+        start, end = span.start_char, span.end_char
+        found = find_amounts(doc.text[start:end])
+        if found or is_candidate(rules, doc.text[start:end]):
+            bounds.append((start, end))
+            amounts.append(found)
+    if not bounds:
+        return []
     parties, places = _parties(doc, mentions, is_place)
     ctx = Context(rules, year or date.today().year)
     ctx.main_company = _main_company(parties, mentions, rules)
-    for start, end in _sentences(doc):
+    for (start, end), found, parsed in zip(bounds, amounts, parse(doc, bounds), strict=True):
         text = doc.text[start:end]
-        amounts = find_amounts(text)
-        if not amounts and not is_candidate(rules, text):
-            continue
         o_start, o_end = norm.to_original(start, end)
         sent = Sentence(
-            doc=parse(text),
+            doc=parsed,
             text=text.lower(),
             cased=text,
             start=start,
             parties=[p for p in parties if start <= p.start and p.end <= end],
             places=[p for p in places if start <= p.start and p.end <= end],
-            amounts=amounts,
+            amounts=found,
             original=" ".join(norm.original[o_start:o_end].split()),
         )
         for rule in RULES:
@@ -853,12 +863,80 @@ def rules_for(data_dir: str | Path | None = None) -> DealRules:
 
 @lru_cache(maxsize=2)
 def parser(model: str = DEFAULT_MODEL) -> Language:
-    """The model with its parser and lemmatizer, for deal sentences (the analyser has neither).
-
-    veille's analyser leaves them out for speed; deals need subjects and lemmas, in the
-    few sentences that hold a trigger word, so they are parsed again here.
-    """
+    """The model with its parser and lemmatizer, for deal sentences (the analyser has neither)."""
     return load_model(model, exclude=["ner"])
+
+
+class SentenceParser:
+    """Dependencies and lemmas for the few sentences of an analysed doc that may hold a deal.
+
+    veille's analyser leaves the parser and lemmatizer out for speed. The sentences are
+    cut from the analyser's doc with its tokens, tags and tok2vec output (`doc.tensor`),
+    so only the parser, attribute ruler and lemmatizer run on them: the model's parser
+    listens to the same tok2vec and reads `doc.tensor` at prediction time. A doc without
+    a tensor (a pipeline without tok2vec) has its sentences parsed from their text.
+    """
+
+    STEPS = ("parser", "attribute_ruler", "lemmatizer")
+
+    def __init__(self, model: str = DEFAULT_MODEL):
+        self.nlp = parser(model)
+        self.steps = [self.nlp.get_pipe(name) for name in self.STEPS if name in self.nlp.pipe_names]
+
+    def __call__(self, doc: Doc, bounds: list[tuple[int, int]]) -> list[Doc]:
+        """Each sentence [start, end) of `doc` (token-aligned) as a parsed doc of its own."""
+        spans = [doc.char_span(start, end) for start, end in bounds]
+        if doc.tensor is None or doc.tensor.shape[0] != len(doc) or not doc.tensor.size:
+            return list(self.nlp.pipe(doc.text[start:end] for start, end in bounds))
+        docs = [span.as_doc() for span in spans]
+        for step in self.steps:
+            docs = list(step.pipe(docs))
+        return docs
+
+
+class DealReader:
+    """An `Analyzer.analyse` hook: the deals of each text, read from the analyser's docs."""
+
+    def __init__(
+        self,
+        analyzer,
+        years: Sequence[int | None] | None = None,
+        rules: DealRules | None = None,
+        model: str = DEFAULT_MODEL,
+    ):
+        self.years = years
+        self.rules = rules
+        self.parse = SentenceParser(model)
+        self.is_place = lambda name: analyzer.places.lookup(name) is not None
+        self.found: dict[int, list[Deal]] = {}
+
+    def __call__(self, number: int, doc: Doc, norm: Normalized, analysis) -> None:
+        year = self.years[number] if self.years is not None else None
+        deals = find_deals(
+            doc, norm, analysis.mentions, self.parse, self.is_place, year=year, rules=self.rules
+        )
+        self.found.setdefault(number, []).extend(deals)
+
+    def pop(self, number: int) -> list[Deal]:
+        """The deals of text `number` (each piece's), forgotten once taken."""
+        return self.found.pop(number, [])
+
+
+def analyse_with_deals(
+    texts: Sequence[str],
+    analyzer,
+    years: Sequence[int | None] | None = None,
+    rules: DealRules | None = None,
+    model: str = DEFAULT_MODEL,
+) -> Iterator[tuple[object, list[Deal]]]:
+    """(analysis, deals) of each text, in order, from one pass of the analyser.
+
+    `analyzer` is an `nlp.analyse.Analyzer`; the deals are read from the very docs its
+    analysis comes from, so `veille process` parses each text once.
+    """
+    reader = DealReader(analyzer, years, rules, model)
+    for number, analysis in enumerate(analyzer.analyse(texts, on_doc=reader)):
+        yield analysis, reader.pop(number)
 
 
 def extract_deals(
@@ -868,20 +946,11 @@ def extract_deals(
     rules: DealRules | None = None,
     model: str = DEFAULT_MODEL,
 ) -> Iterator[list[Deal]]:
-    """The deals of each text, in order, with the analyser's pipeline and entities.
-
-    `analyzer` is an `nlp.analyse.Analyzer`; its public `nlp` pipeline and `read` give the
-    doc and the mentions, so the analysis is the one `veille process` stores.
-    """
+    """The deals of each text, in order, as `veille process` finds them."""
     texts = list(texts)
-    years = list(years) if years is not None else [None] * len(texts)
-    norms = [normalize(t or "") for t in texts]
-    parse = parser(model)
-    is_place = lambda name: analyzer.places.lookup(name) is not None  # noqa: E731
-    docs = analyzer.nlp.pipe((n.text for n in norms), batch_size=32)
-    for doc, norm, year in zip(docs, norms, years, strict=True):
-        analysis = analyzer.read(doc, norm)
-        yield find_deals(doc, norm, analysis.mentions, parse, is_place, year=year, rules=rules)
+    years = list(years) if years is not None else None
+    for _, deals in analyse_with_deals(texts, analyzer, years, rules, model):
+        yield deals
 
 
 def deals_of_files(paths: Sequence[str], model: str = DEFAULT_MODEL) -> Iterator[dict]:
