@@ -248,17 +248,62 @@ def test_canned_query_and_csv(tmp_path):
     path = tmp_path / "veille.db"
     with filled_db(path) as (db, ids):
         update_deals(db, ids)
+        # As `veille process` classifies them (nlp/classify.py): main theme first.
+        db["articles"].update(ids[0], {"themes": '["financement & levées de fonds"]'})
+        db["articles"].update(ids[2], {"themes": '["industrie & usine du futur"]'})
     with datasette_client(path) as get:
         found = get(
-            "/veille/deals.json?type=funding&periode=2026-03&region=&company=morv&_shape=array"
+            "/veille/deals.json?type=funding&periode=2026-03&region=&theme=&company=morv"
+            "&_shape=array"
         )
         assert found.status_code == 200
         assert [(r["company"], r["source_count"]) for r in found.json()] == [("Morvela", 2)]
-        none = get("/veille/deals.json?type=&periode=2025&region=&company=&_shape=array")
+        none = get("/veille/deals.json?type=&periode=2025&region=&theme=&company=&_shape=array")
         assert none.json() == []
-        ranged = get("/veille/deals.csv?type=&periode=2026-01..2026-03&region=Bourgogne&company=")
+        ranged = get(
+            "/veille/deals.csv?type=&periode=2026-01..2026-03&region=Bourgogne&theme=&company="
+        )
         rows = list(csv.DictReader(io.StringIO(ranged.text)))
         assert sorted(r["type"] for r in rows) == ["acquisition", "funding"]
+        themed = get(
+            "/veille/deals.json?type=&periode=&region=&theme=industrie&company=&_shape=array"
+        )
+        assert [(r["company"], r["themes"]) for r in themed.json()] == [
+            ("Tarvel", "industrie & usine du futur")
+        ]
+
+
+def test_deal_rows_view_facets_and_csv(tmp_path):
+    path = tmp_path / "veille.db"
+    with filled_db(path) as (db, ids):
+        update_deals(db, ids)
+        db["articles"].update(ids[0], {"themes": '["financement & levées de fonds", "IA"]'})
+    with datasette_client(path) as get:
+        page = get("/veille/deal_rows.json?_shape=objects&_extra=facet_results")
+        assert page.status_code == 200
+        rows = {r["entreprise"]: r for r in page.json()["rows"]}
+        morvela = rows["Morvela"]
+        assert (morvela["type"], morvela["montant_eur"], morvela["investisseurs"]) == (
+            "levée de fonds",
+            6e6,
+            "Jura Capital",
+        )
+        assert (morvela["theme"], morvela["trimestre"], morvela["nb_sources"]) == (
+            "financement & levées de fonds",
+            "2026-T1",
+            2,
+        )
+        assert morvela["medias"] == "courrier, echo"
+        assert morvela["lien"] == "https://example.test/0"
+        assert (rows["Tarvel"]["type"], rows["Tarvel"]["partenaire"]) == ("rachat", "Opalis")
+        facets = page.json()["facet_results"]
+        facets = facets.get("results", facets)
+        assert {"type", "region", "theme"} <= set(facets)
+        counts = {f["value"]: f["count"] for f in facets["type"]["results"]}
+        assert counts == {"levée de fonds": 1, "rachat": 1}
+        exported = get("/veille/deal_rows.csv?type=rachat")
+        rows = list(csv.DictReader(io.StringIO(exported.text)))
+        assert [(r["entreprise"], r["partenaire"]) for r in rows] == [("Tarvel", "Opalis")]
 
 
 def test_barometer_file(tmp_path):
