@@ -310,16 +310,24 @@ def test_barometer_file(tmp_path):
     path = tmp_path / "veille.db"
     with filled_db(path) as (db, ids):
         update_deals(db, ids)
+        db["articles"].update(ids[0], {"themes": '["financement & levées de fonds"]'})
     out = tmp_path / "barometre.html"
     result = CliRunner().invoke(
         cli, ["barometer", "--db", str(path), "--year", "2026", "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
     html = out.read_text(encoding="utf-8")
-    assert html.count("<svg") == 2
+    # Amounts by quarter, rounds by theme, rounds by stage: inline, nothing to fetch.
+    assert html.count("<svg") == 3
+    assert "Levées de fonds par thème" in html and "Montants levés par trimestre" in html
     assert "Morvela" in html and "6 M€" in html and "Jura Capital" in html
     assert "https://example.test/0" in html and "https://example.test/1" in html
     assert "http" not in html.split("<body>")[0].replace("https://vega", "")  # nothing fetched
+    page = build_barometer(path, 2026)
+    q1 = page.by_quarter[0]
+    assert (q1["count"], q1["amount"], q1["acquisitions"], q1["deals"]) == (1, 6e6, 1, 2)
+    assert [q["deals"] for q in page.by_quarter[1:]] == [0, 0, 0]
+    assert page.by_theme == [{"theme": "financement & levées de fonds", "count": 1, "amount": 6e6}]
     page = build_barometer(path, 2026, "Bretagne")
     assert page.deals == []
     write_barometer(render_barometer(page), out)
