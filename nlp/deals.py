@@ -84,6 +84,7 @@ class DealRules:
     new_name_cues: tuple[str, ...]
     job_verbs: frozenset[str]
     job_words: frozenset[str]
+    not_job_words: frozenset[str]
     job_future_only: frozenset[str]
     job_nouns: tuple[str, ...]
     horizon: re.Pattern
@@ -135,6 +136,10 @@ def load_deal_rules(path: str | Path | None = None) -> DealRules:
             raise ResourceError(f"{path}: [{section}.{key}] must be a table of lists")
         return {name: words(section, f"{key}.{name}") for name in value}
 
+    def optional(section: str, key: str) -> tuple[str, ...]:
+        # Keys added after staff copied the file: absent means none.
+        return words(section, key) if key in data.get(section, {}) else ()
+
     horizons = words("jobs", "horizon")
     return DealRules(
         funding_verbs=frozenset(words("funding", "verbs")),
@@ -154,6 +159,7 @@ def load_deal_rules(path: str | Path | None = None) -> DealRules:
         new_name_cues=words("merger", "new_name_cues"),
         job_verbs=frozenset(words("jobs", "verbs")),
         job_words=frozenset(words("jobs", "job_words")),
+        not_job_words=frozenset(optional("jobs", "not_job_words")),
         job_future_only=frozenset(words("jobs", "future_only")),
         job_nouns=words("jobs", "nouns"),
         horizon=re.compile(r"\b(?:" + "|".join(horizons) + r")\b", re.IGNORECASE),
@@ -194,6 +200,7 @@ class Context:
     year: int
     deals: list[Deal] = field(default_factory=list)
     main_company: str | None = None
+    main_named: int = 0  # how many times the article names its main company
 
     def last(self, type_: str) -> Deal | None:
         """The latest current deal of this type in the article."""
@@ -554,8 +561,10 @@ def merger(sent: Sentence, ctx: Context) -> list[Deal]:
     if not starts:
         return []
     at = min(starts)
-    before = [p for p in _before(sent, at) if not _public(rules, p.name)]
-    after = [p for p in _after(sent, at) if not _public(rules, p.name)]
+    new_name = _new_name(sent, rules)
+    # The new name is not a party: "la fusion de X et Y, baptisée Z".
+    before = [p for p in _before(sent, at) if not _public(rules, p.name) and p.name != new_name]
+    after = [p for p in _after(sent, at) if not _public(rules, p.name) and p.name != new_name]
     if len(before) >= 2:
         a, b = before[-2], before[-1]
     elif before and after:
@@ -565,7 +574,7 @@ def merger(sent: Sentence, ctx: Context) -> list[Deal]:
     else:
         return []
     deal = Deal("merger", a.name, counterpart=b.name, sentence=sent.original)
-    deal.new_name = _new_name(sent, rules)
+    deal.new_name = new_name
     return [deal]
 
 
@@ -598,6 +607,7 @@ def jobs(sent: Sentence, ctx: Context) -> list[Deal]:
     """ "X recrute 15 salariés", "créera une trentaine d'emplois", "40 recrutements"."""
     rules = ctx.rules
     text = sent.text
+    found: list[Deal] = []
     for token in sent.doc:
         lemma = _verb(token, rules.job_verbs)
         if not lemma:
@@ -613,18 +623,34 @@ def jobs(sent: Sentence, ctx: Context) -> list[Deal]:
         if count is None or count < 2 or (1900 < count < 2100):
             continue
         tail = rest[lead.end() :].split()
-        if lemma not in ("recruter", "embaucher") or count < 2:
-            window = " ".join(tail[:6])
-            if not any(w in rules.job_words for w in re.findall(r"\w+", window)):
-                continue
+        words = re.findall(r"\w+", " ".join(tail[:6]))
+        if any(w in rules.not_job_words for w in words[:4]):
+            # "recruter deux joueurs", "embaucher des bénévoles": not jobs.
+            continue
+        if lemma not in ("recruter", "embaucher") and not any(w in rules.job_words for w in words):
+            continue
         company = _subject(sent, token.i) or _nearest_before(sent, token.idx, rules)
-        name = (
-            company.name if company else (ctx.deals[-1].company if ctx.deals else ctx.main_company)
-        )
+        # "Elle recrute...": the article's deal or company, if the article is about one (a
+        # company named once among others may not be the "elle").
+        main = ctx.main_company if ctx.main_named > 1 else None
+        name = company.name if company else (ctx.deals[-1].company if ctx.deals else main)
         if name is None:
             continue
-        return [_with_place(Deal("jobs", name, jobs=count, sentence=sent.original), sent, rules)]
-    return []
+        left, right = _clause(text, token.idx, end + lead.end() + len(" ".join(tail[:3])))
+        deal = Deal("jobs", name, jobs=count, sentence=sent.original)
+        # "ont créé 400 emplois depuis 2023", "a déjà recruté 12 personnes", "depuis sa
+        # création, X a recruté 25 ingénieurs": history. A verb in the future never is.
+        future = "Fut" in token.morph.get("Tense") or _FUTURE.search(token.lower_)
+        participle = "Part" in token.morph.get("VerbForm") and "Past" in token.morph.get("Tense")
+        deal.past = not future and (
+            _is_past(rules, ctx.year, text[left:right])
+            or (participle and bool(_find_all(text, "depuis")))
+        )
+        found.append(_with_place(deal, sent, rules))
+    # A sentence may give history and an announcement: "a déjà recruté 12 personnes et
+    # en embauchera 20 autres"; the announcement wins.
+    current = [d for d in found if not d.past]
+    return current[:1] or found[:1]
 
 
 def _with_place(deal: Deal, sent: Sentence, rules: DealRules) -> Deal:
@@ -642,6 +668,9 @@ def site(sent: Sentence, ctx: Context) -> list[Deal]:
     for token in sent.doc:
         lemma = _verb(token, rules.site_verbs)
         if not lemma:
+            continue
+        if token.dep_ in ("acl", "amod") and "Part" in token.morph.get("VerbForm"):
+            # "une entreprise de 45 salariés implantée à Besançon" describes, not announces.
             continue
         at = token.idx + len(token)
         window = text[at : at + 60]
@@ -684,8 +713,10 @@ RULES: tuple[Callable[[Sentence, Context], list[Deal]], ...] = (
 def _merge(deals: list[Deal], deal: Deal) -> None:
     """Add a deal unless the article already has it (then fill what the other lacks)."""
     for old in deals:
-        same = old.type == deal.type and entity_key(old.company or "") == entity_key(
-            deal.company or ""
+        same = (
+            old.type == deal.type
+            and old.past == deal.past
+            and entity_key(old.company or "") == entity_key(deal.company or "")
         )
         if same and deal.type == "funding":
             same = (
@@ -742,6 +773,9 @@ def find_deals(
     parties, places = _parties(doc, mentions, is_place)
     ctx = Context(rules, year or date.today().year)
     ctx.main_company = _main_company(parties, mentions, rules)
+    ctx.main_named = sum(1 for m in mentions if m.name == ctx.main_company) or sum(
+        1 for p in parties if p.name == ctx.main_company
+    )
     for (start, end), found, parsed in zip(bounds, amounts, parse(doc, bounds), strict=True):
         text = doc.text[start:end]
         o_start, o_end = norm.to_original(start, end)

@@ -151,6 +151,62 @@ def test_present_headcount_is_not_a_job_announcement(analyzer):
     assert deals_of(analyzer, "La PME Gravelin emploie 85 salariés à Lons-le-Saunier.") == []
 
 
+def test_merger_in_the_past_tense_with_new_name(analyzer):
+    [deal] = deals_of(
+        analyzer,
+        "Les imprimeries Tessaro et Limbert, installées à Gray, ont fusionné le 3 mai sous le "
+        "nom de Graphicomté.",
+    )
+    assert (deal["type"], deal["company"], deal["counterpart"], deal["new_name"]) == (
+        "merger",
+        "Tessaro",
+        "Limbert",
+        "Graphicomté",
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Not jobs: players, volunteers.
+        "« Ce contrat nous permet de recruter trois joueurs », explique le président du club.",
+        "L'association Vélo Lédonien recrute dix bénévoles pour sa course.",
+        # A description, not a new site.
+        "Le patron d'Ardelis, une PME de 45 salariés implantée à Besançon, veut peser sur la "
+        "formation.",
+        # "Elle" is not the start-up named once in passing.
+        "Trois entreprises se sont installées, dont une antenne de la start-up Morvane. "
+        "Elle envisage désormais de recruter deux dessinateurs.",
+    ],
+)
+def test_no_jobs_or_site(analyzer, text):
+    assert [(d["type"], d["company"]) for d in deals_of(analyzer, text)] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Depuis sa création, Hexalis a recruté 25 ingénieurs.",
+        "Les start-up du réseau Cormela ont levé 38 millions d'euros depuis 2023 et créé près "
+        "de 400 emplois.",
+    ],
+)
+def test_jobs_history_is_past(analyzer, text):
+    jobs = [d for d in deals_of(analyzer, text) if d["type"] == "jobs"]
+    assert [d["past"] for d in jobs] == [True]
+
+
+def test_jobs_announcement_wins_over_history(analyzer):
+    text = "Hexalis a déjà recruté 12 personnes et en embauchera 20 autres d'ici 2027."
+    [deal] = deals_of(analyzer, text)
+    assert (deal["company"], deal["jobs"], deal["past"], deal["horizon"]) == (
+        "Hexalis",
+        20,
+        False,
+        "d'ici 2027",
+    )
+
+
 def test_cli_files_and_stdin(tmp_path):
     page = tmp_path / "a.txt"
     page.write_text("Talvor lève 2 millions d'euros auprès de Bresse Capital.", encoding="utf-8")
