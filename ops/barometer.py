@@ -174,13 +174,24 @@ def bar_chart(rows: list[dict], x: str, y: str, *, title: str, x_title: str, y_t
     return svg(
         {
             "title": title,
-            "width": 420,
+            "width": {"step": 48},
             "height": 220,
             "data": {"values": rows},
             "mark": {"type": "bar", "color": BLUE},
             "encoding": {
-                "x": {"field": x, "type": "nominal", "sort": None, "title": x_title},
-                "y": {"field": y, "type": "quantitative", "title": y_title},
+                "x": {
+                    "field": x,
+                    "type": "nominal",
+                    "sort": None,
+                    "title": x_title,
+                    "axis": {"labelAngle": -30},
+                },
+                "y": {
+                    "field": y,
+                    "type": "quantitative",
+                    "title": y_title,
+                    "axis": {"tickMinStep": 1, "format": "d"},
+                },
                 "tooltip": [{"field": x}, {"field": y}],
             },
         }
@@ -197,7 +208,13 @@ def quarter_chart(quarters: list[dict], year: int) -> str:
         }
         for q in quarters
     ]
-    x = {"field": "quarter", "type": "nominal", "sort": None, "title": "Trimestre"}
+    x = {
+        "field": "quarter",
+        "type": "nominal",
+        "sort": None,
+        "title": "Trimestre",
+        "axis": {"labelAngle": 0},
+    }
     y = {"field": "amount", "type": "quantitative", "title": "Millions d'euros"}
     return svg(
         {
@@ -231,7 +248,7 @@ def theme_chart(by_theme: list[dict]) -> str:
         "field": "count",
         "type": "quantitative",
         "title": "Nombre de levées",
-        "axis": {"tickMinStep": 1},
+        "axis": {"tickMinStep": 1, "format": "d"},
     }
     return svg(
         {
