@@ -758,26 +758,28 @@ def find_deals(
     article's year, for telling past rounds from current ones.
     """
     rules = rules or _default_rules()
+    # doc.text joins every token again at each call: read it once.
+    full = doc.text
     bounds, amounts = [], []
-    for start, end in _sentences(doc):
+    for start, end in _sentences(doc, full):
         span = doc.char_span(start, end, alignment_mode="expand")
         if span is None or not len(span):
             continue
         start, end = span.start_char, span.end_char
-        found = find_amounts(doc.text[start:end])
-        if found or is_candidate(rules, doc.text[start:end]):
+        found = find_amounts(full[start:end])
+        if found or is_candidate(rules, full[start:end]):
             bounds.append((start, end))
             amounts.append(found)
     if not bounds:
         return []
-    parties, places = _parties(doc, mentions, is_place)
+    parties, places = _parties(doc, full, mentions, is_place)
     ctx = Context(rules, year or date.today().year)
     ctx.main_company = _main_company(parties, mentions, rules)
     ctx.main_named = sum(1 for m in mentions if m.name == ctx.main_company) or sum(
         1 for p in parties if p.name == ctx.main_company
     )
     for (start, end), found, parsed in zip(bounds, amounts, parse(doc, bounds), strict=True):
-        text = doc.text[start:end]
+        text = full[start:end]
         o_start, o_end = norm.to_original(start, end)
         sent = Sentence(
             doc=parsed,
@@ -810,11 +812,11 @@ def _main_company(parties: list[Party], mentions: Iterable, rules: DealRules) ->
 _SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-Ý])")
 
 
-def _sentences(doc: Doc) -> Iterator[tuple[int, int]]:
+def _sentences(doc: Doc, text: str) -> Iterator[tuple[int, int]]:
     """The doc's sentences, cut again after a full stop the sentencer kept ("3,5 M€. Talmeo")."""
     for span in doc.sents:
         start = span.start_char
-        for cut in _SPLIT.finditer(doc.text, span.start_char, span.end_char):
+        for cut in _SPLIT.finditer(text, span.start_char, span.end_char):
             yield start, cut.start()
             start = cut.end()
         yield start, span.end_char
@@ -831,14 +833,14 @@ def is_candidate(rules: DealRules, text: str) -> bool:
 
 
 def _parties(
-    doc: Doc, mentions: Iterable, is_place: Callable[[str], bool]
+    doc: Doc, text: str, mentions: Iterable, is_place: Callable[[str], bool]
 ) -> tuple[list[Party], list[Party]]:
     """Names that can be parties (organisations, unknown names) and known places."""
     parties, places, covered = [], [], set()
     for m in mentions:
         s, e = m.nstart, m.nend
         covered.update(range(s, e))
-        before = doc.text[max(0, s - 2) : s].lower()
+        before = text[max(0, s - 2) : s].lower()
         if is_place(m.name) or (m.label == "LOC" and before in ("à ", "au")):
             # A known place is never a company, whatever label the model gave it.
             places.append(Party(s, e, m.name))
@@ -921,7 +923,8 @@ class SentenceParser:
         """Each sentence [start, end) of `doc` (token-aligned) as a parsed doc of its own."""
         spans = [doc.char_span(start, end) for start, end in bounds]
         if doc.tensor is None or doc.tensor.shape[0] != len(doc) or not doc.tensor.size:
-            return list(self.nlp.pipe(doc.text[start:end] for start, end in bounds))
+            text = doc.text
+            return list(self.nlp.pipe(text[start:end] for start, end in bounds))
         docs = [span.as_doc() for span in spans]
         for step in self.steps:
             docs = list(step.pipe(docs))
