@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from spacy.language import Language
@@ -92,7 +92,7 @@ class DealRules:
     site_kinds: tuple[str, ...]
     public_prefixes: tuple[str, ...]
 
-    @property
+    @cached_property
     def stems(self) -> frozenset[str]:
         """Folded starts of every trigger verb, for picking the sentences to parse."""
         verbs = (
@@ -105,7 +105,12 @@ class DealRules:
         )
         return frozenset(_stem(v)[:6] for v in verbs) | {"acqui", "repris"}
 
-    @property
+    @cached_property
+    def stem_lengths(self) -> tuple[int, ...]:
+        """The lengths of `stems`, for looking words up by prefix."""
+        return tuple(sorted({len(stem) for stem in self.stems}))
+
+    @cached_property
     def nouns(self) -> tuple[str, ...]:
         """Every trigger noun or phrase."""
         kinds = tuple(w for spellings in self.kinds.values() for w in spellings)
@@ -215,8 +220,12 @@ class Context:
 
 def _find_all(text: str, phrase: str) -> list[int]:
     """Start offsets of `phrase` as whole words in `text`."""
-    pattern = r"(?<!\w)" + re.escape(phrase) + (r"(?!\w)" if phrase[-1:].isalnum() else "")
-    return [m.start() for m in re.finditer(pattern, text)]
+    return [m.start() for m in _phrase_pattern(phrase).finditer(text)]
+
+
+@lru_cache(maxsize=4096)
+def _phrase_pattern(phrase: str) -> re.Pattern:
+    return re.compile(r"(?<!\w)" + re.escape(phrase) + (r"(?!\w)" if phrase[-1:].isalnum() else ""))
 
 
 def _has_any(text: str, phrases: Iterable[str]) -> bool:
@@ -345,11 +354,17 @@ def _verb(token, verbs: frozenset[str]) -> str:
     """
     if token.pos_ not in ("VERB", "AUX", "ADJ"):
         return ""
-    lemma = token.lemma_.lower()
+    return _verb_of(token.lemma_, token.text, verbs)
+
+
+@lru_cache(maxsize=65_536)
+def _verb_of(lemma: str, text: str, verbs: frozenset[str]) -> str:
+    # Every rule looks at every verb of a sentence: the answer for a (lemma, form) is kept.
+    lemma = lemma.lower()
     if lemma in verbs:
         return lemma
-    folded = _fold(token.text)
-    for verb in verbs:
+    folded = _fold(text)
+    for verb in sorted(verbs):  # sorted: the same answer whatever the hash seed
         stem = _stem(verb)
         if len(stem) >= 4 and folded.startswith(stem) and len(folded) - len(stem) <= 4:
             return verb
@@ -826,7 +841,7 @@ def is_candidate(rules: DealRules, text: str) -> bool:
     """Whether a sentence may hold a deal: a word starting like a trigger verb, or a noun."""
     words = {_fold(w)[:8] for w in re.findall(r"\w+", text)}
     stems = rules.stems
-    if any(w.startswith(stem) for w in words for stem in stems):
+    if any(w[:n] in stems for w in words for n in rules.stem_lengths):
         return True
     lower = text.lower()
     return any(noun in lower for noun in rules.nouns)
@@ -861,11 +876,12 @@ def _parties(
     # Proper nouns the model did not name ("Cyberjura boucle..."): a capitalised word
     # tagged PROPN, outside every mention, not a known place.
     for token in doc:
+        # Cheap tests first: has_vector is a vocabulary look-up.
         if (
-            (token.pos_ == "PROPN" or not token.has_vector)
-            and token.idx not in covered
-            and token.text[:1].isupper()
+            token.text[:1].isupper()
             and len(token.text) > 2
+            and token.idx not in covered
+            and (token.pos_ == "PROPN" or not token.has_vector)
             and not is_place(token.text)
         ):
             parties.append(Party(token.idx, token.idx + len(token), token.text))
