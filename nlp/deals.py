@@ -103,12 +103,24 @@ class DealRules:
             | self.site_verbs
             | self.investor_verbs
         )
-        return frozenset(_stem(v)[:6] for v in verbs) | {"acqui", "repris"}
+        # A stem of three letters starts too many words ("cre": crédit, création): one more
+        # letter of the infinitive keeps the verb's forms ("cree": crée, créé, créera).
+        stems = {_stem(v) if len(_stem(v)) >= 4 else _fold(v)[: len(_stem(v)) + 1] for v in verbs}
+        return frozenset(stem[:6] for stem in stems) | {"acqui", "repris"}
 
     @cached_property
     def stem_lengths(self) -> tuple[int, ...]:
         """The lengths of `stems`, for looking words up by prefix."""
         return tuple(sorted({len(stem) for stem in self.stems}))
+
+    @cached_property
+    def nouns_pattern(self) -> re.Pattern:
+        """Any of `nouns` as whole words (as `_find_all` reads each)."""
+        ends = (
+            re.escape(n) + (r"(?!\w)" if n[-1:].isalnum() else "")
+            for n in sorted(self.nouns, key=len, reverse=True)
+        )
+        return re.compile(r"(?<!\w)(?:" + "|".join(ends) + ")")
 
     @cached_property
     def nouns(self) -> tuple[str, ...]:
@@ -843,8 +855,8 @@ def is_candidate(rules: DealRules, text: str) -> bool:
     stems = rules.stems
     if any(w[:n] in stems for w in words for n in rules.stem_lengths):
         return True
-    lower = text.lower()
-    return any(noun in lower for noun in rules.nouns)
+    # Whole words, as the rules read them: "reprise" is not in "entreprise".
+    return rules.nouns_pattern.search(text.lower()) is not None
 
 
 def _parties(
