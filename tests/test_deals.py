@@ -19,7 +19,7 @@ from helpers_search import datasette_client
 from db.schema import open_db
 from nlp.amounts import find_amounts, parse_amount, parse_count
 from nlp.analyse import get_analyzer
-from nlp.deals import extract_deals
+from nlp.deals import extract_deals, is_candidate, rules_for
 from nlp.process import update_deals
 from ops.barometer import build_barometer, euros, render_barometer, write_barometer
 from pipeline import cli
@@ -54,6 +54,22 @@ def test_not_amounts(text):
 )
 def test_counts(text, count):
     assert parse_count(text) == count
+
+
+@pytest.mark.parametrize(
+    ("text", "candidate"),
+    [
+        ("L'entreprise fête ses dix ans.", False),  # "reprise" is not in "entreprise"
+        ("Le crédit d'impôt recherche reste stable.", False),  # "cre" is not "créer"
+        ("La reprise de Kelvo par Dorna est actée.", True),
+        ("Elle créera vingt emplois.", True),
+        ("Nolvi a levé des fonds.", True),
+        ("Le tour de table est bouclé.", True),
+    ],
+)
+def test_sentences_worth_parsing(text, candidate):
+    """Only these sentences are parsed for deals: the filter must keep every trigger."""
+    assert is_candidate(rules_for(), text) is candidate
 
 
 @pytest.fixture(scope="module")
