@@ -54,6 +54,16 @@ def articles_for_deals(db: Database, ids: Sequence[int]) -> list[tuple[int, str,
     return rows
 
 
+def published_of(db: Database, ids: Sequence[int]) -> dict[int, str | None]:
+    """The publication date of each of these articles."""
+    found: dict[int, str | None] = {}
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start : start + 500])
+        marks = ",".join("?" * len(chunk))
+        found.update(db.execute(f"SELECT id, published FROM articles WHERE id IN ({marks})", chunk))
+    return found
+
+
 def _entity_id(db: Database, key: str, label: str | None = None) -> int | None:
     if not key:
         return None
@@ -213,12 +223,19 @@ def replace_deals(db: Database, found: Sequence[tuple[int, str | None, Sequence[
 
 
 def deals_of_year(db: Database, year: int, region: str | None = None) -> list[dict]:
-    """Current deals published in `year` (optionally in one région), with their sources."""
+    """Current deals published in `year` (optionally in one région), with their sources.
+
+    `theme` is the main theme of the deal's first article (as in the deal_rows view).
+    """
     rows = db.execute_returning_dicts(
         """
         SELECT d.*, json_group_array(json_object(
             'title', a.title, 'url', a.url, 'source', a.source, 'published', a.published
-        )) AS sources
+        )) AS sources,
+        (SELECT json_extract(t.themes, '$[0]') FROM deal_sources ts
+           JOIN articles t ON t.id = ts.article_id
+           WHERE ts.deal_id = d.id AND json_array_length(coalesce(t.themes, '[]')) > 0
+           ORDER BY t.published, t.id LIMIT 1) AS theme
         FROM deals d
         JOIN deal_sources ds ON ds.deal_id = d.id
         JOIN articles a ON a.id = ds.article_id

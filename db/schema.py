@@ -736,3 +736,51 @@ def m011_counts(db: Database) -> None:
         FROM articles a;
         """
     )
+
+
+@migrations()
+def m012_deal_rows(db: Database) -> None:
+    """`deal_rows`: the current deals with readable French columns, for Datasette's facets.
+
+    A canned query cannot facet; a view can. The type is spelled in French, the thème is
+    the main theme of the deal's first article, the media are the outlets that reported it.
+    Past rounds cited for the record are left out, as in the `deals` query.
+    """
+    db.executescript(
+        """
+        CREATE VIEW deal_rows AS
+        SELECT d.id AS deal_id,
+               CASE d.type
+                 WHEN 'funding' THEN CASE d.round WHEN 'prêt' THEN 'prêt'
+                   WHEN 'subvention' THEN 'subvention' ELSE 'levée de fonds' END
+                 WHEN 'acquisition' THEN 'rachat'
+                 WHEN 'merger' THEN 'fusion'
+                 WHEN 'jobs' THEN 'emplois'
+                 WHEN 'site' THEN 'nouveau site'
+                 ELSE d.type END AS type,
+               d.company AS entreprise,
+               d.counterpart AS partenaire,
+               d.amount_eur AS montant_eur,
+               CASE WHEN d.round IN ('prêt', 'subvention') THEN NULL ELSE d.round END AS tour,
+               (SELECT group_concat(value, ', ') FROM json_each(d.investors)) AS investisseurs,
+               d.jobs AS emplois,
+               d.place AS lieu,
+               d.region AS region,
+               (SELECT json_extract(a.themes, '$[0]') FROM deal_sources s
+                  JOIN articles a ON a.id = s.article_id
+                  WHERE s.deal_id = d.id AND json_array_length(coalesce(a.themes, '[]')) > 0
+                  ORDER BY a.published, a.id LIMIT 1) AS theme,
+               substr(d.published, 1, 10) AS date,
+               CASE WHEN d.published != '' THEN substr(d.published, 1, 4) || '-T'
+                 || ((cast(substr(d.published, 6, 2) AS INTEGER) + 2) / 3) END AS trimestre,
+               (SELECT group_concat(source, ', ') FROM (SELECT DISTINCT a.source FROM deal_sources s
+                  JOIN articles a ON a.id = s.article_id WHERE s.deal_id = d.id
+                  ORDER BY a.source)) AS medias,
+               d.source_count AS nb_sources,
+               d.sentence AS phrase,
+               (SELECT a.url FROM deal_sources s JOIN articles a ON a.id = s.article_id
+                  WHERE s.deal_id = d.id ORDER BY a.published, a.id LIMIT 1) AS lien
+        FROM deals d
+        WHERE d.past = 0;
+        """
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -127,11 +127,19 @@ class Analyzer:
         self.demonyms = phrases.demonyms
         self.furniture: Furniture = load_furniture(data_path("furniture.toml", data_dir))
 
-    def analyse(self, texts: Iterable[str], batch_size: int = BATCH_SIZE) -> Iterator[Analysis]:
+    def analyse(
+        self,
+        texts: Iterable[str],
+        batch_size: int = BATCH_SIZE,
+        on_doc: Callable[[int, Doc, Normalized, Analysis], None] | None = None,
+    ) -> Iterator[Analysis]:
         """Analyse texts in order, through `nlp.pipe` in batches.
 
         Page furniture is blanked first (`nlp.furniture`), and a text longer than
         `MAX_PIECE` goes through in pieces cut at paragraph breaks, offsets kept.
+        `on_doc(number, doc, norm, analysis)` sees each piece's doc before the text's
+        analysis is yielded, so later stages (nlp/deals.py) read the doc without parsing
+        the text again.
         """
 
         def normalised() -> Iterator[tuple[str, tuple[int, Normalized, int]]]:
@@ -156,7 +164,10 @@ class Analyzer:
                 yield _joined(parts)
                 parts = []
             current = number
-            parts.append((start, self.read(doc, norm)))
+            analysis = self.read(doc, norm)
+            if on_doc is not None:
+                on_doc(number, doc, norm, analysis)
+            parts.append((start, analysis))
         if current >= 0:
             yield _joined(parts)
 

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from spacy.language import Language
@@ -25,7 +25,7 @@ from spacy.tokens import Doc
 from nlp.amounts import Amount, find_amounts, parse_count
 from nlp.keys import entity_key
 from nlp.model import DEFAULT_MODEL, load_model
-from nlp.normalize import Normalized, normalize
+from nlp.normalize import Normalized
 from nlp.resources import DATA_DIR, ResourceError, data_path
 
 TYPES = ("funding", "acquisition", "merger", "jobs", "site")
@@ -84,6 +84,7 @@ class DealRules:
     new_name_cues: tuple[str, ...]
     job_verbs: frozenset[str]
     job_words: frozenset[str]
+    not_job_words: frozenset[str]
     job_future_only: frozenset[str]
     job_nouns: tuple[str, ...]
     horizon: re.Pattern
@@ -91,7 +92,7 @@ class DealRules:
     site_kinds: tuple[str, ...]
     public_prefixes: tuple[str, ...]
 
-    @property
+    @cached_property
     def stems(self) -> frozenset[str]:
         """Folded starts of every trigger verb, for picking the sentences to parse."""
         verbs = (
@@ -102,9 +103,26 @@ class DealRules:
             | self.site_verbs
             | self.investor_verbs
         )
-        return frozenset(_stem(v)[:6] for v in verbs) | {"acqui", "repris"}
+        # A stem of three letters starts too many words ("cre": crédit, création): one more
+        # letter of the infinitive keeps the verb's forms ("cree": crée, créé, créera).
+        stems = {_stem(v) if len(_stem(v)) >= 4 else _fold(v)[: len(_stem(v)) + 1] for v in verbs}
+        return frozenset(stem[:6] for stem in stems) | {"acqui", "repris"}
 
-    @property
+    @cached_property
+    def stem_lengths(self) -> tuple[int, ...]:
+        """The lengths of `stems`, for looking words up by prefix."""
+        return tuple(sorted({len(stem) for stem in self.stems}))
+
+    @cached_property
+    def nouns_pattern(self) -> re.Pattern:
+        """Any of `nouns` as whole words (as `_find_all` reads each)."""
+        ends = (
+            re.escape(n) + (r"(?!\w)" if n[-1:].isalnum() else "")
+            for n in sorted(self.nouns, key=len, reverse=True)
+        )
+        return re.compile(r"(?<!\w)(?:" + "|".join(ends) + ")")
+
+    @cached_property
     def nouns(self) -> tuple[str, ...]:
         """Every trigger noun or phrase."""
         kinds = tuple(w for spellings in self.kinds.values() for w in spellings)
@@ -135,6 +153,10 @@ def load_deal_rules(path: str | Path | None = None) -> DealRules:
             raise ResourceError(f"{path}: [{section}.{key}] must be a table of lists")
         return {name: words(section, f"{key}.{name}") for name in value}
 
+    def optional(section: str, key: str) -> tuple[str, ...]:
+        # Keys added after staff copied the file: absent means none.
+        return words(section, key) if key in data.get(section, {}) else ()
+
     horizons = words("jobs", "horizon")
     return DealRules(
         funding_verbs=frozenset(words("funding", "verbs")),
@@ -154,6 +176,7 @@ def load_deal_rules(path: str | Path | None = None) -> DealRules:
         new_name_cues=words("merger", "new_name_cues"),
         job_verbs=frozenset(words("jobs", "verbs")),
         job_words=frozenset(words("jobs", "job_words")),
+        not_job_words=frozenset(optional("jobs", "not_job_words")),
         job_future_only=frozenset(words("jobs", "future_only")),
         job_nouns=words("jobs", "nouns"),
         horizon=re.compile(r"\b(?:" + "|".join(horizons) + r")\b", re.IGNORECASE),
@@ -194,6 +217,7 @@ class Context:
     year: int
     deals: list[Deal] = field(default_factory=list)
     main_company: str | None = None
+    main_named: int = 0  # how many times the article names its main company
 
     def last(self, type_: str) -> Deal | None:
         """The latest current deal of this type in the article."""
@@ -208,8 +232,12 @@ class Context:
 
 def _find_all(text: str, phrase: str) -> list[int]:
     """Start offsets of `phrase` as whole words in `text`."""
-    pattern = r"(?<!\w)" + re.escape(phrase) + (r"(?!\w)" if phrase[-1:].isalnum() else "")
-    return [m.start() for m in re.finditer(pattern, text)]
+    return [m.start() for m in _phrase_pattern(phrase).finditer(text)]
+
+
+@lru_cache(maxsize=4096)
+def _phrase_pattern(phrase: str) -> re.Pattern:
+    return re.compile(r"(?<!\w)" + re.escape(phrase) + (r"(?!\w)" if phrase[-1:].isalnum() else ""))
 
 
 def _has_any(text: str, phrases: Iterable[str]) -> bool:
@@ -338,11 +366,17 @@ def _verb(token, verbs: frozenset[str]) -> str:
     """
     if token.pos_ not in ("VERB", "AUX", "ADJ"):
         return ""
-    lemma = token.lemma_.lower()
+    return _verb_of(token.lemma_, token.text, verbs)
+
+
+@lru_cache(maxsize=65_536)
+def _verb_of(lemma: str, text: str, verbs: frozenset[str]) -> str:
+    # Every rule looks at every verb of a sentence: the answer for a (lemma, form) is kept.
+    lemma = lemma.lower()
     if lemma in verbs:
         return lemma
-    folded = _fold(token.text)
-    for verb in verbs:
+    folded = _fold(text)
+    for verb in sorted(verbs):  # sorted: the same answer whatever the hash seed
         stem = _stem(verb)
         if len(stem) >= 4 and folded.startswith(stem) and len(folded) - len(stem) <= 4:
             return verb
@@ -554,8 +588,10 @@ def merger(sent: Sentence, ctx: Context) -> list[Deal]:
     if not starts:
         return []
     at = min(starts)
-    before = [p for p in _before(sent, at) if not _public(rules, p.name)]
-    after = [p for p in _after(sent, at) if not _public(rules, p.name)]
+    new_name = _new_name(sent, rules)
+    # The new name is not a party: "la fusion de X et Y, baptisée Z".
+    before = [p for p in _before(sent, at) if not _public(rules, p.name) and p.name != new_name]
+    after = [p for p in _after(sent, at) if not _public(rules, p.name) and p.name != new_name]
     if len(before) >= 2:
         a, b = before[-2], before[-1]
     elif before and after:
@@ -565,7 +601,7 @@ def merger(sent: Sentence, ctx: Context) -> list[Deal]:
     else:
         return []
     deal = Deal("merger", a.name, counterpart=b.name, sentence=sent.original)
-    deal.new_name = _new_name(sent, rules)
+    deal.new_name = new_name
     return [deal]
 
 
@@ -598,6 +634,7 @@ def jobs(sent: Sentence, ctx: Context) -> list[Deal]:
     """ "X recrute 15 salariés", "créera une trentaine d'emplois", "40 recrutements"."""
     rules = ctx.rules
     text = sent.text
+    found: list[Deal] = []
     for token in sent.doc:
         lemma = _verb(token, rules.job_verbs)
         if not lemma:
@@ -613,18 +650,34 @@ def jobs(sent: Sentence, ctx: Context) -> list[Deal]:
         if count is None or count < 2 or (1900 < count < 2100):
             continue
         tail = rest[lead.end() :].split()
-        if lemma not in ("recruter", "embaucher") or count < 2:
-            window = " ".join(tail[:6])
-            if not any(w in rules.job_words for w in re.findall(r"\w+", window)):
-                continue
+        words = re.findall(r"\w+", " ".join(tail[:6]))
+        if any(w in rules.not_job_words for w in words[:4]):
+            # "recruter deux joueurs", "embaucher des bénévoles": not jobs.
+            continue
+        if lemma not in ("recruter", "embaucher") and not any(w in rules.job_words for w in words):
+            continue
         company = _subject(sent, token.i) or _nearest_before(sent, token.idx, rules)
-        name = (
-            company.name if company else (ctx.deals[-1].company if ctx.deals else ctx.main_company)
-        )
+        # "Elle recrute...": the article's deal or company, if the article is about one (a
+        # company named once among others may not be the "elle").
+        main = ctx.main_company if ctx.main_named > 1 else None
+        name = company.name if company else (ctx.deals[-1].company if ctx.deals else main)
         if name is None:
             continue
-        return [_with_place(Deal("jobs", name, jobs=count, sentence=sent.original), sent, rules)]
-    return []
+        left, right = _clause(text, token.idx, end + lead.end() + len(" ".join(tail[:3])))
+        deal = Deal("jobs", name, jobs=count, sentence=sent.original)
+        # "ont créé 400 emplois depuis 2023", "a déjà recruté 12 personnes", "depuis sa
+        # création, X a recruté 25 ingénieurs": history. A verb in the future never is.
+        future = "Fut" in token.morph.get("Tense") or _FUTURE.search(token.lower_)
+        participle = "Part" in token.morph.get("VerbForm") and "Past" in token.morph.get("Tense")
+        deal.past = not future and (
+            _is_past(rules, ctx.year, text[left:right])
+            or (participle and bool(_find_all(text, "depuis")))
+        )
+        found.append(_with_place(deal, sent, rules))
+    # A sentence may give history and an announcement: "a déjà recruté 12 personnes et
+    # en embauchera 20 autres"; the announcement wins.
+    current = [d for d in found if not d.past]
+    return current[:1] or found[:1]
 
 
 def _with_place(deal: Deal, sent: Sentence, rules: DealRules) -> Deal:
@@ -642,6 +695,9 @@ def site(sent: Sentence, ctx: Context) -> list[Deal]:
     for token in sent.doc:
         lemma = _verb(token, rules.site_verbs)
         if not lemma:
+            continue
+        if token.dep_ in ("acl", "amod") and "Part" in token.morph.get("VerbForm"):
+            # "une entreprise de 45 salariés implantée à Besançon" describes, not announces.
             continue
         at = token.idx + len(token)
         window = text[at : at + 60]
@@ -684,8 +740,10 @@ RULES: tuple[Callable[[Sentence, Context], list[Deal]], ...] = (
 def _merge(deals: list[Deal], deal: Deal) -> None:
     """Add a deal unless the article already has it (then fill what the other lacks)."""
     for old in deals:
-        same = old.type == deal.type and entity_key(old.company or "") == entity_key(
-            deal.company or ""
+        same = (
+            old.type == deal.type
+            and old.past == deal.past
+            and entity_key(old.company or "") == entity_key(deal.company or "")
         )
         if same and deal.type == "funding":
             same = (
@@ -712,7 +770,7 @@ def find_deals(
     doc: Doc,
     norm: Normalized,
     mentions: Iterable,
-    parse: Callable[[str], Doc],
+    parse: Callable[[Doc, list[tuple[int, int]]], list[Doc]],
     is_place: Callable[[str], bool] = lambda name: False,
     *,
     year: int | None = None,
@@ -720,29 +778,44 @@ def find_deals(
 ) -> list[Deal]:
     """The deals of one article from the analyser's doc and mentions.
 
-    `parse(text)` parses one sentence (dependencies and lemmas, see `parser`): only the
-    sentences with an amount or a trigger word are parsed. `is_place(name)` says whether
-    a LOC name is a known place (then it locates a site but is never a company); `year`
-    is the article's year, for telling past rounds from current ones.
+    `parse(doc, [(start, end), ...])` gives each of these sentences of `doc` alone, with
+    dependencies and lemmas (see `SentenceParser`): only the sentences with an amount or a
+    trigger word are parsed, all in one call. `is_place(name)` says whether a LOC name is
+    a known place (then it locates a site but is never a company); `year` is the
+    article's year, for telling past rounds from current ones.
     """
     rules = rules or _default_rules()
-    parties, places = _parties(doc, mentions, is_place)
+    # doc.text joins every token again at each call: read it once.
+    full = doc.text
+    bounds, amounts = [], []
+    for start, end in _sentences(doc, full):
+        span = doc.char_span(start, end, alignment_mode="expand")
+        if span is None or not len(span):
+            continue
+        start, end = span.start_char, span.end_char
+        found = find_amounts(full[start:end])
+        if found or is_candidate(rules, full[start:end]):
+            bounds.append((start, end))
+            amounts.append(found)
+    if not bounds:
+        return []
+    parties, places = _parties(doc, full, mentions, is_place)
     ctx = Context(rules, year or date.today().year)
     ctx.main_company = _main_company(parties, mentions, rules)
-    for start, end in _sentences(doc):
-        text = doc.text[start:end]
-        amounts = find_amounts(text)
-        if not amounts and not is_candidate(rules, text):
-            continue
+    ctx.main_named = sum(1 for m in mentions if m.name == ctx.main_company) or sum(
+        1 for p in parties if p.name == ctx.main_company
+    )
+    for (start, end), found, parsed in zip(bounds, amounts, parse(doc, bounds), strict=True):
+        text = full[start:end]
         o_start, o_end = norm.to_original(start, end)
         sent = Sentence(
-            doc=parse(text),
+            doc=parsed,
             text=text.lower(),
             cased=text,
             start=start,
             parties=[p for p in parties if start <= p.start and p.end <= end],
             places=[p for p in places if start <= p.start and p.end <= end],
-            amounts=amounts,
+            amounts=found,
             original=" ".join(norm.original[o_start:o_end].split()),
         )
         for rule in RULES:
@@ -766,11 +839,11 @@ def _main_company(parties: list[Party], mentions: Iterable, rules: DealRules) ->
 _SPLIT = re.compile(r"(?<=[.!?])\s+(?=[A-ZÀ-Ý])")
 
 
-def _sentences(doc: Doc) -> Iterator[tuple[int, int]]:
+def _sentences(doc: Doc, text: str) -> Iterator[tuple[int, int]]:
     """The doc's sentences, cut again after a full stop the sentencer kept ("3,5 M€. Talmeo")."""
     for span in doc.sents:
         start = span.start_char
-        for cut in _SPLIT.finditer(doc.text, span.start_char, span.end_char):
+        for cut in _SPLIT.finditer(text, span.start_char, span.end_char):
             yield start, cut.start()
             start = cut.end()
         yield start, span.end_char
@@ -780,21 +853,21 @@ def is_candidate(rules: DealRules, text: str) -> bool:
     """Whether a sentence may hold a deal: a word starting like a trigger verb, or a noun."""
     words = {_fold(w)[:8] for w in re.findall(r"\w+", text)}
     stems = rules.stems
-    if any(w.startswith(stem) for w in words for stem in stems):
+    if any(w[:n] in stems for w in words for n in rules.stem_lengths):
         return True
-    lower = text.lower()
-    return any(noun in lower for noun in rules.nouns)
+    # Whole words, as the rules read them: "reprise" is not in "entreprise".
+    return rules.nouns_pattern.search(text.lower()) is not None
 
 
 def _parties(
-    doc: Doc, mentions: Iterable, is_place: Callable[[str], bool]
+    doc: Doc, text: str, mentions: Iterable, is_place: Callable[[str], bool]
 ) -> tuple[list[Party], list[Party]]:
     """Names that can be parties (organisations, unknown names) and known places."""
     parties, places, covered = [], [], set()
     for m in mentions:
         s, e = m.nstart, m.nend
         covered.update(range(s, e))
-        before = doc.text[max(0, s - 2) : s].lower()
+        before = text[max(0, s - 2) : s].lower()
         if is_place(m.name) or (m.label == "LOC" and before in ("à ", "au")):
             # A known place is never a company, whatever label the model gave it.
             places.append(Party(s, e, m.name))
@@ -815,11 +888,12 @@ def _parties(
     # Proper nouns the model did not name ("Cyberjura boucle..."): a capitalised word
     # tagged PROPN, outside every mention, not a known place.
     for token in doc:
+        # Cheap tests first: has_vector is a vocabulary look-up.
         if (
-            (token.pos_ == "PROPN" or not token.has_vector)
-            and token.idx not in covered
-            and token.text[:1].isupper()
+            token.text[:1].isupper()
             and len(token.text) > 2
+            and token.idx not in covered
+            and (token.pos_ == "PROPN" or not token.has_vector)
             and not is_place(token.text)
         ):
             parties.append(Party(token.idx, token.idx + len(token), token.text))
@@ -853,12 +927,81 @@ def rules_for(data_dir: str | Path | None = None) -> DealRules:
 
 @lru_cache(maxsize=2)
 def parser(model: str = DEFAULT_MODEL) -> Language:
-    """The model with its parser and lemmatizer, for deal sentences (the analyser has neither).
-
-    veille's analyser leaves them out for speed; deals need subjects and lemmas, in the
-    few sentences that hold a trigger word, so they are parsed again here.
-    """
+    """The model with its parser and lemmatizer, for deal sentences (the analyser has neither)."""
     return load_model(model, exclude=["ner"])
+
+
+class SentenceParser:
+    """Dependencies and lemmas for the few sentences of an analysed doc that may hold a deal.
+
+    veille's analyser leaves the parser and lemmatizer out for speed. The sentences are
+    cut from the analyser's doc with its tokens, tags and tok2vec output (`doc.tensor`),
+    so only the parser, attribute ruler and lemmatizer run on them: the model's parser
+    listens to the same tok2vec and reads `doc.tensor` at prediction time. A doc without
+    a tensor (a pipeline without tok2vec) has its sentences parsed from their text.
+    """
+
+    STEPS = ("parser", "attribute_ruler", "lemmatizer")
+
+    def __init__(self, model: str = DEFAULT_MODEL):
+        self.nlp = parser(model)
+        self.steps = [self.nlp.get_pipe(name) for name in self.STEPS if name in self.nlp.pipe_names]
+
+    def __call__(self, doc: Doc, bounds: list[tuple[int, int]]) -> list[Doc]:
+        """Each sentence [start, end) of `doc` (token-aligned) as a parsed doc of its own."""
+        spans = [doc.char_span(start, end) for start, end in bounds]
+        if doc.tensor is None or doc.tensor.shape[0] != len(doc) or not doc.tensor.size:
+            text = doc.text
+            return list(self.nlp.pipe(text[start:end] for start, end in bounds))
+        docs = [span.as_doc() for span in spans]
+        for step in self.steps:
+            docs = list(step.pipe(docs))
+        return docs
+
+
+class DealReader:
+    """An `Analyzer.analyse` hook: the deals of each text, read from the analyser's docs."""
+
+    def __init__(
+        self,
+        analyzer,
+        years: Sequence[int | None] | None = None,
+        rules: DealRules | None = None,
+        model: str = DEFAULT_MODEL,
+    ):
+        self.years = years
+        self.rules = rules
+        self.parse = SentenceParser(model)
+        self.is_place = lambda name: analyzer.places.lookup(name) is not None
+        self.found: dict[int, list[Deal]] = {}
+
+    def __call__(self, number: int, doc: Doc, norm: Normalized, analysis) -> None:
+        year = self.years[number] if self.years is not None else None
+        deals = find_deals(
+            doc, norm, analysis.mentions, self.parse, self.is_place, year=year, rules=self.rules
+        )
+        self.found.setdefault(number, []).extend(deals)
+
+    def pop(self, number: int) -> list[Deal]:
+        """The deals of text `number` (each piece's), forgotten once taken."""
+        return self.found.pop(number, [])
+
+
+def analyse_with_deals(
+    texts: Sequence[str],
+    analyzer,
+    years: Sequence[int | None] | None = None,
+    rules: DealRules | None = None,
+    model: str = DEFAULT_MODEL,
+) -> Iterator[tuple[object, list[Deal]]]:
+    """(analysis, deals) of each text, in order, from one pass of the analyser.
+
+    `analyzer` is an `nlp.analyse.Analyzer`; the deals are read from the very docs its
+    analysis comes from, so `veille process` parses each text once.
+    """
+    reader = DealReader(analyzer, years, rules, model)
+    for number, analysis in enumerate(analyzer.analyse(texts, on_doc=reader)):
+        yield analysis, reader.pop(number)
 
 
 def extract_deals(
@@ -868,20 +1011,11 @@ def extract_deals(
     rules: DealRules | None = None,
     model: str = DEFAULT_MODEL,
 ) -> Iterator[list[Deal]]:
-    """The deals of each text, in order, with the analyser's pipeline and entities.
-
-    `analyzer` is an `nlp.analyse.Analyzer`; its public `nlp` pipeline and `read` give the
-    doc and the mentions, so the analysis is the one `veille process` stores.
-    """
+    """The deals of each text, in order, as `veille process` finds them."""
     texts = list(texts)
-    years = list(years) if years is not None else [None] * len(texts)
-    norms = [normalize(t or "") for t in texts]
-    parse = parser(model)
-    is_place = lambda name: analyzer.places.lookup(name) is not None  # noqa: E731
-    docs = analyzer.nlp.pipe((n.text for n in norms), batch_size=32)
-    for doc, norm, year in zip(docs, norms, years, strict=True):
-        analysis = analyzer.read(doc, norm)
-        yield find_deals(doc, norm, analysis.mentions, parse, is_place, year=year, rules=rules)
+    years = list(years) if years is not None else None
+    for _, deals in analyse_with_deals(texts, analyzer, years, rules, model):
+        yield deals
 
 
 def deals_of_files(paths: Sequence[str], model: str = DEFAULT_MODEL) -> Iterator[dict]:

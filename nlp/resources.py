@@ -38,6 +38,7 @@ DATA_FILES = (
     "furniture.toml",
     "demonyms.txt",
     "themes.toml",
+    "deals.toml",
 )
 
 

@@ -20,7 +20,7 @@ from helpers_search import datasette_client
 from db.schema import open_db
 from nlp.amounts import find_amounts, parse_amount, parse_count
 from nlp.analyse import get_analyzer
-from nlp.deals import extract_deals
+from nlp.deals import extract_deals, is_candidate, rules_for
 from nlp.process import update_deals
 from ops.barometer import build_barometer, euros, render_barometer, write_barometer
 from pipeline import cli
@@ -55,6 +55,22 @@ def test_not_amounts(text):
 )
 def test_counts(text, count):
     assert parse_count(text) == count
+
+
+@pytest.mark.parametrize(
+    ("text", "candidate"),
+    [
+        ("L'entreprise fête ses dix ans.", False),  # "reprise" is not in "entreprise"
+        ("Le crédit d'impôt recherche reste stable.", False),  # "cre" is not "créer"
+        ("La reprise de Kelvo par Dorna est actée.", True),
+        ("Elle créera vingt emplois.", True),
+        ("Nolvi a levé des fonds.", True),
+        ("Le tour de table est bouclé.", True),
+    ],
+)
+def test_sentences_worth_parsing(text, candidate):
+    """Only these sentences are parsed for deals: the filter must keep every trigger."""
+    assert is_candidate(rules_for(), text) is candidate
 
 
 @pytest.fixture(scope="module")
@@ -150,6 +166,62 @@ def test_jobs_and_site(analyzer):
 
 def test_present_headcount_is_not_a_job_announcement(analyzer):
     assert deals_of(analyzer, "La PME Gravelin emploie 85 salariés à Lons-le-Saunier.") == []
+
+
+def test_merger_in_the_past_tense_with_new_name(analyzer):
+    [deal] = deals_of(
+        analyzer,
+        "Les imprimeries Tessaro et Limbert, installées à Gray, ont fusionné le 3 mai sous le "
+        "nom de Graphicomté.",
+    )
+    assert (deal["type"], deal["company"], deal["counterpart"], deal["new_name"]) == (
+        "merger",
+        "Tessaro",
+        "Limbert",
+        "Graphicomté",
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # Not jobs: players, volunteers.
+        "« Ce contrat nous permet de recruter trois joueurs », explique le président du club.",
+        "L'association Vélo Lédonien recrute dix bénévoles pour sa course.",
+        # A description, not a new site.
+        "Le patron d'Ardelis, une PME de 45 salariés implantée à Besançon, veut peser sur la "
+        "formation.",
+        # "Elle" is not the start-up named once in passing.
+        "Trois entreprises se sont installées, dont une antenne de la start-up Morvane. "
+        "Elle envisage désormais de recruter deux dessinateurs.",
+    ],
+)
+def test_no_jobs_or_site(analyzer, text):
+    assert [(d["type"], d["company"]) for d in deals_of(analyzer, text)] == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Depuis sa création, Hexalis a recruté 25 ingénieurs.",
+        "Les start-up du réseau Cormela ont levé 38 millions d'euros depuis 2023 et créé près "
+        "de 400 emplois.",
+    ],
+)
+def test_jobs_history_is_past(analyzer, text):
+    jobs = [d for d in deals_of(analyzer, text) if d["type"] == "jobs"]
+    assert [d["past"] for d in jobs] == [True]
+
+
+def test_jobs_announcement_wins_over_history(analyzer):
+    text = "Hexalis a déjà recruté 12 personnes et en embauchera 20 autres d'ici 2027."
+    [deal] = deals_of(analyzer, text)
+    assert (deal["company"], deal["jobs"], deal["past"], deal["horizon"]) == (
+        "Hexalis",
+        20,
+        False,
+        "d'ici 2027",
+    )
 
 
 def test_cli_files_and_stdin(tmp_path):
@@ -249,23 +321,69 @@ def test_canned_query_and_csv(tmp_path):
     path = tmp_path / "veille.db"
     with filled_db(path) as (db, ids):
         update_deals(db, ids)
+        # As `veille process` classifies them (nlp/classify.py): main theme first.
+        db["articles"].update(ids[0], {"themes": '["financement & levées de fonds"]'})
+        db["articles"].update(ids[2], {"themes": '["industrie & usine du futur"]'})
     with datasette_client(path) as get:
         found = get(
-            "/veille/deals.json?type=funding&periode=2026-03&region=&company=morv&_shape=array"
+            "/veille/deals.json?type=funding&periode=2026-03&region=&theme=&company=morv"
+            "&_shape=array"
         )
         assert found.status_code == 200
         assert [(r["company"], r["source_count"]) for r in found.json()] == [("Morvela", 2)]
-        none = get("/veille/deals.json?type=&periode=2025&region=&company=&_shape=array")
+        none = get("/veille/deals.json?type=&periode=2025&region=&theme=&company=&_shape=array")
         assert none.json() == []
-        ranged = get("/veille/deals.csv?type=&periode=2026-01..2026-03&region=Bourgogne&company=")
+        ranged = get(
+            "/veille/deals.csv?type=&periode=2026-01..2026-03&region=Bourgogne&theme=&company="
+        )
         rows = list(csv.DictReader(io.StringIO(ranged.text)))
         assert sorted(r["type"] for r in rows) == ["acquisition", "funding"]
+        themed = get(
+            "/veille/deals.json?type=&periode=&region=&theme=industrie&company=&_shape=array"
+        )
+        assert [(r["company"], r["themes"]) for r in themed.json()] == [
+            ("Tarvel", "industrie & usine du futur")
+        ]
+
+
+def test_deal_rows_view_facets_and_csv(tmp_path):
+    path = tmp_path / "veille.db"
+    with filled_db(path) as (db, ids):
+        update_deals(db, ids)
+        db["articles"].update(ids[0], {"themes": '["financement & levées de fonds", "IA"]'})
+    with datasette_client(path) as get:
+        page = get("/veille/deal_rows.json?_shape=objects&_extra=facet_results")
+        assert page.status_code == 200
+        rows = {r["entreprise"]: r for r in page.json()["rows"]}
+        morvela = rows["Morvela"]
+        assert (morvela["type"], morvela["montant_eur"], morvela["investisseurs"]) == (
+            "levée de fonds",
+            6e6,
+            "Jura Capital",
+        )
+        assert (morvela["theme"], morvela["trimestre"], morvela["nb_sources"]) == (
+            "financement & levées de fonds",
+            "2026-T1",
+            2,
+        )
+        assert morvela["medias"] == "courrier, echo"
+        assert morvela["lien"] == "https://example.test/0"
+        assert (rows["Tarvel"]["type"], rows["Tarvel"]["partenaire"]) == ("rachat", "Opalis")
+        facets = page.json()["facet_results"]
+        facets = facets.get("results", facets)
+        assert {"type", "region", "theme"} <= set(facets)
+        counts = {f["value"]: f["count"] for f in facets["type"]["results"]}
+        assert counts == {"levée de fonds": 1, "rachat": 1}
+        exported = get("/veille/deal_rows.csv?type=rachat")
+        rows = list(csv.DictReader(io.StringIO(exported.text)))
+        assert [(r["entreprise"], r["partenaire"]) for r in rows] == [("Tarvel", "Opalis")]
 
 
 def test_barometer_file(tmp_path):
     path = tmp_path / "veille.db"
     with filled_db(path) as (db, ids):
         update_deals(db, ids)
+        db["articles"].update(ids[0], {"themes": '["financement & levées de fonds"]'})
     out = tmp_path / "barometre.html"
     result = CliRunner().invoke(
         cli, ["barometer", "--db", str(path), "--year", "2026", "--out", str(out)]
@@ -273,15 +391,21 @@ def test_barometer_file(tmp_path):
     assert result.exit_code == 0, result.output
     html = out.read_text(encoding="utf-8")
     charts = dict(re.findall(r'<figure class="chart-(\w+)"><svg (.*?)</svg></figure>', html, re.S))
-    assert list(charts) == ["weeks", "quarters", "rounds", "investors"]
+    assert list(charts) == ["weeks", "quarters", "themes", "rounds", "investors"]
     weekly = re.findall(
         r'<g class="mark-rect role-mark[^"]*"[^>]*>(.*?)</g>', charts["weeks"], re.S
     )
     assert weekly[0].count("<path") in (52, 53)  # every week of the year, quiet ones included
     assert ">Jura Capital<" in charts["investors"]
+    assert "Levées de fonds par thème" in html and "Montants levés par trimestre" in html
     assert "Morvela" in html and "6 M€" in html and "Jura Capital" in html
     assert "https://example.test/0" in html and "https://example.test/1" in html
     assert "http" not in html.split("<body>")[0].replace("https://vega", "")  # nothing fetched
+    page = build_barometer(path, 2026)
+    q1 = page.by_quarter[0]
+    assert (q1["count"], q1["amount"], q1["acquisitions"], q1["deals"]) == (1, 6e6, 1, 2)
+    assert [q["deals"] for q in page.by_quarter[1:]] == [0, 0, 0]
+    assert page.by_theme == [{"theme": "financement & levées de fonds", "count": 1, "amount": 6e6}]
     page = build_barometer(path, 2026, "Bretagne")
     assert page.deals == []
     write_barometer(render_barometer(page), out)

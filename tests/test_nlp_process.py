@@ -52,7 +52,15 @@ def snapshot(path):
             for a in entity_store.articles_to_process(db, "", all_articles=True)
             for q in entity_store.article_quotes(db, a)
         )
-        return mentions, quotes
+        # Deals are read in the same pass as mentions (nlp/deals.py), in the workers too.
+        deals = sorted(
+            tuple(row)
+            for row in db.execute(
+                "SELECT type, company, counterpart, amount_eur, jobs, place, source_count "
+                "FROM deals"
+            )
+        )
+        return mentions, quotes, deals
     finally:
         db.conn.close()
 
@@ -105,7 +113,7 @@ def test_corrections_apply_on_process_all(db_path):
     ):
         assert runner.invoke(cli, ["entities", *args, "--db", str(db_path)]).exit_code == 0
     process(db_path, all_articles=True)
-    mentions, quotes = snapshot(db_path)
+    mentions, quotes, _ = snapshot(db_path)
     found = {(name, label) for name, label, *_ in mentions}
     assert ("Marc Oudin-Perrin", "PER") in found and ("Marc Oudin", "PER") not in found
     assert ("Kalistène", "PER") in found and ("Kalistène", "ORG") not in found
@@ -149,6 +157,7 @@ def test_workers_give_the_same_rows(db_path, tmp_path):
     summary = process(other, workers=2)
     assert summary.articles == 3
     assert snapshot(other) == expected
+    assert ("site", "Numelec", None, None, None, "Clermont-Ferrand", 1) in expected[2]
 
 
 def test_kill_during_process_leaves_whole_articles(tmp_path):
