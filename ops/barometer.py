@@ -32,9 +32,8 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 QUARTERS = ("T1", "T2", "T3", "T4")
 TOP = 10
 NO_THEME = "non classé"
-# The barometer draws its own few charts rather than going through ops/charts.py (the press
-# review's charts, reshaped separately): a report mailed as one file should not change
-# when another report's charts do. Vega-Lite, rendered offline to SVG by vl-convert.
+# Charts: Vega-Lite rendered offline to inline SVG through ops/charts.py (quarters and
+# themes need labelled layers, so their specs are written here).
 
 
 class BarometerError(VeilleError, ValueError):
