@@ -15,7 +15,11 @@ renamed to the names the new articles use, so that each batch adds to entities w
 thousands of articles. Target (issue 16): no more than 1.2x the time into the empty store.
 
 Usage: python bench/nlp_speed.py [-n 400] [--rounds 3] [--from-db veille.db] [--model ...]
-    [--big-store [PATH]]
+       [--big-store [PATH]]
+       python bench/nlp_speed.py --workers 2 -n 1200 --rounds 1
+
+With --workers N it times `veille process --workers N` against one worker instead (issue 16:
+two workers must give >= 1.5x on 1,200 articles on an idle 2-core machine, or the option goes).
 """
 
 from __future__ import annotations
@@ -227,6 +231,9 @@ def main() -> None:
         metavar="PATH",
         help="Also time the articles into bench/search.py's 100,000-article store.",
     )
+    parser.add_argument(
+        "--workers", type=int, default=0, help="Compare N workers with one instead of bare."
+    )
     args = parser.parse_args()
 
     if args.from_db:
@@ -240,6 +247,9 @@ def main() -> None:
     chars = sum(len(t) for t in texts)
     print(f"{len(texts)} articles, {chars} characters, model {args.model}")
 
+    if args.workers:
+        compare_workers(texts, args)
+        return
     bare = load_model(args.model)
     analyzer = get_analyzer(args.model)
     warm = texts[:20]
@@ -298,6 +308,28 @@ def main() -> None:
             f"{min(big):.2f} s into the {stored:,}-article store: "
             f"{min(big) / min(empty):.2f}x (target <= 1.20x)"
         )
+
+
+def compare_workers(texts: list[str], args: argparse.Namespace) -> None:
+    """`veille process` with one worker against N workers, model load included in neither."""
+    list(get_analyzer(args.model).analyse(texts[:20]))
+    times: dict[int, list[float]] = {1: [], args.workers: []}
+    with tempfile.TemporaryDirectory() as folder:
+        template = temp_db(Path(folder), texts)
+        for round_number in range(args.rounds):
+            for workers in times:
+                path = Path(folder) / f"round{round_number}-{workers}.db"
+                shutil.copy(template, path)
+                started = time.perf_counter()
+                summary = process_articles(path, model=args.model, progress=False, workers=workers)
+                times[workers].append(time.perf_counter() - started)
+                assert summary.articles == len(texts), summary.describe()
+                path.unlink()
+    for workers, seconds in times.items():
+        best = min(seconds)
+        print(f"workers={workers:<3} {len(texts) / best:8.1f} articles/s  {best:8.2f} s")
+    ratio = min(times[1]) / min(times[args.workers])
+    print(f"{args.workers} workers / 1 worker: {ratio:.2f}x (target >= 1.50 on an idle machine)")
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@
 The one module of nlp/ that reads and writes the database (through db/entity_store.py),
 staff corrections included; the rest of nlp/ is pure text in, entities out.
 
-Texts are read from the database, analysed in batches (in worker processes with
-`workers` > 1, each loading the model once), and every batch is written back by this
+Texts are read from the database, analysed in batches (with `workers` > 1, in
+processes forked once the model is loaded), and every batch is written back by this
 process in one transaction: each article's mentions and quotes are replaced together with
 its processed_at and nlp_version. A run killed half-way leaves whole articles; the next run
 does the rest without duplicates.
@@ -29,7 +29,7 @@ from db.deal_store import DealRow
 from db.schema import explain_error, open_db
 from nlp.analyse import REGION, Analysis, get_analyzer
 from nlp.classify import found_in, get_classifier
-from nlp.deals import Deal, analyse_with_deals, rules_for
+from nlp.deals import Deal, analyse_with_deals, parser, rules_for
 from nlp.entities import EntitiesError
 from nlp.keys import entity_key
 from nlp.model import DEFAULT_MODEL, nlp_version
@@ -229,6 +229,8 @@ _WORKER: dict = {}
 
 
 def _init_worker(model: str, data_dir: str) -> None:
+    # Forked once the parent has loaded the analyser and the deals' parser: their caches
+    # already hold them, so a worker starts at once and shares the models' memory.
     _WORKER["analyzer"] = get_analyzer(model, data_dir)
     _WORKER["model"] = model
     _WORKER["rules"] = rules_for(data_dir)
@@ -280,10 +282,16 @@ def _analysed(
             if pending is not None:
                 yield pending[0], pending[1].result()
         return
-    # spawn, not fork: the parent holds an open SQLite connection and maybe threads.
+    # fork, after loading the models here: spawned workers each imported spaCy's French
+    # language and loaded the model again (6-8 s each, twice the memory), so two workers
+    # were slower than one on two cores (issue 16). Forking is safe because the workers
+    # only run the analyser: they never use the parent's SQLite connection, and the
+    # progress bar's thread, if any, holds nothing they need.
+    get_analyzer(model, data_dir)
+    parser(model)
     with ProcessPoolExecutor(
         workers,
-        mp_context=get_context("spawn"),
+        mp_context=get_context("fork"),
         initializer=_init_worker,
         initargs=(model, data_dir),
     ) as pool:
