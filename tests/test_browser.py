@@ -18,6 +18,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -77,12 +78,13 @@ def stop(process: subprocess.Popen) -> None:
             process.wait()
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """`veille serve` on the crawled fixture database, on a free port; its base URL."""
+@contextmanager
+def serving(tmp_path_factory, folder: str):
+    """`veille serve` on the crawled fixture database, on a free port, until the block ends:
+    (base URL, database path, its log file)."""
     db_path = crawled_db_once(tmp_path_factory)
     port = free_port()
-    log = tmp_path_factory.mktemp("serve") / "serve.log"
+    log = tmp_path_factory.mktemp(folder) / "serve.log"
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "pipeline", "serve", "--db", str(db_path), "--port", str(port)],
@@ -94,10 +96,17 @@ def server(tmp_path_factory):
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until(lambda: answers(base + "/"), "veille serve answering", process, log)
-        assert f"{base}/" in log.read_text()  # the URL is printed
-        yield base
+        yield base, db_path, log
     finally:
         stop(process)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    """`veille serve` on the crawled fixture database, on a free port; its base URL."""
+    with serving(tmp_path_factory, "serve") as (base, _, log):
+        assert f"{base}/" in log.read_text()  # the URL is printed
+        yield base
 
 
 @pytest.fixture(scope="module")

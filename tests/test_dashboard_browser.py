@@ -17,16 +17,13 @@ import time
 from pathlib import Path
 
 import pytest
-from helpers_search import REPO, crawled_db_once
+from helpers_search import REPO
 from test_browser import (
     CHROMIUM,
     TIMEOUT,
     Page,
-    answers,
     devtools,  # noqa: F401 (a fixture)
-    free_port,
-    stop,
-    wait_until,
+    serving,
 )
 
 from db.dashboard import SLUG
@@ -43,23 +40,8 @@ LOCAL = ("http://127.0.0.1:", "file://", "data:", "blob:", "about:")
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """`veille serve` on the crawled fixture database: (base URL, database path, its output)."""
-    db_path = crawled_db_once(tmp_path_factory)
-    port = free_port()
-    log = tmp_path_factory.mktemp("serve-dashboard") / "serve.log"
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "pipeline", "serve", "--db", str(db_path), "--port", str(port)],
-            cwd=REPO,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until(lambda: answers(base + "/"), "veille serve answering", process, log)
+    with serving(tmp_path_factory, "serve-dashboard") as (base, db_path, log):
         yield base, db_path, log.read_text()
-    finally:
-        stop(process)
 
 
 class WatchedPage(Page):
