@@ -20,7 +20,7 @@ from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from nlp.components import DIRECTIONS, TRUSTED_PREFIXES, proper_run
+from nlp.components import DIRECTIONS, NOT_NAMES, TRUSTED_PREFIXES, proper_run
 from nlp.furniture import Furniture, load_furniture, mask_furniture
 from nlp.keys import entity_key
 from nlp.model import DEFAULT_MODEL, load_pipeline, strip_article
@@ -33,6 +33,7 @@ from nlp.resources import (
     WatchEntry,
     data_path,
     data_version,
+    load_not_names,
     load_org_phrases,
     load_places,
     load_watchlist,
@@ -59,6 +60,11 @@ BUSINESS = re.compile(
 )
 _DOMAIN = re.compile(r"\.(?:fr|com|io|net|org|eu|co|ai|app|tech)$", re.IGNORECASE)
 ENUM_ID = "veille:enumeration"
+# Street words: "rue de la République" is the street's name, not "République".
+STREETS = {
+    "rue", "avenue", "boulevard", "bd", "place", "quai", "allée", "impasse", "chemin",
+    "route", "cours", "square", "passage", "parvis", "esplanade", "pont", "porte",
+}  # fmt: skip
 # What may stand between two members of an enumeration: a comma, "et", "ou", and a short
 # description in brackets ("Kalixo (logiciels), Brevan (tests) et Ondula").
 _ENUM_GAP = re.compile(r"^\s*(?:\([^()\n]{1,40}\)\s*)?(?:,|et|ou|, et|, ou)\s*$")
@@ -126,6 +132,7 @@ class Analyzer:
         self.enumeration_nouns = phrases.enumeration_nouns
         self.demonyms = phrases.demonyms
         self.furniture: Furniture = load_furniture(data_path("furniture.toml", data_dir))
+        self.not_names = load_not_names(data_path("not_names.txt", data_dir))
 
     def analyse(self, texts: Iterable[str], batch_size: int = BATCH_SIZE) -> Iterator[Analysis]:
         """Analyse texts in order, through `nlp.pipe` in batches.
@@ -204,6 +211,7 @@ class Analyzer:
         spans = self._lone_names(doc, spans)
         spans = enumerations(doc, spans, self.enumeration_nouns)
         spans = [s for s in spans if not self._demonym(doc, s[0], s[1], s[2])]
+        spans = self._not_names(doc, text, spans)
         out = []
         trusted: dict[str, str] = {}
         for span, label, name in spans:
@@ -223,6 +231,22 @@ class Analyzer:
                 out.append((span, label, name))
         return _one_label_per_name(out, trusted)
 
+    def _not_names(
+        self, doc: Doc, text: str, spans: list[tuple[Span, str, str]]
+    ) -> list[tuple[Span, str, str]]:
+        """Drop what names none of ours: a word of not_names.txt ("AG", "État") unless staff
+        data says otherwise, and every mention of a name a phrase showed to be a storm, a
+        ship or a law ("la tempête Ciaran ... Ciaran a touché")."""
+        others = {entity_key(s.text) for s in doc.spans.get(NOT_NAMES, [])}
+        out = []
+        for span, label, name in spans:
+            surface = text[span.start_char : span.end_char]
+            trusted = span.id_.startswith(("watch:", "pattern:"))
+            if not trusted and (surface in self.not_names or entity_key(name) in others):
+                continue
+            out.append((span, label, name))
+        return out
+
     def _demonym(self, doc: Doc, span: Span, label: str, name: str) -> bool:
         """Whether a "place" is a demonym ("les Picards", "Francs-Comtois"): not one the
         gazetteer knows, and not after a preposition or article of place ("au Lorrain",
@@ -237,6 +261,14 @@ class Analyzer:
         if label == "PER":
             while len(words) > 1 and words[0].lower() in TITLES:
                 words = words[1:]
+        if label == "LOC" and words and words[0].lower() not in STREETS:
+            # "département du Finistère", "la vallée du Grésivaudan", "mer Méditerranée":
+            # the place's common noun stays in the span, the name is the proper name.
+            k = 0
+            while k < len(words) - 1 and words[k] == words[k].lower():
+                k += 1
+            if 0 < k < len(words) and words[k][:1].isupper():
+                words = words[k:]
         if label == "ORG":
             while len(words) > 1 and words[-1].lower().strip(".") in self.legal_forms:
                 words = words[:-1]
@@ -444,6 +476,7 @@ def enumerations(
     plural business noun ("des entreprises sont installées : X, Y (tests) et Z") or one
     member is an organisation by staff data or a phrase. Members the model missed between
     listed names ("X (logiciels), Y (tests) et Z") are added."""
+    spans = _announced_lists(doc, spans, nouns)
     if not spans:
         return spans
     spans = sorted(spans, key=lambda item: item[0].start)
@@ -495,7 +528,7 @@ def enumerations(
             if j == i or j >= len(doc) or j in taken:
                 break
             end = proper_run(doc, j)
-            if end == j or any(k in taken for k in range(j, end)):
+            if end == j or any(k in taken for k in range(j, end)) or not _letters(doc[j:end]):
                 break
             extra.append(doc[j:end])
             i = end
@@ -516,6 +549,113 @@ def enumerations(
     if not added:
         return out
     return sorted(out + added, key=lambda item: item[0].start)
+
+
+def _announces(doc: Doc, i: int, nouns: frozenset[str]) -> int | None:
+    """Where the list starts when token i announces names of organisations, else None.
+
+    "des entreprises du numérique : X", "cinq jeunes entreprises, dont X", "des PME
+    comme X", and "Parmi elles, X" after a sentence about entreprises: a plural business
+    noun (`enumeration_nouns`) shortly before the lead word.
+    """
+    token = doc[i]
+    lower = token.lower_
+    start = i + 1
+    window = 12
+    if lower == "parmi":
+        if i + 1 >= len(doc) or doc[i + 1].lower_ not in {"elles", "eux", "lesquelles", "lesquels"}:
+            return None
+        start = i + 2
+        if start < len(doc) and doc[start].text == ",":
+            start += 1
+        window = 30  # the pronoun refers back to the sentence before
+    elif lower not in {":", "dont", "notamment", "comme"}:
+        return None
+    lead = f" {doc[max(0, i - window) : i].text.lower()} "
+    if not any(_word_in(noun, lead) for noun in nouns):
+        return None
+    return start
+
+
+def _word_in(word: str, text: str) -> bool:
+    """Whether `word` stands in `text` as a whole word ("start-up", not "startups")."""
+    at = text.find(word)
+    while at >= 0:
+        end = at + len(word)
+        if not text[at - 1].isalnum() and not text[end].isalnum():
+            return True
+        at = text.find(word, at + 1)
+    return False
+
+
+def _list_members(doc: Doc, start: int) -> list[tuple[int, int]]:
+    """Token ranges of the names listed from `start`: "X (logiciels), Y et Z.fr"."""
+    members: list[tuple[int, int]] = []
+    k, n = start, len(doc)
+    while k < n:
+        if doc[k].pos_ in {"DET", "ADP", "PRON", "CCONJ", "SCONJ", "AUX", "VERB"}:
+            break
+        end = proper_run(doc, k)
+        if end == k or (members and doc[k].is_sent_start) or not _letters(doc[k:end]):
+            break
+        members.append((k, end))
+        k = end
+        if k < n and doc[k].text == "(":
+            close = k
+            while close < n and doc[close].text != ")" and close - k < 10:
+                close += 1
+            k = close + 1
+        gap = k
+        if gap < n and doc[gap].text == ",":
+            gap += 1
+        if gap < n and doc[gap].lower_ in {"et", "ou"}:
+            gap += 1
+            if gap < n and doc[gap].lower_ in {"encore", "aussi", "enfin"}:
+                gap += 1
+        if gap == k:
+            break
+        k = gap
+    return members
+
+
+def _announced_lists(
+    doc: Doc, spans: list[tuple[Span, str, str]], nouns: frozenset[str]
+) -> list[tuple[Span, str, str]]:
+    """Names listed after a plural business noun are organisations, found or not.
+
+    "Cinq jeunes entreprises, dont Kalixo et Brevan": both are ORG even where the model
+    saw nothing or a person; a person named in full stays a person.
+    """
+    leads = [
+        i for i, t in enumerate(doc) if t.lower_ in {":", "dont", "notamment", "comme", "parmi"}
+    ]
+    if not leads or not nouns:
+        return spans
+    by_range = {(span.start, span.end): k for k, (span, _, _) in enumerate(spans)}
+    out = list(spans)
+    taken = {i for span, _, _ in spans for i in range(span.start, span.end)}
+    for i in leads:
+        start = _announces(doc, i, nouns)
+        if start is None:
+            continue
+        for a, b in _list_members(doc, start):
+            k = by_range.get((a, b))
+            if k is not None:
+                span, label, name = out[k]
+                if span.id_.startswith(TRUSTED_PREFIXES) or not _listable(out[k]):
+                    continue
+                out[k] = (Span(doc, a, b, label="ORG", span_id=ENUM_ID), "ORG", name)
+            elif not any(m in taken for m in range(a, b)):
+                text = doc[a:b].text
+                name = _DOMAIN.sub("", text) or text
+                out.append((Span(doc, a, b, label="ORG", span_id=ENUM_ID), "ORG", name))
+                taken.update(range(a, b))
+    return sorted(out, key=lambda item: item[0].start)
+
+
+def _letters(span: Span) -> bool:
+    """Whether a span has two letters at least: "G" in "G.-F. Gallot" is an initial."""
+    return sum(c.isalpha() for c in span.text) >= 2
 
 
 def _listable(item: tuple[Span, str, str]) -> bool:

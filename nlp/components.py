@@ -25,6 +25,8 @@ from nlp.resources import OrgPhrases, load_org_phrases
 
 # Span ids that mark where a span came from; spans from staff data are trusted as written.
 PHRASE_ID = "veille:phrase"
+# doc.spans key of names that are none of PER, ORG, LOC ("la tempête Ciaran").
+NOT_NAMES = "veille_not_names"
 TRUSTED_PREFIXES = ("watch:", "place:", "pattern:", PHRASE_ID)
 
 ELISIONS = {"l'", "d'", "qu'", "n'", "s'", "j'", "c'", "m'", "t'", "jusqu'", "lorsqu'", "puisqu'"}
@@ -61,6 +63,8 @@ NAME_POS = {"PROPN", "NOUN", "X"}
 # its place alone (never a verb: "Partager" is a button wherever it stands).
 CAPITAL_WINS = {"PRON", "ADV", "ADJ", "INTJ"}
 MAX_NAME_TOKENS = 8
+# Nouns of time that end a complement rather than belong to a name ("de l'année").
+TIME_NOUNS = {"an", "année", "mois", "semaine", "jour", "fin", "début", "été", "hiver"}
 DEMONYM_ARTICLES = {"le", "la", "l'", "les", "un", "une", "du", "au", "des"}
 _TWO_LETTERS = re.compile(r"[^\W\d_].*[^\W\d_]", re.DOTALL)
 
@@ -184,6 +188,10 @@ class OrgPhrasesComponent:
         self.legal_forms = frozenset(phrases.legal_forms)
         self.tails = frozenset(phrases.tails)
         self.demonyms = frozenset(phrases.demonyms)
+        # "la tempête Ciaran", "le navire Eixil": what these nouns name is none of ours.
+        self._other_starts: dict[str, list[tuple[str, ...]]] = {}
+        for other in sorted({split(o.lower()) for o in phrases.others}, key=len, reverse=True):
+            self._other_starts.setdefault(other[0], []).append(other)
         # The model's lexicon of adverbs (see `nlp.model.lexicon`), set after the factory.
         self.adverbs: frozenset[str] = frozenset()
         self._trigger_starts: dict[str, list[tuple[str, ...]]] = {}
@@ -198,7 +206,10 @@ class OrgPhrasesComponent:
             dtype="uint64",
         )
         self._lower_starts = np.array(
-            sorted(strings.add(w) for w in set(self._trigger_starts) | self.demonyms),
+            sorted(
+                strings.add(w)
+                for w in set(self._trigger_starts) | self.demonyms | set(self._other_starts)
+            ),
             dtype="uint64",
         )
 
@@ -207,9 +218,21 @@ class OrgPhrasesComponent:
         if not candidates:
             return doc
         ents = list(doc.ents)
+        others = []
         for cand in candidates:
+            if cand.kind == "other":
+                # Kept aside so that the article's other mentions of the name go too.
+                others.append(Span(doc, cand.start, cand.end, label="NONE"))
+                ents = [
+                    e
+                    for e in ents
+                    if _is_trusted(e) or not (e.start < cand.end and e.end > cand.start)
+                ]
+                continue
             ents = self._apply(doc, ents, cand)
         doc.ents = sorted(ents, key=lambda s: s.start)
+        if others:
+            doc.spans[NOT_NAMES] = others
         return doc
 
     def _match(self, doc: Doc, i: int, phrase: tuple[str, ...], lower: bool) -> bool:
@@ -221,6 +244,63 @@ class OrgPhrasesComponent:
                 return False
         return True
 
+    def _match_head(self, doc: Doc, i: int, head: tuple[str, ...]) -> bool:
+        """A head's first word as written (its capital tells a name from a common noun),
+        the rest in any case: "Chambre de Commerce et d'Industrie", "centre Hospitalier"."""
+        if i + len(head) > len(doc) or doc[i].text != head[0]:
+            return False
+        return all(doc[i + k].lower_ == word.lower() for k, word in enumerate(head[1:], 1))
+
+    def _head_end(self, doc: Doc, i: int, size: int) -> int | None:
+        """End of the organisation named from the head at token i (`size` tokens), or None.
+
+        Rules in order: adjectives after the head ("Pôle métropolitain"); a connector and a
+        name ("Université de Franche-Comté"); a capitalised head's common-noun complement
+        ("Agence régionale de l'innovation"); a capitalised head with adjectives alone
+        ("Conseil constitutionnel"); then the name goes on ("Région Pays de la Loire") and
+        may close with a complement ("École Sévigné du numérique").
+        """
+        n = len(doc)
+        token = doc[i]
+        j = i + size
+        while j < min(n, i + size + 3) and doc[j].is_lower and doc[j].pos_ == "ADJ":
+            j += 1
+        connected = self._connector(doc, j)
+        end = proper_run(doc, connected, self.legal_forms)
+        if end == connected and connected > j and token.is_title:
+            # "Agence régionale de l'innovation", "Banque des territoires": a capitalised
+            # head with a common-noun complement.
+            end = self._complement(doc, connected)
+            if end > connected:
+                end = self._name_after_complement(doc, end)
+        if end > connected:
+            end = self._name_goes_on(doc, end)
+            if token.is_title:
+                end = self._closing_complement(doc, end)
+            return end
+        if (
+            connected == j
+            and j > i + size
+            and token.is_title
+            and not token.is_sent_start
+            and token.text not in DIRECTIONS
+        ):
+            # "le Conseil constitutionnel", "le Centre spatial guyanais": a capitalised
+            # head mid-sentence with its adjectives is the body's whole name.
+            return j
+        return None
+
+    def _closing_complement(self, doc: Doc, end: int) -> int:
+        """A common-noun complement after a head's name: "École Sévigné du numérique",
+        "Haut Conseil de l'évaluation de la recherche" (not a date: "de l'année")."""
+        k = self._connector(doc, end)
+        if k == end:
+            return end
+        closed = self._complement(doc, k)
+        if closed > k and not any(doc[m].lower_ in TIME_NOUNS for m in range(k, closed)):
+            return closed
+        return end
+
     def _connector(self, doc: Doc, j: int) -> int:
         """Index after a connector ("de", "du", "d'", "de la"...) at j, or j."""
         for conn in self.connectors:
@@ -231,12 +311,12 @@ class OrgPhrasesComponent:
     def _complement(self, doc: Doc, j: int) -> int:
         """End of a common-noun complement at j ("l'innovation", "la recherche scientifique").
 
-        An article, a noun, adjectives, and at most one more "et"/"de" step; a name may
-        close it ("Chambre de commerce de Lyon"). Needs the tagger; j when there is none.
+        An article, a noun, adjectives, and at most two more "et"/"de" steps ("des
+        sciences de la vigne et du vin"); a name may close it ("Chambre de commerce de Lyon"). Needs the tagger; j when there is none.
         """
         n = len(doc)
         end = j
-        for step in range(2):
+        for step in range(3):
             k = end
             if step:
                 # A second noun only after "et" or "de": "de développement et d'innovation".
@@ -276,24 +356,10 @@ class OrgPhrasesComponent:
             generic = token.is_lower and i > 0 and doc[i - 1].lower_ in {"un", "une", "des"}
             if token.text in self._head_starts and not generic:
                 for head in self._head_starts[token.text]:
-                    if not self._match(doc, i, head, lower=False):
+                    if not self._match_head(doc, i, head):
                         continue
-                    j = i + len(head)
-                    # "Pôle métropolitain Nord Franche-Comté": adjectives after the head.
-                    while (
-                        j < min(n, i + len(head) + 2) and doc[j].is_lower and doc[j].pos_ == "ADJ"
-                    ):
-                        j += 1
-                    connected = self._connector(doc, j)
-                    end = proper_run(doc, connected, self.legal_forms)
-                    if end == connected and connected > j and token.is_title:
-                        # "Agence régionale de l'innovation", "Banque des territoires":
-                        # a capitalised head with a common-noun complement.
-                        end = self._complement(doc, connected)
-                        if end > connected:
-                            end = self._name_after_complement(doc, end)
-                    if end > connected:
-                        end = self._name_goes_on(doc, end)
+                    end = self._head_end(doc, i, len(head))
+                    if end is not None:
                         out.append(_Candidate(i, end, "head"))
                     break
             # "la start-up X", "la PME X"; a capitalised "Société" starts a name instead,
@@ -319,6 +385,14 @@ class OrgPhrasesComponent:
                         if before is not None:
                             out.append(_Candidate(before[0], before[1], "trigger", strong))
                     break
+            if token.is_lower and token.lower_ in self._other_starts:
+                for other in self._other_starts[token.lower_]:
+                    if self._match(doc, i, other, lower=True):
+                        j = _skip_description(doc, i + len(other))
+                        end = proper_run(doc, j, self.legal_forms)
+                        if end > j:
+                            out.append(_Candidate(j, end, "other"))
+                        break
             if (
                 token.is_lower
                 and token.lower_ in self.demonyms
@@ -410,6 +484,9 @@ class OrgPhrasesComponent:
         return start, k
 
     def _apply(self, doc: Doc, ents: list[Span], cand: _Candidate) -> list[Span]:
+        if not _TWO_LETTERS.search(doc[cand.start : cand.end].text):
+            # An initial ("chez M. veuve Benoit") is no organisation's name.
+            return ents
         overlapping = [e for e in ents if e.start < cand.end and e.end > cand.start]
         start, end = cand.start, cand.end
         if cand.kind == "trigger":
