@@ -568,7 +568,7 @@ def _announces(doc: Doc, i: int, nouns: frozenset[str]) -> int | None:
         start = i + 2
         if start < len(doc) and doc[start].text == ",":
             start += 1
-        window = 30  # the pronoun refers back to the sentence before
+        window = 60  # the pronoun refers back to the sentence before
     elif lower not in {":", "dont", "notamment", "comme"}:
         return None
     lead = f" {doc[max(0, i - window) : i].text.lower()} "

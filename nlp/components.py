@@ -110,6 +110,18 @@ def proper_run(doc: Doc, start: int, stop_words: frozenset[str] = frozenset()) -
         if token.is_sent_start or token.text in stop_words:
             break
         glued = doc[end - 1].whitespace_ == ""
+        if (
+            token.text == "-"
+            and glued
+            and not token.whitespace_
+            and end + 2 < n
+            and doc[end + 1].lower_ in ELISIONS
+            and not doc[end + 1].whitespace_
+            and _name_like(doc[end + 2])
+        ):
+            # "Côtes-d'Armor", "Villenave-d'Ornon": the tokenizer splits the elision off.
+            end += 3
+            continue
         if token.text in {"-", "'", "&"} and end + 1 < n:
             nxt = doc[end + 1]
             if (glued and token.whitespace_ == "" and nxt.is_alpha) or (
@@ -192,6 +204,10 @@ class OrgPhrasesComponent:
         self._other_starts: dict[str, list[tuple[str, ...]]] = {}
         for other in sorted({split(o.lower()) for o in phrases.others}, key=len, reverse=True):
             self._other_starts.setdefault(other[0], []).append(other)
+        # "fondée par Maialen Etxeberria": a first name and a surname after these are a person.
+        self._person_starts: dict[str, list[tuple[str, ...]]] = {}
+        for words in sorted({split(p.lower()) for p in phrases.people}, key=len, reverse=True):
+            self._person_starts.setdefault(words[0], []).append(words)
         # The model's lexicon of adverbs (see `nlp.model.lexicon`), set after the factory.
         self.adverbs: frozenset[str] = frozenset()
         self._trigger_starts: dict[str, list[tuple[str, ...]]] = {}
@@ -208,7 +224,10 @@ class OrgPhrasesComponent:
         self._lower_starts = np.array(
             sorted(
                 strings.add(w)
-                for w in set(self._trigger_starts) | self.demonyms | set(self._other_starts)
+                for w in set(self._trigger_starts)
+                | self.demonyms
+                | set(self._other_starts)
+                | set(self._person_starts)
             ),
             dtype="uint64",
         )
@@ -220,6 +239,9 @@ class OrgPhrasesComponent:
         ents = list(doc.ents)
         others = []
         for cand in candidates:
+            if cand.kind == "person":
+                ents = self._person(doc, ents, cand)
+                continue
             if cand.kind == "other":
                 # Kept aside so that the article's other mentions of the name go too.
                 others.append(Span(doc, cand.start, cand.end, label="NONE"))
@@ -243,6 +265,18 @@ class OrgPhrasesComponent:
             if (token.lower_ if lower else token.text) != word:
                 return False
         return True
+
+    @staticmethod
+    def _person(doc: Doc, ents: list[Span], cand: _Candidate) -> list[Span]:
+        """The model's span over a name after "fondée par" becomes a person, unless staff
+        data gave it; with no span there, the name is added."""
+        overlapping = [e for e in ents if e.start < cand.end and e.end > cand.start]
+        if any(_is_trusted(e) for e in overlapping):
+            return ents
+        if overlapping and any(e.label_ == "PER" for e in overlapping):
+            return ents
+        kept = [e for e in ents if not (e.start < cand.end and e.end > cand.start)]
+        return [*kept, Span(doc, cand.start, cand.end, label="PER")]
 
     def _match_head(self, doc: Doc, i: int, head: tuple[str, ...]) -> bool:
         """A head's first word as written (its capital tells a name from a common noun),
@@ -283,7 +317,7 @@ class OrgPhrasesComponent:
             and j > i + size
             and token.is_title
             and not token.is_sent_start
-            and token.text not in DIRECTIONS
+            and token.text not in {"Haut", "Haute"}
         ):
             # "le Conseil constitutionnel", "le Centre spatial guyanais": a capitalised
             # head mid-sentence with its adjectives is the body's whole name.
@@ -385,6 +419,15 @@ class OrgPhrasesComponent:
                         if before is not None:
                             out.append(_Candidate(before[0], before[1], "trigger", strong))
                     break
+            if token.is_lower and token.lower_ in self._person_starts:
+                for words in self._person_starts[token.lower_]:
+                    if self._match(doc, i, words, lower=True):
+                        j = i + len(words)
+                        end = proper_run(doc, j, self.legal_forms)
+                        # Two or three capitalised words: a first name and a surname.
+                        if 2 <= end - j <= 3 and all(doc[m].is_title for m in range(j, end)):
+                            out.append(_Candidate(j, end, "person"))
+                        break
             if token.is_lower and token.lower_ in self._other_starts:
                 for other in self._other_starts[token.lower_]:
                     if self._match(doc, i, other, lower=True):
@@ -414,7 +457,12 @@ class OrgPhrasesComponent:
                 while start < i and doc[start].lower_ in DETERMINERS:
                     start += 1
                 if start < i and doc[i - 1].pos_ != "DET":
-                    out.append(_Candidate(start, i + 1, "legal"))
+                    # English names go on after the tail: "Ottawa School Transportation
+                    # Authority", "Kestrel University Hospital".
+                    end = i + 1
+                    if end < n and not doc[end].is_sent_start:
+                        end = proper_run(doc, end, self.legal_forms)
+                    out.append(_Candidate(start, max(end, i + 1), "legal"))
         return out
 
     def _name_after_complement(self, doc: Doc, end: int) -> int:

@@ -228,6 +228,8 @@ class OrgPhrases:
     bodies: tuple[str, ...] = ()
     # Lowercase nouns whose name is none of PER, ORG, LOC: "la tempête X", "le navire X".
     others: tuple[str, ...] = ()
+    # Lowercase words before a person's first name and surname: "fondée par X Y".
+    people: tuple[str, ...] = ()
 
 
 def demonym_forms(word: str) -> set[str]:
@@ -312,6 +314,7 @@ def load_org_phrases(path: str | Path) -> OrgPhrases:
         demonyms=load_demonyms(path.parent / "demonyms.txt"),
         bodies=words("bodies"),
         others=words("not_entity_triggers"),
+        people=words("person_triggers"),
     )
 
 

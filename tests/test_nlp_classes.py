@@ -241,11 +241,16 @@ def test_a_trade_noun_before_a_name_makes_it_an_organisation(blank, text, given,
             [("Chambre de Commerce", "ORG"), ("Vendelle", "LOC")],
             [("Chambre de Commerce et d'Industrie de Vendelle", "ORG")],
         ),
-        # English institution words close a name as "Métropole" does.
+        # English institution words close a name as "Métropole" does, or go on with it.
         (
             "Un accord avec Kestrel University et le Marlow District School Board.",
             [("Kestrel", "LOC"), ("Marlow District School Board", "LOC")],
             [("Kestrel University", "ORG"), ("Marlow District School Board", "ORG")],
+        ),
+        (
+            "La Marlow School Transport Authority attend.",
+            [("Marlow School", "ORG")],
+            [("Marlow School Transport Authority", "ORG")],
         ),
     ],
 )
@@ -271,6 +276,24 @@ def test_public_bodies_are_data_fixed_before_the_ner(blank):
 )
 def test_storms_ships_and_laws_are_not_entities(blank, text, given):
     assert ents(preset(blank, text, given)) == []
+
+
+@pytest.mark.parametrize(
+    "text, given, expected",
+    [
+        (
+            "La jeune pousse, fondée par Maialen Urtasun, grandit.",
+            [("Maialen Urtasun", "LOC")],
+            [("Maialen Urtasun", "PER")],
+        ),
+        # Found by no one: added.
+        ("« C'est un pari », explique Odile Marchetti.", [], [("Odile Marchetti", "PER")]),
+        # One word is not a first name and a surname: left to the model.
+        ("Le projet, porté par Kalixo et dirigé par Brevan, avance.", [], []),
+    ],
+)
+def test_a_first_name_and_surname_after_a_person_phrase_are_a_person(blank, text, given, expected):
+    assert ents(preset(blank, text, given)) == expected
 
 
 def test_not_names_are_read_with_their_case_and_a_lowercase_line_is_named(tmp_path):
@@ -380,18 +403,23 @@ def test_real_model_sentences_of_each_class(analyzer):
 @pytest.mark.model
 def test_real_model_bodies_storms_common_acronyms_and_place_names(analyzer):
     texts = [
-        "Selon la décision, le Conseil constitutionnel a validé le texte.",
+        "Selon la décision, le Conseil constitutionnel a validé le texte près du Centre "
+        "spatial guyanais.",
         "Elle a étudié à l'École Ravenel du numérique, à Dijon.",
         "La tempête Ormelle a touché la côte. Ormelle a fait trois blessés.",
         "L'AG de l'association a voté. Le chef de l'État était absent.",
         "Il pleut dans le département du Doubs et rue de la République à Dijon.",
+        # The model's tokenizer splits the elision off "Monts-d'Orval": still one name.
+        "Le Département des Monts-d'Orval finance la fibre.",
     ]
     found = [[(m.text, m.label, m.name) for m in a.mentions] for a in analyzer.analyse(texts)]
     assert ("Conseil constitutionnel", "ORG", "Conseil constitutionnel") in found[0]
+    assert ("Centre spatial guyanais", "ORG", "Centre spatial guyanais") in found[0]
     assert ("École Ravenel du numérique", "ORG", "École Ravenel du numérique") in found[1]
     assert not any("Ormelle" in text for text, _, _ in found[2])
     assert not any(text in {"AG", "État"} for text, _, _ in found[3])
     assert not any(name == "République" for _, _, name in found[4])
+    assert found[5] == [("Département des Monts-d'Orval", "ORG", "Département des Monts-d'Orval")]
 
 
 @pytest.mark.model
