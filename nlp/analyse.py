@@ -727,6 +727,8 @@ def _repeated(
     if not spans:
         return spans
     taken = {i for span, _, _ in spans for i in range(span.start, span.end)}
+    # Names that are none of ours ("le plan Norvège 2030") hold no mention either.
+    taken |= {i for span in doc.spans.get(NOT_NAMES, []) for i in range(span.start, span.end)}
     known: dict[str, tuple[str, str]] = {}
     for span, label, name in spans:
         surface = norm_text[span.start_char : span.end_char]

@@ -243,7 +243,8 @@ class OrgPhrasesComponent:
                 ents = self._person(doc, ents, cand)
                 continue
             if cand.kind == "other":
-                # Kept aside so that the article's other mentions of the name go too.
+                # The model's spans there go; the name is kept aside so that the
+                # article's other mentions of it go too.
                 others.append(Span(doc, cand.start, cand.end, label="NONE"))
                 ents = [
                     e
@@ -433,6 +434,9 @@ class OrgPhrasesComponent:
                     if self._match(doc, i, other, lower=True):
                         j = _skip_description(doc, i + len(other))
                         end = proper_run(doc, j, self.legal_forms)
+                        # "le plan France 2030" names "France 2030", not every "France".
+                        while end > j and end < n and doc[end].is_digit:
+                            end += 1
                         if end > j:
                             out.append(_Candidate(j, end, "other"))
                         break
@@ -836,6 +840,43 @@ def _before_verb(doc: Doc, i: int) -> bool:
     return i < len(doc) and doc[i].pos_ in {"VERB", "AUX"}
 
 
+def _positional_article(doc: Doc, start: int, end: int) -> int:
+    """Start of a name after an article capitalised only by its place: "La France est..."
+    names France when the text writes "France" elsewhere without that article ("en
+    France", "la France"); "La Rochelle" keeps its article, written "à La Rochelle"."""
+    article = doc[start]
+    if article.text not in {"La", "Le", "Les", "L'"} or not _positional_capital(doc, start):
+        return start
+    text = doc.text
+    rest = doc[start + 1 : end].text
+    at = text.find(rest)
+    while at >= 0:
+        before = text[max(0, at - len(article.text) - 1) : at].strip()
+        if at != doc[start + 1].idx and before != article.text and not text[at - 1 : at].isalnum():
+            return start + 1
+        at = text.find(rest, at + 1)
+    return start
+
+
+def _runaway_end(doc: Doc, start: int, end: int) -> int:
+    """End of a place the model ran on into the sentence: "Côte d'Azur des gains de
+    productivité" is "Côte d'Azur". A lowercase preposition then a common noun after the
+    last capitalised word is the sentence going on, not the name."""
+    last = max((k for k in range(start, end) if _name_like(doc[k])), default=start)
+    k = last + 1
+    while k < end and doc[k].text in {"-", "'"}:
+        k += 1
+    tail = doc[k:end]
+    if (
+        len(tail) >= 2
+        and tail[0].is_lower
+        and tail[0].pos_ == "ADP"
+        and any(t.is_lower and t.pos_ == "NOUN" for t in tail[1:])
+    ):
+        return k
+    return end
+
+
 def _join_directions(doc: Doc, spans: list[Span]) -> list[Span]:
     """ "Nord" + "Franche-Comté" → "Nord Franche-Comté": one place, not two.
 
@@ -885,6 +926,10 @@ class CleanupComponent:
                     start += 1
                 while end > start and _strippable_right(doc[end - 1]):
                     end -= 1
+                if not trusted and end - start > 1:
+                    start = _positional_article(doc, start, end)
+                    if ent.label_ == "LOC":
+                        end = _runaway_end(doc, start, end)
                 if end > start and _keep(
                     doc, start, end, trusted, has_pos, self.known, self.common_nouns
                 ):

@@ -411,6 +411,8 @@ def test_real_model_bodies_storms_common_acronyms_and_place_names(analyzer):
         "Il pleut dans le département du Doubs et rue de la République à Dijon.",
         # The model's tokenizer splits the elision off "Monts-d'Orval": still one name.
         "Le Département des Monts-d'Orval finance la fibre.",
+        "Les salaires baissent en Norvège. La Norvège est en colère.",
+        "Grâce au plan Norvège 2030, la Norvège investit.",
     ]
     found = [[(m.text, m.label, m.name) for m in a.mentions] for a in analyzer.analyse(texts)]
     assert ("Conseil constitutionnel", "ORG", "Conseil constitutionnel") in found[0]
@@ -419,6 +421,10 @@ def test_real_model_bodies_storms_common_acronyms_and_place_names(analyzer):
     assert not any("Ormelle" in text for text, _, _ in found[2])
     assert not any(text in {"AG", "État"} for text, _, _ in found[3])
     assert not any(name == "République" for _, _, name in found[4])
+    # An article capitalised by its place, written lowercase elsewhere, is not the name.
+    assert [text for text, _, _ in found[6]] == ["Norvège", "Norvège"]
+    # A plan's name goes, the place it contains stays.
+    assert [text for text, _, _ in found[7]] == ["Norvège"]
     assert found[5] == [("Département des Monts-d'Orval", "ORG", "Département des Monts-d'Orval")]
 
 
