@@ -926,6 +926,17 @@ class CleanupComponent:
                     start += 1
                 while end > start and _strippable_right(doc[end - 1]):
                     end -= 1
+                # "Ploumanac'h", "Penmarc'h": the tokenizer cuts the Breton "c'h" after
+                # the apostrophe, and the model's span often ends there.
+                while (
+                    start < end < len(doc)
+                    and doc[end - 1].text.endswith("'")
+                    and not doc[end - 1].whitespace_
+                    and doc[end].is_alpha
+                    and doc[end].is_lower
+                    and not _breaks_line(doc[end])
+                ):
+                    end += 1
                 if not trusted and end - start > 1:
                     start = _positional_article(doc, start, end)
                     if ent.label_ == "LOC":

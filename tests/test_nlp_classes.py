@@ -190,6 +190,11 @@ def test_a_list_of_places_without_business_evidence_stays_places():
         ),
         ("Le cabinet Martin a démissionné.", [("Martin", "PER")], [("Martin", "PER")]),
         ("Chez Dubrel, on recrute.", [("Dubrel", "PER")], [("Dubrel", "ORG")]),
+        (
+            "Elle milite chez Maravel, une organisation de défense des océans.",
+            [("Maravel", "LOC")],
+            [("Maravel", "ORG")],
+        ),
         # An initial after "chez" names nothing.
         ("Une robe vue chez M veuve Pinel.", [], []),
     ],
@@ -413,6 +418,7 @@ def test_real_model_bodies_storms_common_acronyms_and_place_names(analyzer):
         "Le Département des Monts-d'Orval finance la fibre.",
         "Les salaires baissent en Norvège. La Norvège est en colère.",
         "Grâce au plan Norvège 2030, la Norvège investit.",
+        "À Kerlouac'h, près de Lannion, le vent a soufflé.",
     ]
     found = [[(m.text, m.label, m.name) for m in a.mentions] for a in analyzer.analyse(texts)]
     assert ("Conseil constitutionnel", "ORG", "Conseil constitutionnel") in found[0]
@@ -425,6 +431,8 @@ def test_real_model_bodies_storms_common_acronyms_and_place_names(analyzer):
     assert [text for text, _, _ in found[6]] == ["Norvège", "Norvège"]
     # A plan's name goes, the place it contains stays.
     assert [text for text, _, _ in found[7]] == ["Norvège"]
+    # A Breton "c'h" split by the tokenizer stays in the name.
+    assert not any(text.endswith("'") for text, _, _ in found[8])
     assert found[5] == [("Département des Monts-d'Orval", "ORG", "Département des Monts-d'Orval")]
 
 
