@@ -251,7 +251,8 @@ class Analyzer:
         """Whether a "place" is a demonym ("les Picards", "Francs-Comtois"): not one the
         gazetteer knows, and not after a preposition or article of place ("au Lorrain",
         "du Limousin")."""
-        if label != "LOC" or name.lower() not in self.demonyms or self._place(name):
+        # The span as written: "océan Indien" is named "Indien" but is no demonym.
+        if label != "LOC" or span.text.lower() not in self.demonyms or self._place(name):
             return False
         before = doc[span.start - 1].lower_ if span.start else ""
         return before not in {"à", "au", "aux", "en", "du", "de", "d'", "dans"}
@@ -267,8 +268,10 @@ class Analyzer:
             k = 0
             while k < len(words) - 1 and words[k] == words[k].lower():
                 k += 1
-            if 0 < k < len(words) and words[k][:1].isupper():
-                words = words[k:]
+            rest = words[k:]
+            # "océan Indien" keeps its noun: an adjective alone names nothing.
+            if k > 0 and rest[0][:1].isupper() and " ".join(rest).lower() not in self.demonyms:
+                words = rest
         if label == "ORG":
             while len(words) > 1 and words[-1].lower().strip(".") in self.legal_forms:
                 words = words[:-1]

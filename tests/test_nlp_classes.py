@@ -419,6 +419,7 @@ def test_real_model_bodies_storms_common_acronyms_and_place_names(analyzer):
         "Les salaires baissent en Norvège. La Norvège est en colère.",
         "Grâce au plan Norvège 2030, la Norvège investit.",
         "À Kerlouac'h, près de Lannion, le vent a soufflé.",
+        "Les Indiens investissent dans l'océan Indien.",
     ]
     found = [[(m.text, m.label, m.name) for m in a.mentions] for a in analyzer.analyse(texts)]
     assert ("Conseil constitutionnel", "ORG", "Conseil constitutionnel") in found[0]
@@ -433,6 +434,8 @@ def test_real_model_bodies_storms_common_acronyms_and_place_names(analyzer):
     assert [text for text, _, _ in found[7]] == ["Norvège"]
     # A Breton "c'h" split by the tokenizer stays in the name.
     assert not any(text.endswith("'") for text, _, _ in found[8])
+    # A demonym alone is no place; a place named with one is.
+    assert [(text, name) for text, _, name in found[9]] == [("océan Indien", "océan Indien")]
     assert found[5] == [("Département des Monts-d'Orval", "ORG", "Département des Monts-d'Orval")]
 
 
