@@ -4,6 +4,20 @@ Within one article a surname alone takes the full name used in the same article
 ("Brenas" → "Jean-Pierre Brenas"), an acronym takes the expansion the article gives
 ("Agence régionale de l'innovation (ARI)"), watchlist aliases take the watchlist name and
 places the gazetteer's name and région. Offsets always index the text as given.
+
+The order of passes, each with its data file (nlp/data/) and its tests:
+1. `nlp.furniture.mask_furniture` blanks menu lines, breadcrumbs, slugs (furniture.toml);
+   `nlp.normalize` cleans typography. Shared by `veille process` and `veille entities`.
+2. The spaCy pipeline (`nlp.model.add_veille_components`): veille_sentences,
+   veille_ruler (watchlist.toml, places.csv, `bodies`, patterns.jsonl) before the model's
+   ner; after it veille_org_phrases (org_phrases.toml: heads, triggers, descriptors,
+   demonyms, legal forms and tails, person_triggers, not_entity_triggers), veille_places
+   (one-word places) and veille_cleanup (span edges, a positional article, places that
+   run on, what is not a name).
+3. Per article, `Analyzer._canonical_spans`: repeated mentions, acronyms, names in
+   brackets, surnames, generic heads, lone subjects of business verbs, enumerations and
+   announced lists (`enumeration_nouns`), demonyms (demonyms.txt), not_names.txt and
+   not-entity names, watchlist and gazetteer names, then one label per name.
 """
 
 from __future__ import annotations
@@ -288,12 +302,14 @@ class Analyzer:
         by_start = {span.start: (span, label, name) for span, label, name in spans}
         for ent in doc.ents:
             after = doc[ent.end : ent.end + 3]
-            if len(after) == 3 and after[0].text == "(" and after[2].text == ")":
-                acronym, info = after[1].text, by_start.get(ent.start)
+            acronym = _bracketed_acronym(doc, ent.end)
+            if acronym:
+                # "Agence régionale de l'innovation Lorraine (ARI Lorraine)": the acronym,
+                # with a place in it or not, names the expansion.
+                info = by_start.get(ent.start)
                 if (
                     info
                     and info[1] != "PER"
-                    and ACRONYM.match(acronym)
                     and info[2] != acronym
                     and entity_key(info[2])[:1] == acronym[:1].lower()
                 ):
@@ -305,15 +321,34 @@ class Analyzer:
         if not expansions:
             return spans
         covered = {i for span, _, _ in spans if len(span) > 1 for i in range(span.start, span.end)}
-        out = [
-            (span, label, name)
-            for span, label, name in spans
-            if not (len(span) == 1 and span.text in expansions)
-        ]
+        out = []
+        for span, label, name in spans:
+            if len(span) == 1 and span.text in expansions:
+                continue
+            if span.text in expansions:
+                # A multi-word acronym the model labelled ("ARI Lorraine" as a place).
+                label, name = expansions[span.text]
+            out.append((span, label, name))
         for token in doc:
             if token.text in expansions and token.i not in covered:
                 label, name = expansions[token.text]
                 out.append((doc[token.i : token.i + 1], label, name))
+        for acronym in (a for a in expansions if " " in a):
+            # Every "ARI Lorraine" is the agency, whatever the model made of its words.
+            at = doc.text.find(acronym)
+            while at >= 0:
+                span = doc.char_span(at, at + len(acronym))
+                if span is not None and not any(
+                    s.start < span.end and s.end > span.start and s.id_.startswith(TRUSTED_PREFIXES)
+                    for s, _, _ in out
+                ):
+                    out = [
+                        item
+                        for item in out
+                        if not (item[0].start < span.end and item[0].end > span.start)
+                    ]
+                    out.append((span, *expansions[acronym]))
+                at = doc.text.find(acronym, at + len(acronym))
         out.sort(key=lambda item: item[0].start)
         return out
 
@@ -659,6 +694,25 @@ def _announced_lists(
 def _letters(span: Span) -> bool:
     """Whether a span has two letters at least: "G" in "G.-F. Gallot" is an initial."""
     return sum(c.isalpha() for c in span.text) >= 2
+
+
+def _bracketed_acronym(doc: Doc, i: int) -> str | None:
+    """The acronym in brackets at token i: "(ARI)", "(ARI Lorraine)", else None."""
+    if i >= len(doc) or doc[i].text != "(":
+        return None
+    close = i + 1
+    while close < len(doc) and close - i <= 4 and doc[close].text != ")":
+        close += 1
+    if close >= len(doc) or doc[close].text != ")" or close == i + 1:
+        return None
+    inner = doc[i + 1 : close]
+    if not ACRONYM.match(inner[0].text) or not all(_name_word(t.text) for t in inner):
+        return None
+    return inner.text
+
+
+def _name_word(text: str) -> bool:
+    return text[:1].isupper() or text in {"-", "&"}
 
 
 def _listable(item: tuple[Span, str, str]) -> bool:

@@ -420,6 +420,8 @@ def test_real_model_bodies_storms_common_acronyms_and_place_names(analyzer):
         "Grâce au plan Norvège 2030, la Norvège investit.",
         "À Kerlouac'h, près de Lannion, le vent a soufflé.",
         "Les Indiens investissent dans l'océan Indien.",
+        "L'Agence régionale de l'innovation Vendelle (ARI Vendelle) finance Kalixo. "
+        "Selon l'ARI Vendelle, le projet avance.",
     ]
     found = [[(m.text, m.label, m.name) for m in a.mentions] for a in analyzer.analyse(texts)]
     assert ("Conseil constitutionnel", "ORG", "Conseil constitutionnel") in found[0]
@@ -436,6 +438,12 @@ def test_real_model_bodies_storms_common_acronyms_and_place_names(analyzer):
     assert not any(text.endswith("'") for text, _, _ in found[8])
     # A demonym alone is no place; a place named with one is.
     assert [(text, name) for text, _, name in found[9]] == [("océan Indien", "océan Indien")]
+    # 3. An acronym with a place in it takes its expansion's label and name.
+    agency = "Agence régionale de l'innovation Vendelle"
+    assert [(t, label, name) for t, label, name in found[10] if "ARI" in t] == [
+        ("ARI Vendelle", "ORG", agency),
+        ("ARI Vendelle", "ORG", agency),
+    ]
     assert found[5] == [("Département des Monts-d'Orval", "ORG", "Département des Monts-d'Orval")]
 
 
