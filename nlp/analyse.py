@@ -4,6 +4,20 @@ Within one article a surname alone takes the full name used in the same article
 ("Brenas" → "Jean-Pierre Brenas"), an acronym takes the expansion the article gives
 ("Agence régionale de l'innovation (ARI)"), watchlist aliases take the watchlist name and
 places the gazetteer's name and région. Offsets always index the text as given.
+
+The order of passes, each with its data file (nlp/data/) and its tests:
+1. `nlp.furniture.mask_furniture` blanks menu lines, breadcrumbs, slugs (furniture.toml);
+   `nlp.normalize` cleans typography. Shared by `veille process` and `veille entities`.
+2. The spaCy pipeline (`nlp.model.add_veille_components`): veille_sentences,
+   veille_ruler (watchlist.toml, places.csv, `bodies`, patterns.jsonl) before the model's
+   ner; after it veille_org_phrases (org_phrases.toml: heads, triggers, descriptors,
+   demonyms, legal forms and tails, person_triggers, not_entity_triggers), veille_places
+   (one-word places) and veille_cleanup (span edges, a positional article, places that
+   run on, what is not a name).
+3. Per article, `Analyzer._canonical_spans`: repeated mentions, acronyms, names in
+   brackets, surnames, generic heads, lone subjects of business verbs, enumerations and
+   announced lists (`enumeration_nouns`), demonyms (demonyms.txt), not_names.txt and
+   not-entity names, watchlist and gazetteer names, then one label per name.
 """
 
 from __future__ import annotations
@@ -20,7 +34,7 @@ from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 
-from nlp.components import DIRECTIONS, TRUSTED_PREFIXES, proper_run
+from nlp.components import DIRECTIONS, NOT_NAMES, TRUSTED_PREFIXES, proper_run
 from nlp.furniture import Furniture, load_furniture, mask_furniture
 from nlp.keys import entity_key
 from nlp.model import DEFAULT_MODEL, load_pipeline, strip_article
@@ -33,6 +47,7 @@ from nlp.resources import (
     WatchEntry,
     data_path,
     data_version,
+    load_not_names,
     load_org_phrases,
     load_places,
     load_watchlist,
@@ -59,6 +74,11 @@ BUSINESS = re.compile(
 )
 _DOMAIN = re.compile(r"\.(?:fr|com|io|net|org|eu|co|ai|app|tech)$", re.IGNORECASE)
 ENUM_ID = "veille:enumeration"
+# Street words: "rue de la République" is the street's name, not "République".
+STREETS = {
+    "rue", "avenue", "boulevard", "bd", "place", "quai", "allée", "impasse", "chemin",
+    "route", "cours", "square", "passage", "parvis", "esplanade", "pont", "porte",
+}  # fmt: skip
 # What may stand between two members of an enumeration: a comma, "et", "ou", and a short
 # description in brackets ("Kalixo (logiciels), Brevan (tests) et Ondula").
 _ENUM_GAP = re.compile(r"^\s*(?:\([^()\n]{1,40}\)\s*)?(?:,|et|ou|, et|, ou)\s*$")
@@ -126,6 +146,7 @@ class Analyzer:
         self.enumeration_nouns = phrases.enumeration_nouns
         self.demonyms = phrases.demonyms
         self.furniture: Furniture = load_furniture(data_path("furniture.toml", data_dir))
+        self.not_names = load_not_names(data_path("not_names.txt", data_dir))
 
     def analyse(
         self,
@@ -215,6 +236,7 @@ class Analyzer:
         spans = self._lone_names(doc, spans)
         spans = enumerations(doc, spans, self.enumeration_nouns)
         spans = [s for s in spans if not self._demonym(doc, s[0], s[1], s[2])]
+        spans = self._not_names(doc, text, spans)
         out = []
         trusted: dict[str, str] = {}
         for span, label, name in spans:
@@ -234,11 +256,28 @@ class Analyzer:
                 out.append((span, label, name))
         return _one_label_per_name(out, trusted)
 
+    def _not_names(
+        self, doc: Doc, text: str, spans: list[tuple[Span, str, str]]
+    ) -> list[tuple[Span, str, str]]:
+        """Drop what names none of ours: a word of not_names.txt ("AG", "État") unless staff
+        data says otherwise, and every mention of a name a phrase showed to be a storm, a
+        ship or a law ("la tempête Ciaran ... Ciaran a touché")."""
+        others = {entity_key(s.text) for s in doc.spans.get(NOT_NAMES, [])}
+        out = []
+        for span, label, name in spans:
+            surface = text[span.start_char : span.end_char]
+            trusted = span.id_.startswith(("watch:", "pattern:"))
+            if not trusted and (surface in self.not_names or entity_key(name) in others):
+                continue
+            out.append((span, label, name))
+        return out
+
     def _demonym(self, doc: Doc, span: Span, label: str, name: str) -> bool:
         """Whether a "place" is a demonym ("les Picards", "Francs-Comtois"): not one the
         gazetteer knows, and not after a preposition or article of place ("au Lorrain",
         "du Limousin")."""
-        if label != "LOC" or name.lower() not in self.demonyms or self._place(name):
+        # The span as written: "océan Indien" is named "Indien" but is no demonym.
+        if label != "LOC" or span.text.lower() not in self.demonyms or self._place(name):
             return False
         before = doc[span.start - 1].lower_ if span.start else ""
         return before not in {"à", "au", "aux", "en", "du", "de", "d'", "dans"}
@@ -248,6 +287,16 @@ class Analyzer:
         if label == "PER":
             while len(words) > 1 and words[0].lower() in TITLES:
                 words = words[1:]
+        if label == "LOC" and words and words[0].lower() not in STREETS:
+            # "département du Finistère", "la vallée du Grésivaudan", "mer Méditerranée":
+            # the place's common noun stays in the span, the name is the proper name.
+            k = 0
+            while k < len(words) - 1 and words[k] == words[k].lower():
+                k += 1
+            rest = words[k:]
+            # "océan Indien" keeps its noun: an adjective alone names nothing.
+            if k > 0 and rest[0][:1].isupper() and " ".join(rest).lower() not in self.demonyms:
+                words = rest
         if label == "ORG":
             while len(words) > 1 and words[-1].lower().strip(".") in self.legal_forms:
                 words = words[:-1]
@@ -264,12 +313,14 @@ class Analyzer:
         by_start = {span.start: (span, label, name) for span, label, name in spans}
         for ent in doc.ents:
             after = doc[ent.end : ent.end + 3]
-            if len(after) == 3 and after[0].text == "(" and after[2].text == ")":
-                acronym, info = after[1].text, by_start.get(ent.start)
+            acronym = _bracketed_acronym(doc, ent.end)
+            if acronym:
+                # "Agence régionale de l'innovation Lorraine (ARI Lorraine)": the acronym,
+                # with a place in it or not, names the expansion.
+                info = by_start.get(ent.start)
                 if (
                     info
                     and info[1] != "PER"
-                    and ACRONYM.match(acronym)
                     and info[2] != acronym
                     and entity_key(info[2])[:1] == acronym[:1].lower()
                 ):
@@ -281,15 +332,34 @@ class Analyzer:
         if not expansions:
             return spans
         covered = {i for span, _, _ in spans if len(span) > 1 for i in range(span.start, span.end)}
-        out = [
-            (span, label, name)
-            for span, label, name in spans
-            if not (len(span) == 1 and span.text in expansions)
-        ]
+        out = []
+        for span, label, name in spans:
+            if len(span) == 1 and span.text in expansions:
+                continue
+            if span.text in expansions:
+                # A multi-word acronym the model labelled ("ARI Lorraine" as a place).
+                label, name = expansions[span.text]
+            out.append((span, label, name))
         for token in doc:
             if token.text in expansions and token.i not in covered:
                 label, name = expansions[token.text]
                 out.append((doc[token.i : token.i + 1], label, name))
+        for acronym in (a for a in expansions if " " in a):
+            # Every "ARI Lorraine" is the agency, whatever the model made of its words.
+            at = doc.text.find(acronym)
+            while at >= 0:
+                span = doc.char_span(at, at + len(acronym))
+                if span is not None and not any(
+                    s.start < span.end and s.end > span.start and s.id_.startswith(TRUSTED_PREFIXES)
+                    for s, _, _ in out
+                ):
+                    out = [
+                        item
+                        for item in out
+                        if not (item[0].start < span.end and item[0].end > span.start)
+                    ]
+                    out.append((span, *expansions[acronym]))
+                at = doc.text.find(acronym, at + len(acronym))
         out.sort(key=lambda item: item[0].start)
         return out
 
@@ -455,6 +525,7 @@ def enumerations(
     plural business noun ("des entreprises sont installées : X, Y (tests) et Z") or one
     member is an organisation by staff data or a phrase. Members the model missed between
     listed names ("X (logiciels), Y (tests) et Z") are added."""
+    spans = _announced_lists(doc, spans, nouns)
     if not spans:
         return spans
     spans = sorted(spans, key=lambda item: item[0].start)
@@ -506,7 +577,7 @@ def enumerations(
             if j == i or j >= len(doc) or j in taken:
                 break
             end = proper_run(doc, j)
-            if end == j or any(k in taken for k in range(j, end)):
+            if end == j or any(k in taken for k in range(j, end)) or not _letters(doc[j:end]):
                 break
             extra.append(doc[j:end])
             i = end
@@ -527,6 +598,132 @@ def enumerations(
     if not added:
         return out
     return sorted(out + added, key=lambda item: item[0].start)
+
+
+def _announces(doc: Doc, i: int, nouns: frozenset[str]) -> int | None:
+    """Where the list starts when token i announces names of organisations, else None.
+
+    "des entreprises du numérique : X", "cinq jeunes entreprises, dont X", "des PME
+    comme X", and "Parmi elles, X" after a sentence about entreprises: a plural business
+    noun (`enumeration_nouns`) shortly before the lead word.
+    """
+    token = doc[i]
+    lower = token.lower_
+    start = i + 1
+    window = 12
+    if lower == "parmi":
+        if i + 1 >= len(doc) or doc[i + 1].lower_ not in {"elles", "eux", "lesquelles", "lesquels"}:
+            return None
+        start = i + 2
+        if start < len(doc) and doc[start].text == ",":
+            start += 1
+        window = 60  # the pronoun refers back to the sentence before
+    elif lower not in {":", "dont", "notamment", "comme"}:
+        return None
+    lead = f" {doc[max(0, i - window) : i].text.lower()} "
+    if not any(_word_in(noun, lead) for noun in nouns):
+        return None
+    return start
+
+
+def _word_in(word: str, text: str) -> bool:
+    """Whether `word` stands in `text` as a whole word ("start-up", not "startups")."""
+    at = text.find(word)
+    while at >= 0:
+        end = at + len(word)
+        if not text[at - 1].isalnum() and not text[end].isalnum():
+            return True
+        at = text.find(word, at + 1)
+    return False
+
+
+def _list_members(doc: Doc, start: int) -> list[tuple[int, int]]:
+    """Token ranges of the names listed from `start`: "X (logiciels), Y et Z.fr"."""
+    members: list[tuple[int, int]] = []
+    k, n = start, len(doc)
+    while k < n:
+        if doc[k].pos_ in {"DET", "ADP", "PRON", "CCONJ", "SCONJ", "AUX", "VERB"}:
+            break
+        end = proper_run(doc, k)
+        if end == k or (members and doc[k].is_sent_start) or not _letters(doc[k:end]):
+            break
+        members.append((k, end))
+        k = end
+        if k < n and doc[k].text == "(":
+            close = k
+            while close < n and doc[close].text != ")" and close - k < 10:
+                close += 1
+            k = close + 1
+        gap = k
+        if gap < n and doc[gap].text == ",":
+            gap += 1
+        if gap < n and doc[gap].lower_ in {"et", "ou"}:
+            gap += 1
+            if gap < n and doc[gap].lower_ in {"encore", "aussi", "enfin"}:
+                gap += 1
+        if gap == k:
+            break
+        k = gap
+    return members
+
+
+def _announced_lists(
+    doc: Doc, spans: list[tuple[Span, str, str]], nouns: frozenset[str]
+) -> list[tuple[Span, str, str]]:
+    """Names listed after a plural business noun are organisations, found or not.
+
+    "Cinq jeunes entreprises, dont Kalixo et Brevan": both are ORG even where the model
+    saw nothing or a person; a person named in full stays a person.
+    """
+    leads = [
+        i for i, t in enumerate(doc) if t.lower_ in {":", "dont", "notamment", "comme", "parmi"}
+    ]
+    if not leads or not nouns:
+        return spans
+    by_range = {(span.start, span.end): k for k, (span, _, _) in enumerate(spans)}
+    out = list(spans)
+    taken = {i for span, _, _ in spans for i in range(span.start, span.end)}
+    for i in leads:
+        start = _announces(doc, i, nouns)
+        if start is None:
+            continue
+        for a, b in _list_members(doc, start):
+            k = by_range.get((a, b))
+            if k is not None:
+                span, label, name = out[k]
+                if span.id_.startswith(TRUSTED_PREFIXES) or not _listable(out[k]):
+                    continue
+                out[k] = (Span(doc, a, b, label="ORG", span_id=ENUM_ID), "ORG", name)
+            elif not any(m in taken for m in range(a, b)):
+                text = doc[a:b].text
+                name = _DOMAIN.sub("", text) or text
+                out.append((Span(doc, a, b, label="ORG", span_id=ENUM_ID), "ORG", name))
+                taken.update(range(a, b))
+    return sorted(out, key=lambda item: item[0].start)
+
+
+def _letters(span: Span) -> bool:
+    """Whether a span has two letters at least: "G" in "G.-F. Gallot" is an initial."""
+    return sum(c.isalpha() for c in span.text) >= 2
+
+
+def _bracketed_acronym(doc: Doc, i: int) -> str | None:
+    """The acronym in brackets at token i: "(ARI)", "(ARI Lorraine)", else None."""
+    if i >= len(doc) or doc[i].text != "(":
+        return None
+    close = i + 1
+    while close < len(doc) and close - i <= 4 and doc[close].text != ")":
+        close += 1
+    if close >= len(doc) or doc[close].text != ")" or close == i + 1:
+        return None
+    inner = doc[i + 1 : close]
+    if not ACRONYM.match(inner[0].text) or not all(_name_word(t.text) for t in inner):
+        return None
+    return inner.text
+
+
+def _name_word(text: str) -> bool:
+    return text[:1].isupper() or text in {"-", "&"}
 
 
 def _listable(item: tuple[Span, str, str]) -> bool:
@@ -598,6 +795,8 @@ def _repeated(
     if not spans:
         return spans
     taken = {i for span, _, _ in spans for i in range(span.start, span.end)}
+    # Names that are none of ours ("le plan Norvège 2030") hold no mention either.
+    taken |= {i for span in doc.spans.get(NOT_NAMES, []) for i in range(span.start, span.end)}
     known: dict[str, tuple[str, str]] = {}
     for span, label, name in spans:
         surface = norm_text[span.start_char : span.end_char]

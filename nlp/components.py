@@ -25,6 +25,8 @@ from nlp.resources import OrgPhrases, load_org_phrases
 
 # Span ids that mark where a span came from; spans from staff data are trusted as written.
 PHRASE_ID = "veille:phrase"
+# doc.spans key of names that are none of PER, ORG, LOC ("la tempête Ciaran").
+NOT_NAMES = "veille_not_names"
 TRUSTED_PREFIXES = ("watch:", "place:", "pattern:", PHRASE_ID)
 
 ELISIONS = {"l'", "d'", "qu'", "n'", "s'", "j'", "c'", "m'", "t'", "jusqu'", "lorsqu'", "puisqu'"}
@@ -61,6 +63,8 @@ NAME_POS = {"PROPN", "NOUN", "X"}
 # its place alone (never a verb: "Partager" is a button wherever it stands).
 CAPITAL_WINS = {"PRON", "ADV", "ADJ", "INTJ"}
 MAX_NAME_TOKENS = 8
+# Nouns of time that end a complement rather than belong to a name ("de l'année").
+TIME_NOUNS = {"an", "année", "mois", "semaine", "jour", "fin", "début", "été", "hiver"}
 DEMONYM_ARTICLES = {"le", "la", "l'", "les", "un", "une", "du", "au", "des"}
 _TWO_LETTERS = re.compile(r"[^\W\d_].*[^\W\d_]", re.DOTALL)
 
@@ -106,6 +110,18 @@ def proper_run(doc: Doc, start: int, stop_words: frozenset[str] = frozenset()) -
         if token.is_sent_start or token.text in stop_words:
             break
         glued = doc[end - 1].whitespace_ == ""
+        if (
+            token.text == "-"
+            and glued
+            and not token.whitespace_
+            and end + 2 < n
+            and doc[end + 1].lower_ in ELISIONS
+            and not doc[end + 1].whitespace_
+            and _name_like(doc[end + 2])
+        ):
+            # "Côtes-d'Armor", "Villenave-d'Ornon": the tokenizer splits the elision off.
+            end += 3
+            continue
         if token.text in {"-", "'", "&"} and end + 1 < n:
             nxt = doc[end + 1]
             if (glued and token.whitespace_ == "" and nxt.is_alpha) or (
@@ -184,6 +200,14 @@ class OrgPhrasesComponent:
         self.legal_forms = frozenset(phrases.legal_forms)
         self.tails = frozenset(phrases.tails)
         self.demonyms = frozenset(phrases.demonyms)
+        # "la tempête Ciaran", "le navire Eixil": what these nouns name is none of ours.
+        self._other_starts: dict[str, list[tuple[str, ...]]] = {}
+        for other in sorted({split(o.lower()) for o in phrases.others}, key=len, reverse=True):
+            self._other_starts.setdefault(other[0], []).append(other)
+        # "fondée par Maialen Etxeberria": a first name and a surname after these are a person.
+        self._person_starts: dict[str, list[tuple[str, ...]]] = {}
+        for words in sorted({split(p.lower()) for p in phrases.people}, key=len, reverse=True):
+            self._person_starts.setdefault(words[0], []).append(words)
         # The model's lexicon of adverbs (see `nlp.model.lexicon`), set after the factory.
         self.adverbs: frozenset[str] = frozenset()
         self._trigger_starts: dict[str, list[tuple[str, ...]]] = {}
@@ -198,7 +222,13 @@ class OrgPhrasesComponent:
             dtype="uint64",
         )
         self._lower_starts = np.array(
-            sorted(strings.add(w) for w in set(self._trigger_starts) | self.demonyms),
+            sorted(
+                strings.add(w)
+                for w in set(self._trigger_starts)
+                | self.demonyms
+                | set(self._other_starts)
+                | set(self._person_starts)
+            ),
             dtype="uint64",
         )
 
@@ -207,9 +237,25 @@ class OrgPhrasesComponent:
         if not candidates:
             return doc
         ents = list(doc.ents)
+        others = []
         for cand in candidates:
+            if cand.kind == "person":
+                ents = self._person(doc, ents, cand)
+                continue
+            if cand.kind == "other":
+                # The model's spans there go; the name is kept aside so that the
+                # article's other mentions of it go too.
+                others.append(Span(doc, cand.start, cand.end, label="NONE"))
+                ents = [
+                    e
+                    for e in ents
+                    if _is_trusted(e) or not (e.start < cand.end and e.end > cand.start)
+                ]
+                continue
             ents = self._apply(doc, ents, cand)
         doc.ents = sorted(ents, key=lambda s: s.start)
+        if others:
+            doc.spans[NOT_NAMES] = others
         return doc
 
     def _match(self, doc: Doc, i: int, phrase: tuple[str, ...], lower: bool) -> bool:
@@ -221,6 +267,75 @@ class OrgPhrasesComponent:
                 return False
         return True
 
+    @staticmethod
+    def _person(doc: Doc, ents: list[Span], cand: _Candidate) -> list[Span]:
+        """The model's span over a name after "fondée par" becomes a person, unless staff
+        data gave it; with no span there, the name is added."""
+        overlapping = [e for e in ents if e.start < cand.end and e.end > cand.start]
+        if any(_is_trusted(e) for e in overlapping):
+            return ents
+        if overlapping and any(e.label_ == "PER" for e in overlapping):
+            return ents
+        kept = [e for e in ents if not (e.start < cand.end and e.end > cand.start)]
+        return [*kept, Span(doc, cand.start, cand.end, label="PER")]
+
+    def _match_head(self, doc: Doc, i: int, head: tuple[str, ...]) -> bool:
+        """A head's first word as written (its capital tells a name from a common noun),
+        the rest in any case: "Chambre de Commerce et d'Industrie", "centre Hospitalier"."""
+        if i + len(head) > len(doc) or doc[i].text != head[0]:
+            return False
+        return all(doc[i + k].lower_ == word.lower() for k, word in enumerate(head[1:], 1))
+
+    def _head_end(self, doc: Doc, i: int, size: int) -> int | None:
+        """End of the organisation named from the head at token i (`size` tokens), or None.
+
+        Rules in order: adjectives after the head ("Pôle métropolitain"); a connector and a
+        name ("Université de Franche-Comté"); a capitalised head's common-noun complement
+        ("Agence régionale de l'innovation"); a capitalised head with adjectives alone
+        ("Conseil constitutionnel"); then the name goes on ("Région Pays de la Loire") and
+        may close with a complement ("École Sévigné du numérique").
+        """
+        n = len(doc)
+        token = doc[i]
+        j = i + size
+        while j < min(n, i + size + 3) and doc[j].is_lower and doc[j].pos_ == "ADJ":
+            j += 1
+        connected = self._connector(doc, j)
+        end = proper_run(doc, connected, self.legal_forms)
+        if end == connected and connected > j and token.is_title:
+            # "Agence régionale de l'innovation", "Banque des territoires": a capitalised
+            # head with a common-noun complement.
+            end = self._complement(doc, connected)
+            if end > connected:
+                end = self._name_after_complement(doc, end)
+        if end > connected:
+            end = self._name_goes_on(doc, end)
+            if token.is_title:
+                end = self._closing_complement(doc, end)
+            return end
+        if (
+            connected == j
+            and j > i + size
+            and token.is_title
+            and not token.is_sent_start
+            and token.text not in {"Haut", "Haute"}
+        ):
+            # "le Conseil constitutionnel", "le Centre spatial guyanais": a capitalised
+            # head mid-sentence with its adjectives is the body's whole name.
+            return j
+        return None
+
+    def _closing_complement(self, doc: Doc, end: int) -> int:
+        """A common-noun complement after a head's name: "École Sévigné du numérique",
+        "Haut Conseil de l'évaluation de la recherche" (not a date: "de l'année")."""
+        k = self._connector(doc, end)
+        if k == end:
+            return end
+        closed = self._complement(doc, k)
+        if closed > k and not any(doc[m].lower_ in TIME_NOUNS for m in range(k, closed)):
+            return closed
+        return end
+
     def _connector(self, doc: Doc, j: int) -> int:
         """Index after a connector ("de", "du", "d'", "de la"...) at j, or j."""
         for conn in self.connectors:
@@ -231,12 +346,12 @@ class OrgPhrasesComponent:
     def _complement(self, doc: Doc, j: int) -> int:
         """End of a common-noun complement at j ("l'innovation", "la recherche scientifique").
 
-        An article, a noun, adjectives, and at most one more "et"/"de" step; a name may
-        close it ("Chambre de commerce de Lyon"). Needs the tagger; j when there is none.
+        An article, a noun, adjectives, and at most two more "et"/"de" steps ("des
+        sciences de la vigne et du vin"); a name may close it ("Chambre de commerce de Lyon"). Needs the tagger; j when there is none.
         """
         n = len(doc)
         end = j
-        for step in range(2):
+        for step in range(3):
             k = end
             if step:
                 # A second noun only after "et" or "de": "de développement et d'innovation".
@@ -276,24 +391,10 @@ class OrgPhrasesComponent:
             generic = token.is_lower and i > 0 and doc[i - 1].lower_ in {"un", "une", "des"}
             if token.text in self._head_starts and not generic:
                 for head in self._head_starts[token.text]:
-                    if not self._match(doc, i, head, lower=False):
+                    if not self._match_head(doc, i, head):
                         continue
-                    j = i + len(head)
-                    # "Pôle métropolitain Nord Franche-Comté": adjectives after the head.
-                    while (
-                        j < min(n, i + len(head) + 2) and doc[j].is_lower and doc[j].pos_ == "ADJ"
-                    ):
-                        j += 1
-                    connected = self._connector(doc, j)
-                    end = proper_run(doc, connected, self.legal_forms)
-                    if end == connected and connected > j and token.is_title:
-                        # "Agence régionale de l'innovation", "Banque des territoires":
-                        # a capitalised head with a common-noun complement.
-                        end = self._complement(doc, connected)
-                        if end > connected:
-                            end = self._name_after_complement(doc, end)
-                    if end > connected:
-                        end = self._name_goes_on(doc, end)
+                    end = self._head_end(doc, i, len(head))
+                    if end is not None:
                         out.append(_Candidate(i, end, "head"))
                     break
             # "la start-up X", "la PME X"; a capitalised "Société" starts a name instead,
@@ -319,6 +420,26 @@ class OrgPhrasesComponent:
                         if before is not None:
                             out.append(_Candidate(before[0], before[1], "trigger", strong))
                     break
+            if token.is_lower and token.lower_ in self._person_starts:
+                for words in self._person_starts[token.lower_]:
+                    if self._match(doc, i, words, lower=True):
+                        j = i + len(words)
+                        end = proper_run(doc, j, self.legal_forms)
+                        # Two or three capitalised words: a first name and a surname.
+                        if 2 <= end - j <= 3 and all(doc[m].is_title for m in range(j, end)):
+                            out.append(_Candidate(j, end, "person"))
+                        break
+            if token.is_lower and token.lower_ in self._other_starts:
+                for other in self._other_starts[token.lower_]:
+                    if self._match(doc, i, other, lower=True):
+                        j = _skip_description(doc, i + len(other))
+                        end = proper_run(doc, j, self.legal_forms)
+                        # "le plan France 2030" names "France 2030", not every "France".
+                        while end > j and end < n and doc[end].is_digit:
+                            end += 1
+                        if end > j:
+                            out.append(_Candidate(j, end, "other"))
+                        break
             if (
                 token.is_lower
                 and token.lower_ in self.demonyms
@@ -340,7 +461,12 @@ class OrgPhrasesComponent:
                 while start < i and doc[start].lower_ in DETERMINERS:
                     start += 1
                 if start < i and doc[i - 1].pos_ != "DET":
-                    out.append(_Candidate(start, i + 1, "legal"))
+                    # English names go on after the tail: "Ottawa School Transportation
+                    # Authority", "Kestrel University Hospital".
+                    end = i + 1
+                    if end < n and not doc[end].is_sent_start:
+                        end = proper_run(doc, end, self.legal_forms)
+                    out.append(_Candidate(start, max(end, i + 1), "legal"))
         return out
 
     def _name_after_complement(self, doc: Doc, end: int) -> int:
@@ -410,6 +536,9 @@ class OrgPhrasesComponent:
         return start, k
 
     def _apply(self, doc: Doc, ents: list[Span], cand: _Candidate) -> list[Span]:
+        if not _TWO_LETTERS.search(doc[cand.start : cand.end].text):
+            # An initial ("chez M. veuve Benoit") is no organisation's name.
+            return ents
         overlapping = [e for e in ents if e.start < cand.end and e.end > cand.start]
         start, end = cand.start, cand.end
         if cand.kind == "trigger":
@@ -711,6 +840,43 @@ def _before_verb(doc: Doc, i: int) -> bool:
     return i < len(doc) and doc[i].pos_ in {"VERB", "AUX"}
 
 
+def _positional_article(doc: Doc, start: int, end: int) -> int:
+    """Start of a name after an article capitalised only by its place: "La France est..."
+    names France when the text writes "France" elsewhere without that article ("en
+    France", "la France"); "La Rochelle" keeps its article, written "à La Rochelle"."""
+    article = doc[start]
+    if article.text not in {"La", "Le", "Les", "L'"} or not _positional_capital(doc, start):
+        return start
+    text = doc.text
+    rest = doc[start + 1 : end].text
+    at = text.find(rest)
+    while at >= 0:
+        before = text[max(0, at - len(article.text) - 1) : at].strip()
+        if at != doc[start + 1].idx and before != article.text and not text[at - 1 : at].isalnum():
+            return start + 1
+        at = text.find(rest, at + 1)
+    return start
+
+
+def _runaway_end(doc: Doc, start: int, end: int) -> int:
+    """End of a place the model ran on into the sentence: "Côte d'Azur des gains de
+    productivité" is "Côte d'Azur". A lowercase preposition then a common noun after the
+    last capitalised word is the sentence going on, not the name."""
+    last = max((k for k in range(start, end) if _name_like(doc[k])), default=start)
+    k = last + 1
+    while k < end and doc[k].text in {"-", "'"}:
+        k += 1
+    tail = doc[k:end]
+    if (
+        len(tail) >= 2
+        and tail[0].is_lower
+        and tail[0].pos_ == "ADP"
+        and any(t.is_lower and t.pos_ == "NOUN" for t in tail[1:])
+    ):
+        return k
+    return end
+
+
 def _join_directions(doc: Doc, spans: list[Span]) -> list[Span]:
     """ "Nord" + "Franche-Comté" → "Nord Franche-Comté": one place, not two.
 
@@ -760,6 +926,21 @@ class CleanupComponent:
                     start += 1
                 while end > start and _strippable_right(doc[end - 1]):
                     end -= 1
+                # "Ploumanac'h", "Penmarc'h": the tokenizer cuts the Breton "c'h" after
+                # the apostrophe, and the model's span often ends there.
+                while (
+                    start < end < len(doc)
+                    and doc[end - 1].text.endswith("'")
+                    and not doc[end - 1].whitespace_
+                    and doc[end].is_alpha
+                    and doc[end].is_lower
+                    and not _breaks_line(doc[end])
+                ):
+                    end += 1
+                if not trusted and end - start > 1:
+                    start = _positional_article(doc, start, end)
+                    if ent.label_ == "LOC":
+                        end = _runaway_end(doc, start, end)
                 if end > start and _keep(
                     doc, start, end, trusted, has_pos, self.known, self.common_nouns
                 ):

@@ -37,6 +37,7 @@ DATA_FILES = (
     "org_phrases.toml",
     "furniture.toml",
     "demonyms.txt",
+    "not_names.txt",
     "themes.toml",
     "deals.toml",
 )
@@ -226,6 +227,10 @@ class OrgPhrases:
     demonyms: frozenset[str] = frozenset()
     # Whole names of public bodies ("France Travail"), fixed before the NER.
     bodies: tuple[str, ...] = ()
+    # Lowercase nouns whose name is none of PER, ORG, LOC: "la tempête X", "le navire X".
+    others: tuple[str, ...] = ()
+    # Lowercase words before a person's first name and surname: "fondée par X Y".
+    people: tuple[str, ...] = ()
 
 
 def demonym_forms(word: str) -> set[str]:
@@ -261,6 +266,25 @@ def load_demonyms(path: str | Path) -> frozenset[str]:
     return frozenset(forms)
 
 
+def load_not_names(path: str | Path) -> frozenset[str]:
+    """Read not_names.txt: one word a line, as written ("AG", "État"), "#" comments."""
+    path = Path(path)
+    if not path.exists():
+        return frozenset()
+    words: set[str] = set()
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        word = line.split("#", 1)[0].strip().replace("\u2019", "'")
+        if not word:
+            continue
+        if word == word.lower():
+            raise ResourceError(
+                f"{path}, line {number}: {word!r} has no capital (lowercase words are "
+                "never names already)"
+            )
+        words.add(word)
+    return frozenset(words)
+
+
 def load_org_phrases(path: str | Path) -> OrgPhrases:
     """Read org_phrases.toml, and demonyms.txt beside it; a missing file gives no phrases."""
     path = Path(path)
@@ -290,6 +314,8 @@ def load_org_phrases(path: str | Path) -> OrgPhrases:
         enumeration_nouns=frozenset(w.lower() for w in words("enumeration_nouns")),
         demonyms=load_demonyms(path.parent / "demonyms.txt"),
         bodies=words("bodies"),
+        others=words("not_entity_triggers"),
+        people=words("person_triggers"),
     )
 
 

@@ -72,7 +72,13 @@ def data_dir(tmp_path: Path, places: str = PLACES, watchlist: str = WATCHLIST) -
     folder.mkdir(exist_ok=True)
     (folder / "places.csv").write_text(places, encoding="utf-8")
     (folder / "watchlist.toml").write_text(watchlist, encoding="utf-8")
-    for name in ("patterns.jsonl", "org_phrases.toml", "demonyms.txt", "furniture.toml"):
+    for name in (
+        "patterns.jsonl",
+        "org_phrases.toml",
+        "demonyms.txt",
+        "furniture.toml",
+        "not_names.txt",
+    ):
         shutil.copy(DATA_DIR / name, folder / name)
     return folder
 
