@@ -143,11 +143,15 @@ def test_barometer_opens_with_its_charts(barometer, devtools):  # noqa: F811
     assert "Levées par thème" in seen["headings"]
     charts = seen["charts"]
     assert [c["title"] for c in charts] == [
+        "Opérations relevées par semaine, 2026",
         "Montants levés par trimestre, 2026 (M€)",
         "Levées de fonds par thème",
         "Levées de fonds par tour",
+        "Les investisseurs les plus actifs",
     ]
     for chart in charts:
         assert chart["width"] > 100 and chart["height"] > 80, chart
-    # Two rounds (Q1, Q2) among four quarters; two themes; two stages (amorçage, none).
-    assert [c["bars"] for c in charts] == [4, 2, 2]
+    # Every week of the year (quiet ones included); two rounds (Q1, Q2) among four quarters;
+    # two themes; two stages (amorçage, none); two investors (Doubs Capital, Jura Amorçage).
+    bars = [c["bars"] for c in charts]
+    assert bars[0] in (52, 53) and bars[1:] == [4, 2, 2, 2]
