@@ -220,6 +220,13 @@ def french_date(value: str) -> Markup | None:
     return Markup(f'<time datetime="{escape(value.strip())}"{title}>{escape(shown)}</time>')
 
 
+def date_text(value: str | None) -> str:
+    """An ISO date, date-time or month as plain French text ("18 nov. 2026", "nov. 2026");
+    anything else as it is, None as ""."""
+    match = ISO_DATE.fullmatch((value or "").strip())
+    return (_day_text(match["day"]) if match else None) or (value or "")
+
+
 @lru_cache(maxsize=4096)
 def _day_text(day: str) -> str | None:
     # Cached: a page of 500 mentions has a few dozen distinct days, and Babel's formatting is

@@ -17,6 +17,7 @@ from datasette.plugins import pm
 from datasette.utils.asgi import NotFound, Response
 from markupsafe import Markup, escape
 
+from db.display import date_text, french_number
 from db.search import DATABASE_NAME
 
 PLUGIN_NAME = "veille-entity-page"
@@ -26,20 +27,6 @@ PAGE_SIZE = 20
 RECENT = 500
 MONTHS_SHOWN = 48
 LABELS = {"ORG": "Organisation", "PER": "Personne", "LOC": "Lieu"}
-MONTHS_FR = (
-    "janv.",
-    "févr.",
-    "mars",
-    "avr.",
-    "mai",
-    "juin",
-    "juil.",
-    "août",
-    "sept.",
-    "oct.",
-    "nov.",
-    "déc.",
-)
 DEAL_TYPES = {
     "funding": "Levée de fonds",
     "acquisition": "Rachat",
@@ -60,30 +47,9 @@ def register_routes():
     return [(r"^/-/entite/(?P<entity_id>[0-9]{1,12})$", entity_view)]
 
 
-def date_fr(value: str | None) -> str:
-    """'2026-11-18T09:00:00+01:00' → '18 nov. 2026'; anything unreadable as it is."""
-    if not value or len(value) < 10 or not value[:4].isdigit():
-        return value or ""
-    try:
-        month = MONTHS_FR[int(value[5:7]) - 1]
-        return f"{int(value[8:10])} {month} {value[:4]}"
-    except (ValueError, IndexError):
-        return value
-
-
-def month_fr(month: str) -> str:
-    """'2026-11' → 'nov. 2026'."""
-    try:
-        return f"{MONTHS_FR[int(month[5:7]) - 1]} {month[:4]}"
-    except (ValueError, IndexError):
-        return month
-
-
 def number_fr(value: int | float | None) -> str:
-    """12345 → '12 345' (narrow no-break space, as French typography writes it)."""
-    if value is None:
-        return ""
-    return f"{value:,}".replace(",", "\u202f").replace(".", ",")
+    """12345 → '12 345' (db.display's French separators); None → ''."""
+    return "" if value is None else french_number(value)
 
 
 def _month_range(first: str, last: str) -> list[str]:
@@ -108,8 +74,8 @@ def months_svg(counts: dict[str, int]) -> Markup:
     parts = [
         f'<svg class="veille-chart" role="img" viewBox="0 0 {width} {height}" '
         f'width="100%" xmlns="http://www.w3.org/2000/svg">',
-        f"<title>Articles par mois, de {escape(month_fr(shown[0]))} "
-        f"à {escape(month_fr(shown[-1]))}</title>",
+        f"<title>Articles par mois, de {escape(date_text(shown[0]))} "
+        f"à {escape(date_text(shown[-1]))}</title>",
         f'<line x1="{left}" y1="{height - bottom}" x2="{width}" y2="{height - bottom}" '
         'stroke="#888"/>',
         f'<text x="{left - 6}" y="14" text-anchor="end" font-size="11">{number_fr(top)}</text>',
@@ -120,7 +86,7 @@ def months_svg(counts: dict[str, int]) -> Markup:
         n = counts.get(month, 0)
         h = (height - bottom - 10) * n / top
         x = left + i * step + (step - bar) / 2
-        label = f"{month_fr(month)} : {number_fr(n)} article{'s' if n > 1 else ''}"
+        label = f"{date_text(month)} : {number_fr(n)} article{'s' if n > 1 else ''}"
         parts.append(
             f'<rect class="mark" x="{x:.1f}" y="{height - bottom - h:.1f}" width="{bar:.1f}" '
             f'height="{h:.1f}" fill="#2c7fb8"><title>{escape(label)}</title></rect>'
@@ -128,7 +94,7 @@ def months_svg(counts: dict[str, int]) -> Markup:
         if i % every == 0:
             parts.append(
                 f'<text x="{x + bar / 2:.1f}" y="{height - bottom + 16}" text-anchor="middle" '
-                f'font-size="11">{escape(month_fr(month))}</text>'
+                f'font-size="11">{escape(date_text(month))}</text>'
             )
     parts.append("</svg>")
     return Markup("".join(parts))
@@ -271,7 +237,7 @@ async def entity_view(request, datasette) -> Response:
         "page": page,
         "more": more,
         "feed_url": datasette.urls.path(f"/{DATABASE_NAME}/entity_feed.atom?id={entity_id}"),
-        "date_fr": date_fr,
+        "date_fr": date_text,
         "number_fr": number_fr,
         "labels": LABELS,
     }

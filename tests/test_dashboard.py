@@ -17,7 +17,8 @@ import pytest
 from helpers_search import datasette_client, fill_many_mentions, fill_small_db
 
 from db.dashboard import SLUG
-from db.entity_page import date_fr, months_svg, number_fr
+from db.display import date_text
+from db.entity_page import months_svg, number_fr
 from db.schema import open_db
 from db.search import load_metadata
 
@@ -308,8 +309,8 @@ def test_entity_articles_are_paginated_newest_first(tmp_path):
 
 
 def test_french_display_helpers():
-    assert date_fr("2026-11-18T09:00:00+01:00") == "18 nov. 2026"
-    assert date_fr("") == "" and date_fr("hier") == "hier"
+    assert date_text("2026-11-18T09:00:00+01:00") == "18 nov. 2026"
+    assert date_text("") == "" and date_text("hier") == "hier"
     assert number_fr(1234567) == "1\u202f234\u202f567"
     assert months_svg({}) == ""
     svg = months_svg({"2025-11": 3, "2026-01": 1})
