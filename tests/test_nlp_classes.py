@@ -348,6 +348,7 @@ def test_the_rules_version_follows_the_rule_modules(tmp_path, monkeypatch):
     copy = tmp_path / "nlp"
     copy.mkdir()
     for name in nlp.model.RULE_MODULES:
+        (copy / name).parent.mkdir(exist_ok=True)
         (copy / name).write_bytes((DATA_DIR.parent / name).read_bytes())
     monkeypatch.setattr(nlp.model, "__file__", str(copy / "model.py"))
     assert nlp.model.rules_version() == before
