@@ -27,23 +27,18 @@ from spacy.tokens import Doc
 
 from nlp.furniture import Furniture, load_furniture, mask_furniture
 from nlp.keys import entity_key
-from nlp.model import DEFAULT_MODEL, load_pipeline, strip_article
+from nlp.model import DEFAULT_MODEL, load_pipeline
 from nlp.normalize import Normalized, normalize
 from nlp.quotes import find_quotes
 from nlp.resources import (
     Gazetteer,
-    OrgPhrases,
     WatchEntry,
     data_path,
     data_version,
-    load_not_names,
-    load_org_phrases,
-    load_places,
-    load_watchlist,
     resolve_data_dir,
 )
 from nlp.rules import PASSES
-from nlp.rules.base import ENUM_ID, Context, Named, RuleData, place_of
+from nlp.rules.base import ENUM_ID, Context, Named, RuleData, load_rule_data, place_of
 from nlp.rules.enumerations import enumerations
 from nlp.rules.head_words import REGION
 from nlp.rules.surface import surface_name
@@ -100,23 +95,10 @@ class Analyzer:
 
     def __init__(self, model: str = DEFAULT_MODEL, data_dir: str | Path | None = None):
         self.nlp: Language = load_pipeline(model, data_dir)
-        self.places: Gazetteer = load_places(data_path("places.csv", data_dir))
-        self.watchlist: dict[str, WatchEntry] = {}
-        for entry in load_watchlist(data_path("watchlist.toml", data_dir)):
-            for spelling in (entry.name, *entry.aliases):
-                self.watchlist.setdefault(entity_key(spelling), entry)
-                self.watchlist.setdefault(entity_key(strip_article(spelling)), entry)
-        phrases: OrgPhrases = load_org_phrases(data_path("org_phrases.toml", data_dir))
+        self.rule_data: RuleData = load_rule_data(data_dir)
+        self.places: Gazetteer = self.rule_data.places
+        self.watchlist: dict[str, WatchEntry] = self.rule_data.watchlist
         self.furniture: Furniture = load_furniture(data_path("furniture.toml", data_dir))
-        self.rule_data = RuleData(
-            watchlist=self.watchlist,
-            places=self.places,
-            legal_forms=frozenset(f.lower() for f in phrases.legal_forms),
-            head_words=frozenset(h for h in phrases.heads if " " not in h and "'" not in h),
-            enumeration_nouns=frozenset(phrases.enumeration_nouns),
-            demonyms=frozenset(phrases.demonyms),
-            not_names=frozenset(load_not_names(data_path("not_names.txt", data_dir))),
-        )
 
     def analyse(
         self,

