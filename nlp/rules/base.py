@@ -112,6 +112,17 @@ class Context:
 Pass = Callable[[Context, list[Named]], list[Named]]
 
 
+@dataclass
+class PhraseCandidate:
+    """A span an organisation phrase proposes (`veille_org_phrases`), before it is applied."""
+
+    start: int
+    end: int
+    kind: str  # head, trigger, legal, person, other
+    strong: bool = False
+    descriptor: bool = False
+
+
 def strip_article(name: str) -> str:
     """ "La French Tech" → "French Tech": the article is the sentence's, not the name's.
 

@@ -12,15 +12,14 @@ Bourgogne" leaves the model with "Université de" alone).
 
 Data: org_phrases.toml (`heads`, `connectors`, `triggers`, `strong_triggers`,
 `descriptors`, `legal_forms`, `tails`, `person_triggers`, `not_entity_triggers`),
-demonyms.txt. Tests: tests/test_rules_org_phrases.py.
+demonyms.txt. Tests: tests/test_rules_org_phrases.py. The public bodies' rules are in
+`nlp/rules/public_bodies.py` (tests/test_rules_public_bodies.py).
 
 Each phrase family is one finder (`FINDERS`), tried in order at every token that can
 start a phrase; the candidates they return are applied in the order found.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 from spacy.attrs import LOWER, ORTH
@@ -38,22 +37,13 @@ from nlp.rules.base import (
     name_like,
     proper_run,
 )
+from nlp.rules.base import PhraseCandidate as _Candidate
+from nlp.rules.public_bodies import PublicBodies
 
 # Parts of speech that cannot head a name (the issue: verbs, adverbs, pronouns, determiners,
 # conjunctions, interjections; plus adpositions, numbers and symbols).
 NOT_A_NAME = {"VERB", "AUX", "ADV", "PRON", "DET", "CCONJ", "SCONJ", "INTJ", "ADP", "NUM", "SYM"}
-# Nouns of time that end a complement rather than belong to a name ("de l'année").
-TIME_NOUNS = {"an", "année", "mois", "semaine", "jour", "fin", "début", "été", "hiver"}
 DEMONYM_ARTICLES = {"le", "la", "l'", "les", "un", "une", "du", "au", "des"}
-
-
-@dataclass
-class _Candidate:
-    start: int
-    end: int
-    kind: str  # head, trigger, legal
-    strong: bool = False
-    descriptor: bool = False
 
 
 def _skip_description(doc: Doc, start: int) -> int:
@@ -96,7 +86,7 @@ def _run_before(doc: Doc, end: int) -> int:
     return start
 
 
-class OrgPhrasesComponent:
+class OrgPhrasesComponent(PublicBodies):
     """Correct the NER with organisation-shaped phrases (see the module docstring)."""
 
     def __init__(self, nlp: Language, phrases: OrgPhrases):
@@ -198,103 +188,6 @@ class OrgPhrasesComponent:
         kept = [e for e in ents if not (e.start < cand.end and e.end > cand.start)]
         return [*kept, Span(doc, cand.start, cand.end, label="PER")]
 
-    def _match_head(self, doc: Doc, i: int, head: tuple[str, ...]) -> bool:
-        """A head's first word as written (its capital tells a name from a common noun),
-        the rest in any case: "Chambre de Commerce et d'Industrie", "centre Hospitalier"."""
-        if i + len(head) > len(doc) or doc[i].text != head[0]:
-            return False
-        return all(doc[i + k].lower_ == word.lower() for k, word in enumerate(head[1:], 1))
-
-    def _head_end(self, doc: Doc, i: int, size: int) -> int | None:
-        """End of the organisation named from the head at token i (`size` tokens), or None.
-
-        Rules in order: adjectives after the head ("Pôle métropolitain"); a connector and a
-        name ("Université de Franche-Comté"); a capitalised head's common-noun complement
-        ("Agence régionale de l'innovation"); a capitalised head with adjectives alone
-        ("Conseil constitutionnel"); then the name goes on ("Région Pays de la Loire") and
-        may close with a complement ("École Sévigné du numérique").
-        """
-        n = len(doc)
-        token = doc[i]
-        j = i + size
-        while j < min(n, i + size + 3) and doc[j].is_lower and doc[j].pos_ == "ADJ":
-            j += 1
-        connected = self._connector(doc, j)
-        end = proper_run(doc, connected, self.legal_forms)
-        if end == connected and connected > j and token.is_title:
-            # "Agence régionale de l'innovation", "Banque des territoires": a capitalised
-            # head with a common-noun complement.
-            end = self._complement(doc, connected)
-            if end > connected:
-                end = self._name_after_complement(doc, end)
-        if end > connected:
-            end = self._name_goes_on(doc, end)
-            if token.is_title:
-                end = self._closing_complement(doc, end)
-            return end
-        if (
-            connected == j
-            and j > i + size
-            and token.is_title
-            and not token.is_sent_start
-            and token.text not in {"Haut", "Haute"}
-        ):
-            # "le Conseil constitutionnel", "le Centre spatial guyanais": a capitalised
-            # head mid-sentence with its adjectives is the body's whole name.
-            return j
-        return None
-
-    def _closing_complement(self, doc: Doc, end: int) -> int:
-        """A common-noun complement after a head's name: "École Sévigné du numérique",
-        "Haut Conseil de l'évaluation de la recherche" (not a date: "de l'année")."""
-        k = self._connector(doc, end)
-        if k == end:
-            return end
-        closed = self._complement(doc, k)
-        if closed > k and not any(doc[m].lower_ in TIME_NOUNS for m in range(k, closed)):
-            return closed
-        return end
-
-    def _connector(self, doc: Doc, j: int) -> int:
-        """Index after a connector ("de", "du", "d'", "de la"...) at j, or j."""
-        for conn in self.connectors:
-            if self._match(doc, j, conn, lower=True):
-                return j + len(conn)
-        return j
-
-    def _complement(self, doc: Doc, j: int) -> int:
-        """End of a common-noun complement at j ("l'innovation", "la recherche scientifique").
-
-        An article, a noun, adjectives, and at most two more "et"/"de" steps ("des
-        sciences de la vigne et du vin"); a name may close it ("Chambre de commerce de Lyon"). Needs the tagger; j when there is none.
-        """
-        n = len(doc)
-        end = j
-        for step in range(3):
-            k = end
-            if step:
-                # A second noun only after "et" or "de": "de développement et d'innovation".
-                if k < n and doc[k].lower_ == "et":
-                    k += 1
-                k = self._connector(doc, k)
-                if k == end:
-                    break
-            if k < n and doc[k].lower_ in {"la", "l'", "les", "le"}:
-                k += 1
-            if not (k < n and doc[k].is_lower and doc[k].pos_ == "NOUN"):
-                break
-            k += 1
-            while k < n and doc[k].is_lower and doc[k].pos_ == "ADJ":
-                k += 1
-            end = k
-        if end > j:
-            closing = self._connector(doc, end)
-            if closing > end:
-                name_end = proper_run(doc, closing, self.legal_forms)
-                if name_end > closing:
-                    end = name_end
-        return end
-
     def _find(self, doc: Doc) -> list[_Candidate]:
         out: list[_Candidate] = []
         # Only the few tokens that can start a phrase are looked at one by one: going
@@ -307,20 +200,6 @@ class OrgPhrasesComponent:
             for finder in FINDERS:
                 finder(self, doc, i, out)
         return out
-
-    def _find_head(self, doc: Doc, i: int, out: list[_Candidate]) -> None:
-        """A public body's head and its name: "Université de X", "le lycée X"."""
-        token = doc[i]
-        # "un lycée professionnel de X" is a school of X, not a name; "le lycée X" is.
-        generic = token.is_lower and i > 0 and doc[i - 1].lower_ in {"un", "une", "des"}
-        if token.text in self._head_starts and not generic:
-            for head in self._head_starts[token.text]:
-                if not self._match_head(doc, i, head):
-                    continue
-                end = self._head_end(doc, i, len(head))
-                if end is not None:
-                    out.append(_Candidate(i, end, "head"))
-                break
 
     def _find_trigger(self, doc: Doc, i: int, out: list[_Candidate]) -> None:
         """A trade or descriptor noun before a name ("la start-up X"), or after it in
@@ -415,39 +294,6 @@ class OrgPhrasesComponent:
                 if end < n and not doc[end].is_sent_start:
                     end = proper_run(doc, end, self.legal_forms)
                 out.append(_Candidate(start, max(end, i + 1), "legal"))
-
-    def _name_after_complement(self, doc: Doc, end: int) -> int:
-        """A name right after a head's complement, or after "pour (la)", is the body's
-        own: "Société d'économie mixte Énergies Vosges", "Agence de développement pour
-        la Bretagne"."""
-        n = len(doc)
-        k = end
-        if k < n and doc[k].lower_ == "pour":
-            k += 1
-            if k < n and doc[k].lower_ in {"la", "le", "l'", "les"}:
-                k += 1
-        if k < n and not doc[k].is_sent_start:
-            run = proper_run(doc, k, self.legal_forms)
-            if run > k:
-                return run
-        return end
-
-    def _name_goes_on(self, doc: Doc, end: int) -> int:
-        """Extend a head's name over "de"/"du"/"d'" + name: "Région Pays de la Loire",
-        "CCI Portes de Normandie", "Université Côte d'Azur" (not over "à" or "en")."""
-        n = len(doc)
-        while end < n:
-            k = end
-            if doc[k].lower_ not in {"de", "du", "des", "d'"}:
-                break
-            k = self._connector(doc, k)
-            if k >= n or doc[k].is_sent_start or not name_like(doc[k]):
-                break
-            run = proper_run(doc, k, self.legal_forms)
-            if run == k:
-                break
-            end = run
-        return end
 
     def _apposed(self, doc: Doc, i: int) -> tuple[int, int] | None:
         """The name before ", une start-up", ", éditeur de logiciels" (trigger at i).
