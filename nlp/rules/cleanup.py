@@ -33,8 +33,9 @@ FUNCTION_WORDS = {
 }  # fmt: skip
 OPENING = {"#", "@", "«", '"', "'", "(", "[", "“", "‘", "-", "–", "—", "/", "•", "·", "*"}
 NAME_POS = {"PROPN", "NOUN", "X"}
-# Tags of NOT_A_NAME that the tagger gives a capitalised name it does not recognise, from
-# its place alone (never a verb: "Partager" is a button wherever it stands).
+# Parts of speech that cannot head a name but that the tagger gives a capitalised name it
+# does not recognise, from its place alone (never a verb: "Partager" is a button wherever
+# it stands).
 CAPITAL_WINS = {"PRON", "ADV", "ADJ", "INTJ"}
 
 
