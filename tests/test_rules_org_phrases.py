@@ -1,0 +1,125 @@
+"""nlp/rules/org_phrases.py (component veille_org_phrases, then veille_cleanup): trade and
+descriptor nouns, person and not-entity phrases, a demonym before a name (issue 10,
+classes 2 and 7); on spacy.blank("fr"). Public bodies: tests/test_rules_public_bodies.py."""
+
+from __future__ import annotations
+
+import pytest
+from helpers_rules import blank_pipeline, ents, preset, run_components
+
+from nlp.rules.base import PHRASE_ID
+
+
+@pytest.fixture(scope="module")
+def blank():
+    return blank_pipeline()
+
+
+# --- trade and descriptor nouns (issue 10, class 2) ------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text, given, expected",
+    [
+        ("Le joaillier Varenne ouvre une boutique.", [("Varenne", "PER")], [("Varenne", "ORG")]),
+        ("Le data center Ostrel recrute.", [("Ostrel", "LOC")], [("Ostrel", "ORG")]),
+        ("Elle dirige l'accélérateur Bivouac.", [("Bivouac", "PER")], [("Bivouac", "ORG")]),
+        ("Le fabricant Loubet double sa production.", [("Loubet", "PER")], [("Loubet", "ORG")]),
+        # Two words after a trade noun are a person's name; a plain trigger keeps a person.
+        (
+            "Le joaillier Paul Varenne expose.",
+            [("Paul Varenne", "PER")],
+            [("Paul Varenne", "PER")],
+        ),
+        ("Le cabinet Martin a démissionné.", [("Martin", "PER")], [("Martin", "PER")]),
+        ("Chez Dubrel, on recrute.", [("Dubrel", "PER")], [("Dubrel", "ORG")]),
+        (
+            "Elle milite chez Maravel, une organisation de défense des océans.",
+            [("Maravel", "LOC")],
+            [("Maravel", "ORG")],
+        ),
+        # An initial after "chez" names nothing.
+        ("Une robe vue chez M veuve Pinel.", [], []),
+    ],
+)
+def test_a_trade_noun_before_a_name_makes_it_an_organisation(blank, text, given, expected):
+    assert ents(preset(blank, text, given)) == expected
+
+
+@pytest.mark.parametrize(
+    "text, given",
+    [
+        ("La tempête Ormelle a touché la côte.", [("Ormelle", "PER")]),
+        ("Le chalutier Marie-Jeanne est rentré au port.", [("Marie-Jeanne", "PER")]),
+        ("Ils contestent la loi Travail.", [("Travail", "ORG")]),
+    ],
+)
+def test_storms_ships_and_laws_are_not_entities(blank, text, given):
+    assert ents(preset(blank, text, given)) == []
+
+
+@pytest.mark.parametrize(
+    "text, given, expected",
+    [
+        (
+            "La jeune pousse, fondée par Maialen Urtasun, grandit.",
+            [("Maialen Urtasun", "LOC")],
+            [("Maialen Urtasun", "PER")],
+        ),
+        # Found by no one: added.
+        ("« C'est un pari », explique Odile Marchetti.", [], [("Odile Marchetti", "PER")]),
+        # One word is not a first name and a surname: left to the model.
+        ("Le projet, porté par Kalixo et dirigé par Brevan, avance.", [], []),
+    ],
+)
+def test_a_first_name_and_surname_after_a_person_phrase_are_a_person(blank, text, given, expected):
+    assert ents(preset(blank, text, given)) == expected
+
+
+@pytest.mark.parametrize(
+    "text, given, expected",
+    [
+        ("Le nantais Ravelin lève des fonds.", [("nantais Ravelin", "LOC")], [("Ravelin", "ORG")]),
+        ("La bisontine Quelda recrute.", [], [("Quelda", "ORG")]),
+    ],
+)
+def test_an_article_and_a_demonym_announce_a_company(blank, text, given, expected):
+    assert ents(preset(blank, text, given)) == expected
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Il rejoint la start-up Kalistène depuis mars.", "Kalistène"),
+        ("Il rejoint la startup Kalistène depuis mars.", "Kalistène"),
+        (
+            "Elle préside l'association Bois Numérique Franc-Comtois.",
+            "Bois Numérique Franc-Comtois",
+        ),
+        ("Audit par le cabinet Verrières & Associés.", "Verrières & Associés"),
+        ("Le groupe Ornans Industries rachète un site.", "Ornans Industries"),
+        ("La société Numelec a recruté.", "Numelec"),
+        ("Un contrat pour Numelec SAS cette année.", "Numelec SAS"),
+        ("Les étudiants de l'Université de Franche-Comté exposent.", "Université de Franche-Comté"),
+        ("La CCI du Doubs ouvre ses portes.", "CCI du Doubs"),
+        ("Le conseil départemental du Jura vote.", "conseil départemental du Jura"),
+    ],
+)
+def test_organisation_phrases_make_orgs(blank, text, expected):
+    doc = run_components(blank, text)
+    assert ents(doc) == [(expected, "ORG")]
+
+
+def test_trigger_relabels_a_place_the_model_saw(blank):
+    text = "La start-up Ovalto, basée à Dijon, recrute."
+    start = text.index("Ovalto")
+    doc = run_components(blank, text, [(start, start + 6, "LOC")])
+    assert ents(doc) == [("Ovalto", "ORG")]
+    assert doc.ents[0].id_ == PHRASE_ID
+
+
+def test_weak_trigger_keeps_a_person(blank):
+    text = "Le cabinet Martin a démissionné."
+    start = text.index("Martin")
+    doc = run_components(blank, text, [(start, start + 6, "PER")])
+    assert ents(doc) == [("Martin", "PER")]

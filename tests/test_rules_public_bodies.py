@@ -1,0 +1,80 @@
+"""nlp/rules/public_bodies.py (within veille_org_phrases, then veille_cleanup): a body's
+head and its name are one organisation; legal forms and tails close a name (issue 10,
+classes 4 and 5); on spacy.blank("fr")."""
+
+from __future__ import annotations
+
+import pytest
+from helpers_rules import blank_pipeline, ents, preset, run_components
+
+
+@pytest.fixture(scope="module")
+def blank():
+    return blank_pipeline()
+
+
+# --- issue 10, classes 4 and 5: public bodies, legal forms, span boundaries ---------
+
+
+@pytest.mark.parametrize(
+    "text, given, expected",
+    [
+        ("Les Hautes-Alpes et Martin Frères SA signent.", [], [("Martin Frères SA", "ORG")]),
+        (
+            "Cholet Agglomération soutient le projet.",
+            [("Cholet", "LOC")],
+            [("Cholet Agglomération", "ORG")],
+        ),
+        (
+            "La Communauté de communes du Val de Sèvre vote.",
+            [("Val de Sèvre", "LOC")],
+            [("Communauté de communes du Val de Sèvre", "ORG")],
+        ),
+        (
+            "Un accord avec la préfecture de la Vendée est signé.",
+            [("Vendée", "LOC")],
+            [("préfecture de la Vendée", "ORG")],
+        ),
+        (
+            "Les élèves du lycée Jean-Macé exposent.",
+            [("Jean-Macé", "PER")],
+            [("lycée Jean-Macé", "ORG")],
+        ),
+        (
+            "L'Eurométropole de Metz investit.",
+            [("Metz", "LOC")],
+            [("Eurométropole de Metz", "ORG")],
+        ),
+        # A head's words after the first in any case: one name, not a head plus a place.
+        (
+            "Le centre Hospitalier de la Côte Sauvage recrute.",
+            [("Côte Sauvage", "LOC")],
+            [("centre Hospitalier de la Côte Sauvage", "ORG")],
+        ),
+        (
+            "Départ devant la Chambre de Commerce et d'Industrie de Vendelle.",
+            [("Chambre de Commerce", "ORG"), ("Vendelle", "LOC")],
+            [("Chambre de Commerce et d'Industrie de Vendelle", "ORG")],
+        ),
+        # English institution words close a name as "Métropole" does, or go on with it.
+        (
+            "Un accord avec Kestrel University et le Marlow District School Board.",
+            [("Kestrel", "LOC"), ("Marlow District School Board", "LOC")],
+            [("Kestrel University", "ORG"), ("Marlow District School Board", "ORG")],
+        ),
+        (
+            "La Marlow School Transport Authority attend.",
+            [("Marlow School", "ORG")],
+            [("Marlow School Transport Authority", "ORG")],
+        ),
+    ],
+)
+def test_public_bodies_and_legal_names_are_one_organisation(blank, text, given, expected):
+    assert ents(preset(blank, text, given)) == expected
+
+
+def test_head_phrase_absorbs_the_place(blank):
+    text = "L'Université de Franche-Comté recrute."
+    start = text.index("Franche")
+    doc = run_components(blank, text, [(start, start + len("Franche-Comté"), "LOC")])
+    assert ents(doc) == [("Université de Franche-Comté", "ORG")]
