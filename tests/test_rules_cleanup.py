@@ -4,7 +4,7 @@ name, a direction and a place; on spacy.blank("fr")."""
 from __future__ import annotations
 
 import pytest
-from helpers_rules import blank_pipeline, ents, run_components
+from helpers_rules import blank_pipeline, ents, model_names, run_components
 
 
 @pytest.fixture(scope="module")
@@ -45,3 +45,56 @@ def test_direction_and_place_make_one_place(blank):
         blank, text, [(nord, nord + 4, "LOC"), (fc, fc + len("Franche-Comté"), "LOC")]
     )
     assert ents(doc) == [("Nord Franche-Comté", "LOC")]
+
+
+# --- through the trained model: shapes of real articles (issue 10) ---
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "expected", "absent"),
+    [
+        # A section line: each item between separators is apart, a lone common noun is none.
+        (
+            "La start-up Brevalis a été fondée à Lorient | Économie | Bretagne",
+            {("Lorient", "LOC"), ("Brevalis", "ORG")},
+            {("Économie", "LOC"), ("Lorient | Économie | Bretagne", "LOC")},
+        ),
+        # A day after a name is the sentence's.
+        (
+            "La décision a été confirmée par l'agence Vestrel lundi.",
+            {("Vestrel", "ORG")},
+            {("Vestrel lundi", "ORG")},
+        ),
+        # A number after a spaced dash is a date's; a number in the name stays.
+        (
+            "Communiqué de presse de la société Verdalys - 12 juin 2025.",
+            {("Verdalys", "ORG")},
+            {("Verdalys - 12", "ORG")},
+        ),
+        (
+            "La chaîne France 3 Bourgogne a couvert l'inauguration.",
+            {("France 3 Bourgogne", "ORG")},
+            set(),
+        ),
+    ],
+)
+def test_names_end_where_the_sentence_goes_on(text, expected, absent):
+    names = model_names(text)
+    assert expected <= names
+    assert not names & absent
+
+
+@pytest.mark.model
+def test_an_office_is_not_a_name_but_its_holder_and_place_are():
+    names = model_names(
+        "Le président de la République a salué le projet, comme le ministre de "
+        "l'Économie. Le maire de Besançon, Anne Verdier, a inauguré le site avec le "
+        "préfet du Doubs.",
+    )
+    assert {("Anne Verdier", "PER"), ("Besançon", "LOC"), ("Doubs", "LOC")} <= names
+    assert not {name for name, _ in names} & {
+        "président de la République",
+        "ministre de l'Économie",
+        "République",
+    }

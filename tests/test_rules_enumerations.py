@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import spacy
-from helpers_rules import as_triples
+from helpers_rules import as_triples, model_names
 
 from nlp.resources import DATA_DIR, load_org_phrases
 from nlp.rules.base import ENUM_ID
@@ -126,3 +126,36 @@ def test_a_list_of_places_without_business_evidence_stays_places():
         ("Auxonne", "LOC"),
         ("Gray", "LOC"),
     ]
+
+
+# --- through the trained model: shapes of real articles (issue 10) ---
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "expected", "absent"),
+    [
+        # The preposition repeated in the list, the kind said after it.
+        (
+            "Les salariés de Brivex ont rencontré ceux de Solvane et de Tramis, deux PME voisines.",
+            {("Solvane", "ORG"), ("Tramis", "ORG")},
+            {("Solvane", "PER")},
+        ),
+        # A place after a comma and "à" is where the firm is, not a second firm.
+        (
+            "Le cabinet Ferrand & Associés, à Besançon, recrute.",
+            {("Besançon", "LOC")},
+            {("Besançon", "ORG")},
+        ),
+        # Places listed with no business noun stay places.
+        (
+            "Le festival passera par Dijon et par Besançon, puis Dole et Vesoul.",
+            {("Dijon", "LOC"), ("Besançon", "LOC")},
+            {("Dijon", "ORG"), ("Besançon", "ORG")},
+        ),
+    ],
+)
+def test_lists_take_the_kind_said_before_or_after_them(text, expected, absent):
+    names = model_names(text)
+    assert expected <= names
+    assert not names & absent

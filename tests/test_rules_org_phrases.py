@@ -5,7 +5,7 @@ classes 2 and 7); on spacy.blank("fr"). Public bodies: tests/test_rules_public_b
 from __future__ import annotations
 
 import pytest
-from helpers_rules import blank_pipeline, ents, preset, run_components
+from helpers_rules import blank_pipeline, ents, model_names, preset, run_components
 
 from nlp.rules.base import PHRASE_ID
 
@@ -123,3 +123,70 @@ def test_weak_trigger_keeps_a_person(blank):
     start = text.index("Martin")
     doc = run_components(blank, text, [(start, start + 6, "PER")])
     assert ents(doc) == [("Martin", "PER")]
+
+
+# --- through the trained model: shapes of real articles (issue 10) ---
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "expected", "absent"),
+    [
+        # A definite article before the trigger, the apposition closed by a comma.
+        (
+            "Selon Kantaro, la jeune pousse nantaise, le marché va doubler.",
+            {("Kantaro", "ORG")},
+            set(),
+        ),
+        (
+            "D'après Norlec, l'éditeur rennais, la demande progresse.",
+            {("Norlec", "ORG")},
+            set(),
+        ),
+        # Without the closing comma, "la start-up" is the subject: the speaker stays a person.
+        (
+            "Selon Marie Perdriel, la start-up vise un million de clients.",
+            {("Marie Perdriel", "PER")},
+            {("Marie Perdriel", "ORG")},
+        ),
+    ],
+)
+def test_a_name_apposed_to_a_trade_noun_is_an_organisation(text, expected, absent):
+    names = model_names(text)
+    assert expected <= names
+    assert not names & absent
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "expected", "absent"),
+    [
+        (
+            "Il a deux filles, Aseel (9 ans) et Noor (6 ans), et vit à Dole.",
+            {("Aseel", "PER"), ("Noor", "PER"), ("Dole", "LOC")},
+            {("Aseel", "LOC"), ("Noor", "LOC")},
+        ),
+        (
+            "Yerlan, 34 ans, a fondé l'atelier avec Soha, 29 ans.",
+            {("Yerlan", "PER"), ("Soha", "PER")},
+            {("Soha", "LOC")},
+        ),
+        # A firm's age is said otherwise.
+        (
+            "La société Kalixo, 10 ans d'existence, recrute.",
+            {("Kalixo", "ORG")},
+            {("Kalixo", "PER")},
+        ),
+    ],
+)
+def test_a_name_given_an_age_is_a_person(text, expected, absent):
+    names = model_names(text)
+    assert expected <= names
+    assert not names & absent
+
+
+@pytest.mark.model
+def test_a_head_the_model_took_with_its_article_still_names_the_whole_body():
+    names = model_names("Le Pôle métropolitain Nord Franche-Comté a voté le budget.")
+    assert ("Pôle métropolitain Nord Franche-Comté", "ORG") in names
+    assert ("Nord Franche-Comté", "LOC") not in names

@@ -1,10 +1,13 @@
 """Clean-up of entity spans (spaCy component `veille_cleanup`, last).
 
-Decides: strips elisions, determiners, quotes and punctuation from span edges, cuts spans
-at line breaks, drops an article capitalised only by its place ("La France est..."), ends
-a place that runs on into the sentence, joins a direction to the place after it ("Nord
+Decides: strips elisions, determiners, quotes and punctuation from span edges, and a
+weekday, a score or a date's number after a name ("l'agence Vestrel lundi"), cuts spans
+at line breaks and separators ("Lorient | Économie"), drops a span opened by a role noun
+("le président de la République" is an office), drops an article capitalised only by
+its place ("La France est..."), ends a place that runs on into the sentence, joins a direction to the place after it ("Nord
 Franche-Comté") and drops what is not a name, judging by the model's own part-of-speech
-tags and lexicon of common nouns rather than by a list of words of ours.
+tags and lexicon of common nouns rather than by a list of words of ours. Words in
+capitals last (`nlp.rules.capitals`).
 
 Data: none of its own; the one-word names of the ruler and places.csv are `known` (never
 dropped as common words). Tests: tests/test_rules_cleanup.py.
@@ -12,11 +15,14 @@ dropped as common words). Tests: tests/test_rules_cleanup.py.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from spacy.attrs import ORTH
 from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
+from nlp.rules import capitals
 from nlp.rules.base import (
     DETERMINERS,
     DIRECTIONS,
@@ -39,8 +45,28 @@ NAME_POS = {"PROPN", "NOUN", "X"}
 CAPITAL_WINS = {"PRON", "ADV", "ADJ", "INTJ"}
 
 
+# Separators no name contains: "Lorient | Économie | Bretagne" is a section line.
+SEPARATORS = {"|", "•", "·", "›", ">"}
+WEEKDAYS = {"lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"}
+_SCORE = re.compile(r"^\d{1,2}-\d{1,2}$")
+# Lowercase role nouns: a span they open names an office, not a person or a body ("le
+# président de la République", "le ministre de l'Économie"); the holder's name, when the
+# article gives it, is a span of its own.
+ROLE_NOUNS = {
+    "président", "présidente", "ministre", "secrétaire", "directeur", "directrice", "maire",
+    "préfet", "préfète", "député", "députée", "sénateur", "sénatrice", "adjoint", "adjointe",
+    "conseiller", "conseillère", "chef", "cheffe", "porte-parole", "délégué", "déléguée",
+    "vice-président", "vice-présidente", "gouverneur", "ambassadeur", "ambassadrice",
+}  # fmt: skip
+
+
 def _breaks_line(token: Token) -> bool:
     return token.is_space and ("\n" in token.text)
+
+
+def _line_edge(token: Token) -> bool:
+    """A line break or a separator: what stands between two items of a menu line."""
+    return _breaks_line(token) or token.text in SEPARATORS
 
 
 def _strippable_left(token: Token, span_start: int) -> bool:
@@ -67,16 +93,23 @@ def _strippable_right(token: Token) -> bool:
         return True
     if token.lower_ in ELISIONS:
         return True
+    # A day or a score after a name is the sentence's: "l'agence Vestrel lundi", "battu
+    # Crystal Palace 3-0"; a number after a spaced dash is a date's ("Libérons-Les - 12").
+    if (token.is_lower and token.text in WEEKDAYS) or _SCORE.match(token.text):
+        return True
+    if token.like_num and token.i > 1 and token.doc[token.i - 1].text in {"-", "–", "—"}:
+        dash = token.doc[token.i - 1]
+        return dash.whitespace_ != "" or token.doc[token.i - 2].whitespace_ != ""
     return token.is_lower and (
         token.pos_ in {"DET", "ADP", "CCONJ"} or token.lower_ in FUNCTION_WORDS
     )
 
 
 def _pieces(span: Span) -> list[tuple[int, int]]:
-    """Token ranges of `span` between line breaks."""
+    """Token ranges of `span` between line breaks and separators."""
     out, start = [], span.start
     for token in span:
-        if _breaks_line(token):
+        if _line_edge(token):
             if token.i > start:
                 out.append((start, token.i))
             start = token.i + 1
@@ -90,7 +123,7 @@ def _positional_capital(doc: Doc, i: int) -> bool:
     perhaps after opening punctuation ("« Leader, nous le sommes »")."""
     while True:
         token = doc[i]
-        if i == 0 or token.is_sent_start or _breaks_line(doc[i - 1]):
+        if i == 0 or token.is_sent_start or _line_edge(doc[i - 1]):
             return True
         if doc[i - 1].text not in OPENING:
             return False
@@ -141,8 +174,8 @@ def _keep(
         )
         if token.pos_ not in NAME_POS and not capital_wins:
             return False
-        line_start = token.i == 0 or _breaks_line(doc[token.i - 1])
-        line_end = token.i + 1 == len(doc) or _breaks_line(doc[token.i + 1])
+        line_start = token.i == 0 or _line_edge(doc[token.i - 1])
+        line_end = token.i + 1 == len(doc) or _line_edge(doc[token.i + 1])
         # A common noun alone at the start of a sentence or line ("Verdict :", "Leader du
         # marché") is capitalised by position, not because it is a name; a word alone on its
         # line is a menu item or a button ("Partager", "Imprimer"), not running text. With
@@ -300,6 +333,8 @@ class CleanupComponent:
                     and not _breaks_line(doc[end])
                 ):
                     end += 1
+                if not trusted and doc[start].is_lower and doc[start].text in ROLE_NOUNS:
+                    continue
                 if not trusted and end - start > 1:
                     start = _positional_article(doc, start, end)
                     if ent.label_ == "LOC":
@@ -311,7 +346,8 @@ class CleanupComponent:
                         kept.append(ent)
                     else:
                         kept.append(Span(doc, start, end, label=ent.label, span_id=ent.id))
-        doc.ents = _join_directions(doc, kept)
+        kept = capitals.acronym_bodies(doc, kept)
+        doc.ents = _join_directions(doc, capitals.datelines(doc, kept, self.common_nouns))
         return doc
 
 

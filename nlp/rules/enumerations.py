@@ -2,8 +2,9 @@
 
 Decides: names listed after a plural business noun ("des entreprises : X, Y et Z.fr",
 "cinq PME, dont X", "Parmi elles, X") or alongside an organisation known from staff data
-or a phrase are ORG, members the model missed included ("Z.fr" names "Z"); a person named
-in full in apposition stays a person. Data: org_phrases.toml `enumeration_nouns`.
+or a phrase are ORG, members the model missed included ("Z.fr" names "Z"), and so are
+names whose list is followed by its kind ("de X et de Y, deux PME voisines"); a person
+named in full in apposition stays a person. Data: org_phrases.toml `enumeration_nouns`.
 Tests: tests/test_rules_enumerations.py.
 """
 
@@ -18,7 +19,17 @@ from nlp.rules.base import ENUM_ID, TRUSTED_PREFIXES, Context, Named, proper_run
 
 # What may stand between two members of an enumeration: a comma, "et", "ou", and a short
 # description in brackets ("Kalixo (logiciels), Brevan (tests) et Ondula").
-_ENUM_GAP = re.compile(r"^\s*(?:\([^()\n]{1,40}\)\s*)?(?:,|et|ou|, et|, ou)\s*$")
+# Between two listed names: a comma, "et" or "ou", perhaps a preposition repeated ("ceux de
+# Solvane et de Tramis") and a description in brackets before.
+_ENUM_GAP = re.compile(
+    r"^\s*(?:\([^()\n]{1,40}\)\s*)?(?:,|(?:,\s*)?(?:et|ou)(?:\s+(?:de|du|des)|\s+d['’])?)\s*$"
+)
+# After a list, an apposition with a count or a demonstrative: "X et Y, deux PME voisines".
+_ENUM_AFTER = re.compile(
+    r"^\s*(?:\([^()\n]{1,40}\)\s*)?,\s*(?:deux|trois|quatre|cinq|six|sept|huit|neuf|dix|\d+"
+    r"|ces|les|des|toutes deux|tous deux|tous|toutes)\s+((?:[\w’'-]+\s+){0,2}?[\w’'-]+)",
+    re.IGNORECASE,
+)
 _ENUM_LEAD = {":", "comme", "dont", "notamment", "parmi", "lesquels", "lesquelles"}
 
 
@@ -65,6 +76,12 @@ def enumerations(doc: Doc, spans: list[Named], nouns: frozenset[str]) -> list[Na
         by_member = any(
             label == "ORG" and span.id_.startswith(TRUSTED_PREFIXES) for span, label, _ in members
         )
+        if len(members) > 1 and not by_noun:
+            end_char = members[-1][0].end_char
+            after = _ENUM_AFTER.match(doc.text[end_char : end_char + 80])
+            by_noun = after is not None and any(
+                _word_in(noun, f" {after.group(1).lower()} ") for noun in nouns
+            )
         if not (by_noun or by_member):
             continue
         # Names the model missed after a listed one: "(tests) et Sabrak", ", Sabrak".

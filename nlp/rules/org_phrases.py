@@ -86,6 +86,23 @@ def _run_before(doc: Doc, end: int) -> int:
     return start
 
 
+def _aged(doc: Doc) -> list[_Candidate]:
+    """People given their age: "Lina (34 ans)", "Maëlle, 9 ans, ..." — a firm's age is
+    said otherwise ("dix ans d'existence")."""
+    ans = doc.vocab.strings["ans"]
+    out = []
+    for i in np.flatnonzero(doc.to_array([LOWER]) == ans).tolist():
+        if i < 3 or not doc[i - 1].like_num or doc[i - 2].text not in {"(", ","}:
+            continue
+        if i + 1 < len(doc) and doc[i + 1].text not in {")", ",", ".", ";"}:
+            continue
+        end = i - 2
+        start = _run_before(doc, end)
+        if 0 < end - start <= 3 and all(doc[k].is_title for k in range(start, end)):
+            out.append(_Candidate(start, end, "person"))
+    return out
+
+
 class OrgPhrasesComponent(PublicBodies):
     """Correct the NER with organisation-shaped phrases (see the module docstring)."""
 
@@ -142,7 +159,7 @@ class OrgPhrasesComponent(PublicBodies):
         )
 
     def __call__(self, doc: Doc) -> Doc:
-        candidates = self._find(doc)
+        candidates = self._find(doc) + _aged(doc)
         if not candidates:
             return doc
         ents = list(doc.ents)
@@ -225,7 +242,11 @@ class OrgPhrasesComponent(PublicBodies):
                     out.append(_Candidate(j, end, "trigger", strong, descriptor))
                 elif trigger[-1] not in {"de", "d'", "chez"}:
                     # "X, directrice de Y" describes a person; "X, une start-up" a firm.
-                    before = self._apposed(doc, i)
+                    # "Selon X, la jeune pousse nantaise, ..." too, when a comma closes
+                    # the apposition: without it ("Selon Marie Durand, la start-up
+                    # vise ...") "la start-up" is the subject, not X's description.
+                    closed = j < n and doc[j].text == ","
+                    before = self._apposed(doc, i, definite=closed)
                     if before is not None:
                         out.append(_Candidate(before[0], before[1], "trigger", strong))
                 break
@@ -295,14 +316,16 @@ class OrgPhrasesComponent(PublicBodies):
                     end = proper_run(doc, end, self.legal_forms)
                 out.append(_Candidate(start, max(end, i + 1), "legal"))
 
-    def _apposed(self, doc: Doc, i: int) -> tuple[int, int] | None:
+    def _apposed(self, doc: Doc, i: int, definite: bool = False) -> tuple[int, int] | None:
         """The name before ", une start-up", ", éditeur de logiciels" (trigger at i).
 
         Only with no article or an indefinite one: "À Tours, la start-up X" names X, not
-        Tours; and not after a preposition of place ("à Lyon, une start-up ...").
+        Tours; and not after a preposition of place ("à Lyon, une start-up ..."). With
+        `definite`, a definite article too ("Selon X, l'éditeur rennais, ...").
         """
         k = i - 1
-        if k > 0 and doc[k].lower_ in {"un", "une"}:
+        articles = {"un", "une", "le", "la", "l'"} if definite else {"un", "une"}
+        if k > 0 and doc[k].lower_ in articles:
             k -= 1
         if k <= 0 or doc[k].text != ",":
             return None
@@ -355,7 +378,13 @@ class OrgPhrasesComponent(PublicBodies):
                 end = max(end, before[0].end)
             end = max([end] + [e.end for e in overlapping if e.start > cand.start])
         elif cand.kind == "head":
-            if any(e.start < cand.start for e in overlapping):
+            # A span that starts before the head only by its article ("Le Pôle
+            # métropolitain" as MISC) does not make the head part of another name.
+            if any(
+                e.start < cand.start
+                and not all(doc[k].lower_ in DETERMINERS for k in range(e.start, cand.start))
+                for e in overlapping
+            ):
                 return ents
             longest = max([end] + [e.end for e in overlapping])
             # The model's longer span is kept only where it goes on with a name.
