@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
+from urllib.parse import urlencode
 
 from datasette import hookimpl
 from datasette.plugins import pm
@@ -121,6 +122,17 @@ async def _articles(db, entity: dict, n: int, skip: int) -> list[dict]:
     sql = _WALK_SQL if count * count >= 100 * top else _SORT_SQL
     rows = await db.execute(sql, {"id": entity["id"], "n": n, "skip": skip})
     return [dict(r) for r in rows]
+
+
+def feed_url(datasette, actor: dict | None, entity_id: int) -> str:
+    """The entity's Atom feed; in team mode with the member's feed token, as a feed reader
+    cannot sign in (db/guard.py lets `_token` open Atom feeds only)."""
+    url = datasette.urls.path(f"/{DATABASE_NAME}/entity_feed.atom?id={entity_id}")
+    team = getattr(datasette, "veille_team", None) or {}
+    member = team.get((actor or {}).get("id"))
+    if member and member.get("feed_token"):
+        url += "&" + urlencode({"_token": member["feed_token"]})
+    return url
 
 
 async def entity_view(request, datasette) -> Response:
@@ -236,7 +248,7 @@ async def entity_view(request, datasette) -> Response:
         "articles": articles,
         "page": page,
         "more": more,
-        "feed_url": datasette.urls.path(f"/{DATABASE_NAME}/entity_feed.atom?id={entity_id}"),
+        "feed_url": feed_url(datasette, request.actor, entity_id),
         "date_fr": date_text,
         "number_fr": number_fr,
         "labels": LABELS,
