@@ -299,7 +299,7 @@ def status_command(db_path: str) -> None:
 @db_option
 @click.option("--repair", is_flag=True, help="Rewrite the kept counts from a full recount.")
 def check_command(db_path: str, repair: bool) -> None:
-    """Recount entity figures, co-mentions and monthly counts; list what differs (exit 1)."""
+    """Recount entity figures, co-mentions, monthly and weekly counts; list what differs (exit 1)."""
     from db import counts
     from db.schema import open_db
 

@@ -10,6 +10,9 @@ batch costs the same at any store size instead of recounting an entity's every m
 - on `entities`: `article_count`, `relevant_count` (articles not classified as off-topic),
   `first_seen`, `last_seen`;
 - `entity_months` (migration m006): mentions and articles per entity and month;
+- `entity_weeks` (migration m013): mentions and articles per week and entity, articles on
+  topic only (`relevant` not 0) and dated (`published`), what the dashboard's charts sum
+  over a period instead of reading every mention of its articles;
 - on `articles`: `copy_count`, its copies published by other outlets (the `stories` view).
 
 Mentions feed `entity_articles`; its own triggers feed the rest, so each figure moves only
@@ -44,6 +47,33 @@ CREATE TABLE entity_pairs (
 CREATE INDEX idx_entity_pairs_b ON entity_pairs (entity_b, entity_a);
 CREATE INDEX idx_entity_pairs_articles ON entity_pairs (articles);
 """
+
+# Migration m013. An article counts in the week of its `published` date (the Monday, as
+# the dashboard's charts group), cut at New Year: the days of a week in January start their
+# own week on January 1st. So every period the dashboard offers (whole weeks ending on the
+# latest one, or a calendar year) is a set of whole rows. Off-topic and undated articles are
+# not counted; a date SQLite cannot read keeps its own 10 characters as its week.
+WEEK_TABLES = """
+CREATE TABLE entity_weeks (
+  week TEXT NOT NULL,
+  entity_id INTEGER NOT NULL,
+  mentions INTEGER NOT NULL,
+  articles INTEGER NOT NULL,
+  PRIMARY KEY (week, entity_id)
+) WITHOUT ROWID;
+-- One entity's weeks (the watchlist's share of voice, the top names), without the others'.
+CREATE INDEX idx_entity_weeks_entity ON entity_weeks (entity_id, week);
+"""
+
+
+def week_of(published: str) -> str:
+    """SQL: the entity_weeks week of an article whose `published` is the SQL `published`."""
+    day = f"substr({published}, 1, 10)"
+    return (
+        f"coalesce(max(date({day}, '-6 days', 'weekday 1'), "
+        f"substr({published}, 1, 4) || '-01-01'), {day})"
+    )
+
 
 _SEEN = "(SELECT coalesce(published, fetched_at) FROM articles WHERE id = {m}.article_id)"
 _RELEVANT = "coalesce((SELECT relevant IS NOT 0 FROM articles WHERE id = {p}.article_id), 1)"
@@ -102,6 +132,55 @@ CREATE TRIGGER entity_articles_counts_delete AFTER DELETE ON entity_articles BEG
     WHERE (entity_a, entity_b) IN ({_OTHERS.format(p="old")});
   DELETE FROM entity_pairs
     WHERE articles <= 0 AND (entity_a, entity_b) IN ({_OTHERS.format(p="old")});
+END;
+"""
+
+# The week an (entity, article) pair counts in: none when the article is off-topic or undated.
+_WEEK = (
+    f"(SELECT {week_of('published')} FROM articles "
+    "WHERE id = {p}.article_id AND relevant IS NOT 0 AND published IS NOT NULL)"
+)
+
+# Triggers on entity_articles (its mentions move, a pair appears or goes) and on articles
+# (classified again, dated again) keeping entity_weeks. Named *_counts_* like the others, so
+# that a bulk load that drops the count triggers drops these too (bench/search.py).
+WEEK_TRIGGERS = f"""
+CREATE TRIGGER entity_articles_weeks_counts_insert AFTER INSERT ON entity_articles BEGIN
+  INSERT INTO entity_weeks (week, entity_id, mentions, articles)
+    SELECT {_WEEK.format(p="new")} AS week, new.entity_id, new.mentions, 1 WHERE week IS NOT NULL
+    ON CONFLICT (week, entity_id) DO UPDATE
+      SET mentions = mentions + excluded.mentions, articles = articles + 1;
+END;
+CREATE TRIGGER entity_articles_weeks_counts_update AFTER UPDATE OF mentions ON entity_articles
+WHEN old.mentions IS NOT new.mentions BEGIN
+  UPDATE entity_weeks SET mentions = mentions + new.mentions - old.mentions
+    WHERE week = {_WEEK.format(p="new")} AND entity_id = new.entity_id;
+END;
+CREATE TRIGGER entity_articles_weeks_counts_delete AFTER DELETE ON entity_articles BEGIN
+  UPDATE entity_weeks SET mentions = mentions - old.mentions, articles = articles - 1
+    WHERE week = {_WEEK.format(p="old")} AND entity_id = old.entity_id;
+  DELETE FROM entity_weeks
+    WHERE week = {_WEEK.format(p="old")} AND entity_id = old.entity_id AND articles <= 0;
+END;
+-- The article leaves its old week (if it counted), then joins its new one (if it counts).
+CREATE TRIGGER articles_weeks_counts_update AFTER UPDATE OF published, relevant ON articles
+WHEN (old.relevant IS NOT 0) <> (new.relevant IS NOT 0)
+  OR {week_of("old.published")} IS NOT {week_of("new.published")}
+BEGIN
+  UPDATE entity_weeks SET
+    mentions = mentions - (SELECT x.mentions FROM entity_articles x
+      WHERE x.article_id = new.id AND x.entity_id = entity_weeks.entity_id),
+    articles = articles - 1
+  WHERE old.relevant IS NOT 0 AND week = {week_of("old.published")}
+    AND entity_id IN (SELECT entity_id FROM entity_articles WHERE article_id = new.id);
+  DELETE FROM entity_weeks
+  WHERE old.relevant IS NOT 0 AND week = {week_of("old.published")} AND articles <= 0
+    AND entity_id IN (SELECT entity_id FROM entity_articles WHERE article_id = new.id);
+  INSERT INTO entity_weeks (week, entity_id, mentions, articles)
+    SELECT {week_of("new.published")}, entity_id, mentions, 1 FROM entity_articles
+    WHERE article_id = new.id AND new.relevant IS NOT 0 AND new.published IS NOT NULL
+    ON CONFLICT (week, entity_id) DO UPDATE
+      SET mentions = mentions + excluded.mentions, articles = articles + 1;
 END;
 """
 
@@ -176,11 +255,17 @@ CREATE TEMP TABLE expected_entity_months AS
          count(DISTINCT m.article_id) AS articles
   FROM mentions m LEFT JOIN articles a ON a.id = m.article_id
   GROUP BY 1, 2;
+DROP TABLE IF EXISTS temp.expected_entity_weeks;
+CREATE TEMP TABLE expected_entity_weeks AS
+  SELECT {week} AS week, x.entity_id, sum(x.mentions) AS mentions, count(*) AS articles
+  FROM expected_entity_articles x JOIN articles a ON a.id = x.article_id
+  WHERE a.relevant IS NOT 0 AND a.published IS NOT NULL
+  GROUP BY 1, 2;
 DROP TABLE IF EXISTS temp.expected_articles;
 CREATE TEMP TABLE expected_articles AS
   SELECT a.id, (SELECT count(*) FROM article_copies c WHERE c.article_id = a.id) AS copy_count
   FROM articles a;
-"""
+""".replace("{week}", week_of("a.published"))
 
 # (table, kept rows, expected rows): what `check` compares, row for row.
 COMPARED = (
@@ -204,6 +289,11 @@ COMPARED = (
         "entity_months",
         "SELECT entity_id, month, mentions, articles FROM main.entity_months",
         "SELECT entity_id, month, mentions, articles FROM temp.expected_entity_months",
+    ),
+    (
+        "entity_weeks",
+        "SELECT week, entity_id, mentions, articles FROM main.entity_weeks",
+        "SELECT week, entity_id, mentions, articles FROM temp.expected_entity_weeks",
     ),
     (
         "articles",
@@ -251,6 +341,23 @@ def install(db: Database) -> None:
     _run(db, TRIGGERS)
 
 
+# entity_weeks from entity_articles (itself kept by triggers): the dated, on-topic pairs.
+_FILL_WEEKS = f"""
+INSERT INTO entity_weeks (week, entity_id, mentions, articles)
+  SELECT {week_of("a.published")}, x.entity_id, sum(x.mentions), count(*)
+  FROM entity_articles x JOIN articles a ON a.id = x.article_id
+  WHERE a.relevant IS NOT 0 AND a.published IS NOT NULL
+  GROUP BY 1, 2;
+"""
+
+
+def install_weeks(db: Database) -> None:
+    """Create entity_weeks, fill it from the kept (entity, article) pairs, add its triggers."""
+    _run(db, WEEK_TABLES)
+    _run(db, _FILL_WEEKS)
+    _run(db, WEEK_TRIGGERS)
+
+
 def fill(db: Database) -> None:
     """Write every kept figure from a recount (entity_articles' triggers must be off: a bulk
     load drops them, see bench/search.py)."""
@@ -274,11 +381,22 @@ def fill(db: Database) -> None:
         FROM temp.expected_articles x WHERE x.id = articles.id AND articles.copy_count <> x.copy_count;
         """,
     )
+    # Made by a later migration (m013) than the one calling this first (m011).
+    if db["entity_weeks"].exists():
+        db.execute("DELETE FROM entity_weeks")
+        _run(db, "INSERT INTO entity_weeks SELECT * FROM temp.expected_entity_weeks;")
     _drop_expected(db)
 
 
 def _drop_expected(db: Database) -> None:
-    for table in ("entity_articles", "entity_pairs", "entities", "entity_months", "articles"):
+    for table in (
+        "entity_articles",
+        "entity_pairs",
+        "entities",
+        "entity_months",
+        "entity_weeks",
+        "articles",
+    ):
         db.execute(f"DROP TABLE IF EXISTS temp.expected_{table}")
 
 
@@ -308,7 +426,13 @@ def check(db: Database, examples: int = 5) -> list[Difference]:
 def repair(db: Database) -> None:
     """Rewrite every kept figure from a recount, in one transaction."""
     with db.atomic():
-        for name in ("entity_articles_counts_insert", "entity_articles_counts_delete"):
-            db.execute(f"DROP TRIGGER IF EXISTS {name}")
+        # entity_articles' own triggers, off while it is rewritten (put back as they were).
+        triggers = db.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+            "AND tbl_name = 'entity_articles'"
+        ).fetchall()
+        for name, _ in triggers:
+            db.execute(f'DROP TRIGGER "{name}"')
         fill(db)
-        _run(db, PAIR_TRIGGERS)
+        for _, sql in triggers:
+            db.execute(sql)

@@ -93,6 +93,23 @@ def permission_allowed(action):
     return None
 
 
+# The menu link datasette-dashboards adds to every page ("Dashboards"), in French: a hook
+# wrapper (pluggy) around every plugin's menu_links, so neither the plugin nor Datasette's
+# templates are copied.
+MENU_LABELS = {"Dashboards": "Tableaux de bord"}
+
+
+@hookimpl(wrapper=True)
+def menu_links(datasette, actor, request):
+    results = yield
+    return [
+        [{**link, "label": MENU_LABELS.get(link.get("label"), link.get("label"))} for link in links]
+        if isinstance(links, list)
+        else links  # an awaitable of another plugin's, left as it is
+        for links in results
+    ]
+
+
 # The few words datasette-dashboards writes in English on its page, in French. Through a hook
 # rather than a copy of its template, so that the plugin can be upgraded.
 _FRENCH_LABELS_JS = """
@@ -102,6 +119,10 @@ document.querySelectorAll('.crumbs a').forEach(a => {
 });
 document.querySelectorAll('.dashboard-filters input[type=submit]').forEach(b => {
   b.value = 'Appliquer';
+});
+if (document.title.trim() === 'Dashboards') document.title = 'Tableaux de bord';
+document.querySelectorAll('h1').forEach(h => {
+  if (h.textContent.trim() === 'Dashboards') h.textContent = 'Tableaux de bord';
 });
 document.querySelectorAll('.chart-tooltip').forEach(t => {
   t.title = 'Plus de lignes que la page n’en montre : seules les premières sont dessinées';

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import sys
 from collections import Counter
+from urllib.parse import urlencode
 
 from datasette import hookimpl
 from datasette.plugins import pm
@@ -44,7 +45,63 @@ def register() -> None:
 
 @hookimpl
 def register_routes():
-    return [(r"^/-/entite/(?P<entity_id>[0-9]{1,12})$", entity_view)]
+    return [
+        (r"^/-/entite/(?P<entity_id>[0-9]{1,12})$", entity_view),
+        (r"^/-/entite/nom$", entity_by_name),
+    ]
+
+
+# Columns naming an entity, and the column of the same row holding its id (views and the
+# entities table). A name with its label but no id (the `mentions`, `top_entities` and
+# `new_mentions` queries) links through /-/entite/nom, which finds the id.
+ENTITY_ID_COLUMNS = {
+    "entity": "entity_id",
+    "entity_a": "entity_a_id",
+    "entity_b": "entity_b_id",
+}
+
+
+def entity_link(datasette, row, value, column: str, table: str | None) -> Markup | None:
+    """The name as a link to its entity page (/-/entite/N), when the row says which entity."""
+    if not isinstance(value, str) or not value or row is None:
+        return None
+    keys = set(row.keys())
+    id_column = "id" if table == "entities" and column == "name" else ENTITY_ID_COLUMNS.get(column)
+    if id_column in keys and isinstance(row[id_column], int):
+        path = f"/-/entite/{row[id_column]}"
+    elif column == "entity" and "label" in keys and isinstance(row["label"], str):
+        path = "/-/entite/nom?" + urlencode({"nom": value, "type": row["label"]})
+    else:
+        return None
+    return Markup(f'<a href="{escape(datasette.urls.path(path))}">{escape(value)}</a>')
+
+
+@hookimpl
+def render_cell(row, value, column, table, database, datasette):
+    # Only in HTML pages: JSON and CSV keep the plain names. db/display.py's render_cell
+    # leaves names alone (it formats dates and numbers), so either may run first.
+    if database != DATABASE_NAME:
+        return None
+    return entity_link(datasette, row, value, column, table)
+
+
+async def entity_by_name(request, datasette) -> Response:
+    """/-/entite/nom?nom=…&type=ORG: the page of the entity of that name and label (the one
+    in most articles, should two share them), for lists that show names without ids."""
+    await datasette.ensure_permissions(
+        request.actor, [("view-database", DATABASE_NAME), "view-instance"]
+    )
+    db = datasette.get_database(DATABASE_NAME)
+    row = (
+        await db.execute(
+            "SELECT id FROM entities WHERE name = :name AND label = :label "
+            "ORDER BY article_count DESC, id LIMIT 1",
+            {"name": request.args.get("nom", ""), "label": request.args.get("type", "")},
+        )
+    ).first()
+    if row is None:
+        raise NotFound("Aucune entité ne porte ce nom.")
+    return Response.redirect(datasette.urls.path(f"/-/entite/{row[0]}"))
 
 
 def number_fr(value: int | float | None) -> str:
@@ -121,6 +178,17 @@ async def _articles(db, entity: dict, n: int, skip: int) -> list[dict]:
     sql = _WALK_SQL if count * count >= 100 * top else _SORT_SQL
     rows = await db.execute(sql, {"id": entity["id"], "n": n, "skip": skip})
     return [dict(r) for r in rows]
+
+
+def feed_url(datasette, actor: dict | None, entity_id: int) -> str:
+    """The entity's Atom feed; in team mode with the member's feed token, as a feed reader
+    cannot sign in (db/guard.py lets `_token` open Atom feeds only)."""
+    url = datasette.urls.path(f"/{DATABASE_NAME}/entity_feed.atom?id={entity_id}")
+    team = getattr(datasette, "veille_team", None) or {}
+    member = team.get((actor or {}).get("id"))
+    if member and member.get("feed_token"):
+        url += "&" + urlencode({"_token": member["feed_token"]})
+    return url
 
 
 async def entity_view(request, datasette) -> Response:
@@ -236,7 +304,7 @@ async def entity_view(request, datasette) -> Response:
         "articles": articles,
         "page": page,
         "more": more,
-        "feed_url": datasette.urls.path(f"/{DATABASE_NAME}/entity_feed.atom?id={entity_id}"),
+        "feed_url": feed_url(datasette, request.actor, entity_id),
         "date_fr": date_text,
         "number_fr": number_fr,
         "labels": LABELS,

@@ -121,6 +121,14 @@ def test_front_page_links_the_dashboard_first(get):
     assert link < page.index('href="/veille/mentions"')
 
 
+def test_menu_names_the_dashboards_in_french(get):
+    # datasette-dashboards adds "Dashboards" to every page's menu; a hook renames it.
+    for path in ("/", "/veille", "/-/entite/2"):
+        html = get(path).text
+        assert '/-/dashboards">Tableaux de bord</a>' in html, path
+        assert ">Dashboards<" not in html, path
+
+
 def test_dashboard_page_opens_on_the_last_weeks_with_filters_from_the_data(get):
     first = get(f"/-/dashboards/{SLUG}")
     assert first.status_code == 302
@@ -324,7 +332,7 @@ def test_team_mode_keeps_the_dashboard_and_entity_pages_behind_sign_in(small, tm
     from db.users import add_user, load_users
 
     path = tmp_path / "team.users.json"
-    add_user(path, "camille", "un-long-secret")
+    token = add_user(path, "camille", "un-long-secret")["feed_token"]
     ds = datasette_app(small, team=load_users(path))
     chart = "/veille.json?" + urlencode({"sql": CHARTS["medias"]["query"], "periode": "2024"})
     pages = (f"/-/dashboards/{SLUG}?periode=2024", chart, "/-/entite/1")
@@ -342,9 +350,16 @@ def test_team_mode_keeps_the_dashboard_and_entity_pages_behind_sign_in(small, tm
         cookies = {"ds_actor": signed.cookies.get("ds_actor")}
         member = [(await ds.client.get(p, cookies=cookies)).status_code for p in pages]
         typed = (await ds.client.get("/veille.json?sql=select+1", cookies=cookies)).status_code
-        return anonymous, member, typed
+        # The entity page's feed link carries the member's feed token: a feed reader, which
+        # cannot sign in, opens it.
+        page = (await ds.client.get("/-/entite/5", cookies=cookies)).text
+        feed = re.search(r'<a href="([^"]+entity_feed\.atom[^"]+)"', page)[1].replace("&amp;", "&")
+        read = await ds.client.get(feed)
+        return anonymous, member, typed, feed, read
 
-    anonymous, member, typed = asyncio.run(go())
+    anonymous, member, typed, feed, read = asyncio.run(go())
     assert all(status in (302, 403) for status in anonymous), anonymous
     assert member == [200, 200, 200]
     assert typed == 403
+    assert feed == f"/veille/entity_feed.atom?id=5&_token={token}"
+    assert read.status_code == 200 and "Bpifrance" in read.text
