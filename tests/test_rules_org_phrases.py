@@ -190,3 +190,32 @@ def test_a_head_the_model_took_with_its_article_still_names_the_whole_body():
     names = model_names("Le Pôle métropolitain Nord Franche-Comté a voté le budget.")
     assert ("Pôle métropolitain Nord Franche-Comté", "ORG") in names
     assert ("Nord Franche-Comté", "LOC") not in names
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "expected", "absent"),
+    [
+        (
+            "« Nous avons doublé nos ventes », explique Nardo. Il travaille à Dole.",
+            {("Nardo", "PER")},
+            {("Nardo", "LOC"), ("Nardo", "ORG")},
+        ),
+        (
+            "« C'est une chance », glisse Zineb, étudiante en droit.",
+            {("Zineb", "PER")},
+            set(),
+        ),
+        # A firm named as one in the article still speaks as a firm.
+        (
+            "La start-up Kalixo a été fondée par Marc Dorval. « Le marché est porteur », "
+            "précise Kalixo.",
+            {("Kalixo", "ORG"), ("Marc Dorval", "PER")},
+            {("Kalixo", "PER")},
+        ),
+    ],
+)
+def test_one_word_after_a_speech_verb_is_a_person(text, expected, absent):
+    names = model_names(text)
+    assert expected <= names
+    assert not names & absent

@@ -86,6 +86,13 @@ def _run_before(doc: Doc, end: int) -> int:
     return start
 
 
+def _closes(doc: Doc, i: int) -> bool:
+    """Whether token i ends a clause: the end, a line break or a punctuation mark."""
+    return (
+        i >= len(doc) or doc[i].is_space or doc[i].text in {",", ".", ";", ":", "»", ")", "!", "?"}
+    )
+
+
 def _aged(doc: Doc) -> list[_Candidate]:
     """People given their age: "Lina (34 ans)", "Maëlle, 9 ans, ..." — a firm's age is
     said otherwise ("dix ans d'existence")."""
@@ -165,7 +172,7 @@ class OrgPhrasesComponent(PublicBodies):
         ents = list(doc.ents)
         others = []
         for cand in candidates:
-            if cand.kind == "person":
+            if cand.kind in {"person", "person_word"}:
                 ents = self._person(doc, ents, cand)
                 continue
             if cand.kind == "other":
@@ -201,6 +208,8 @@ class OrgPhrasesComponent(PublicBodies):
         if any(is_trusted(e) for e in overlapping):
             return ents
         if overlapping and any(e.label_ == "PER" for e in overlapping):
+            return ents
+        if cand.kind == "person_word" and any(e.label_ == "ORG" for e in overlapping):
             return ents
         kept = [e for e in ents if not (e.start < cand.end and e.end > cand.start)]
         return [*kept, Span(doc, cand.start, cand.end, label="PER")]
@@ -262,6 +271,16 @@ class OrgPhrasesComponent(PublicBodies):
                     # Two or three capitalised words: a first name and a surname.
                     if 2 <= end - j <= 3 and all(doc[m].is_title for m in range(j, end)):
                         out.append(_Candidate(j, end, "person"))
+                    elif (
+                        words[-1] != "par"
+                        and end - j == 1
+                        and doc[j].is_title
+                        and _closes(doc, end)
+                    ):
+                        # After a speech verb, one word then the sentence's punctuation:
+                        # "explique Nardo." — a person unless a firm was seen there ("dirigé
+                        # par Brevan," may be a firm's work).
+                        out.append(_Candidate(j, end, "person_word"))
                     break
 
     def _find_not_entity(self, doc: Doc, i: int, out: list[_Candidate]) -> None:
