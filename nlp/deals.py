@@ -1005,7 +1005,12 @@ class SentenceParser:
         if doc.tensor is None or doc.tensor.shape[0] != len(doc) or not doc.tensor.size:
             text = doc.text
             return list(self.nlp.pipe(text[start:end] for start, end in bounds))
-        docs = [span.as_doc() for span in spans]
+        # The doc's attributes as one array, sliced for each sentence: `as_doc` alone
+        # would convert the whole doc again for each of them. Sentences do not overlap, so
+        # the fix-ups `as_doc` makes on its slice touch no other sentence's rows.
+        head = doc._get_array_attrs()
+        array = doc.to_array(head)
+        docs = [span.as_doc(array_head=head, array=array) for span in spans]
         for step in self.steps:
             docs = list(step.pipe(docs))
         return docs
