@@ -43,6 +43,8 @@ _NOTE_PLACES = re.compile(r"\(([^)]*)\)")
 _FEMININE = (("rice", "eur"), ("euse", "eur"), ("ienne", "ien"), ("ive", "if"), ("nte", "nt"))
 
 
+# Every word of every article goes through here; the same few thousand words come back.
+@lru_cache(maxsize=65_536)
 def lemma(word: str) -> str:
     """A cheap lemma: lowercase, no accents, no plural, masculine ("Levées" → "levee").
 

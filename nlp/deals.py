@@ -199,7 +199,7 @@ class Party:
 class Sentence:
     """What the rules read of one sentence: its span, text, parties, places, amounts."""
 
-    doc: Doc  # the sentence alone, parsed (offsets relative to the sentence)
+    doc: Doc  # the sentence alone, tagged and lemmatised (offsets relative to the sentence)
     text: str  # normalised, lower case
     cased: str  # normalised
     start: int  # offset of the sentence in the normalised text
@@ -207,6 +207,37 @@ class Sentence:
     places: list[Party]
     amounts: list[Amount]  # offsets relative to the sentence
     original: str  # as stored, spaces collapsed
+    # Adds the dependencies to `doc` in place; None once done (or when `doc` has them).
+    parse: Callable[[Doc], object] | None = None
+
+    def tree(self) -> Doc:
+        """`doc` with its dependencies, parsed on the first call.
+
+        Most candidate sentences are decided from words, lemmas and tags alone; the parser
+        (the costliest step of reading deals) runs only for the rules that look for a
+        verb's subject or a participle's role.
+        """
+        if self.parse is not None:
+            self.parse(self.doc)
+            self.parse = None
+        return self.doc
+
+    @cached_property
+    def tokens(self) -> list:
+        """The tokens of `doc`, made once: every rule walks them."""
+        return list(self.doc)
+
+    def forms(self, verbs: frozenset[str]) -> list[tuple[int, str]]:
+        """(token index, lemma) of the tokens that are forms of `verbs` (see `_verb`)."""
+        found = self._forms.get(verbs)
+        if found is None:
+            found = [(t.i, lemma) for t in self.tokens if (lemma := _verb(t, verbs))]
+            self._forms[verbs] = found
+        return found
+
+    @cached_property
+    def _forms(self) -> dict[frozenset[str], list[tuple[int, str]]]:
+        return {}
 
 
 @dataclass
@@ -293,7 +324,7 @@ def _after(sent: Sentence, offset: int) -> list[Party]:
 
 def _subject(sent: Sentence, token_i: int) -> Party | None:
     """The party that is the subject of the verb at token_i (through "qui" and apposition)."""
-    token = sent.doc[token_i]
+    token = sent.tree()[token_i]
     heads = [token, *([token.head] if token.dep_ in ("xcomp", "conj") else [])]
     for head in heads:
         for child in head.children:
@@ -326,11 +357,10 @@ def _investors_after(sent: Sentence, start: int, end: int, rules: DealRules) -> 
 def _investor_subjects(sent: Sentence, rules: DealRules) -> list[str]:
     """Subjects of "mener", "accorder"...: "Le fonds X mène l'opération"."""
     names = []
-    for token in sent.doc:
-        if _verb(token, rules.investor_verbs):
-            party = _subject(sent, token.i) or _nearest_before(sent, token.idx, rules)
-            if party is not None and party.name not in names:
-                names.append(party.name)
+    for i, _ in sent.forms(rules.investor_verbs):
+        party = _subject(sent, i) or _nearest_before(sent, sent.tokens[i].idx, rules)
+        if party is not None and party.name not in names:
+            names.append(party.name)
     return names
 
 
@@ -391,14 +421,14 @@ def funding(sent: Sentence, ctx: Context) -> list[Deal]:
     rules = ctx.rules
     text = sent.text
     kind_words = [w for spellings in rules.kinds.values() for w in spellings]
-    verbs = any(_verb(t, rules.funding_verbs) for t in sent.doc)
+    verbs = bool(sent.forms(rules.funding_verbs))
     trigger = verbs or _has_any(text, rules.funding_nouns) or _has_any(text, kind_words)
     if not trigger:
-        if _has_any(text, ("opération",)) or any(_verb(t, rules.investor_verbs) for t in sent.doc):
+        if _has_any(text, ("opération",)) or sent.forms(rules.investor_verbs):
             _context_sentence(sent, ctx)
         return []
     # An amount after "rachète", "acquisition"... is a price, not a round.
-    bought = [t.idx for t in sent.doc if _verb(t, rules.acquisition_verbs)]
+    bought = [sent.tokens[i].idx for i, _ in sent.forms(rules.acquisition_verbs)]
     bought += [at for n in rules.acquisition_nouns for at in _find_all(text, n)]
     amounts = []
     for amount in sent.amounts:
@@ -522,7 +552,10 @@ def acquisition(sent: Sentence, ctx: Context) -> list[Deal]:
     """ "X rachète Y", "Y est repris par X", "le rachat de Y par X"."""
     rules = ctx.rules
     text = sent.text
-    triggers = [(t.idx, t.idx + len(t), t) for t in sent.doc if _verb(t, rules.acquisition_verbs)]
+    triggers = [
+        (t.idx, t.idx + len(t), t)
+        for t in (sent.tokens[i] for i, _ in sent.forms(rules.acquisition_verbs))
+    ]
     triggers += [
         (at, at + len(n), None) for n in rules.acquisition_nouns for at in _find_all(text, n)
     ]
@@ -530,7 +563,7 @@ def acquisition(sent: Sentence, ctx: Context) -> list[Deal]:
         after = _after(sent, end)
         par = [a for a in _find_all(text, "par") if a >= end]
         passive = token is not None and (
-            any(c.dep_ == "aux:pass" for c in token.children)
+            any(c.dep_ == "aux:pass" for c in sent.tree()[token.i].children)
             or (par and par[0] - end < 25 and token.tag_ != "NOUN" and token.pos_ != "NOUN")
         )
         if passive and par:
@@ -583,7 +616,7 @@ def merger(sent: Sentence, ctx: Context) -> list[Deal]:
     """ "X et Y fusionnent", "X fusionne avec Y", "la fusion de X et Y"; new name if stated."""
     rules = ctx.rules
     text = sent.text
-    starts = [t.idx for t in sent.doc if _verb(t, rules.merger_verbs)]
+    starts = [sent.tokens[i].idx for i, _ in sent.forms(rules.merger_verbs)]
     starts += [at for n in rules.merger_nouns for at in _find_all(text, n)]
     if not starts:
         return []
@@ -635,10 +668,8 @@ def jobs(sent: Sentence, ctx: Context) -> list[Deal]:
     rules = ctx.rules
     text = sent.text
     found: list[Deal] = []
-    for token in sent.doc:
-        lemma = _verb(token, rules.job_verbs)
-        if not lemma:
-            continue
+    for i, lemma in sent.forms(rules.job_verbs):
+        token = sent.tokens[i]
         if lemma in rules.job_future_only and not (
             "Fut" in token.morph.get("Tense") or _FUTURE.search(token.lower_)
         ):
@@ -692,11 +723,9 @@ def site(sent: Sentence, ctx: Context) -> list[Deal]:
     """ "X s'implante à Belfort", "ouvre une usine", "installe son siège à Dijon"."""
     rules = ctx.rules
     text = sent.text
-    for token in sent.doc:
-        lemma = _verb(token, rules.site_verbs)
-        if not lemma:
-            continue
-        if token.dep_ in ("acl", "amod") and "Part" in token.morph.get("VerbForm"):
+    for i, lemma in sent.forms(rules.site_verbs):
+        token = sent.tokens[i]
+        if "Part" in token.morph.get("VerbForm") and sent.tree()[token.i].dep_ in ("acl", "amod"):
             # "une entreprise de 45 salariés implantée à Besançon" describes, not announces.
             continue
         at = token.idx + len(token)
@@ -775,12 +804,15 @@ def find_deals(
     *,
     year: int | None = None,
     rules: DealRules | None = None,
+    tree: Callable[[list[Doc]], object] | None = None,
 ) -> list[Deal]:
     """The deals of one article from the analyser's doc and mentions.
 
     `parse(doc, [(start, end), ...])` gives each of these sentences of `doc` alone, with
-    dependencies and lemmas (see `SentenceParser`): only the sentences with an amount or a
-    trigger word are parsed, all in one call. `is_place(name)` says whether a LOC name is
+    tags and lemmas (see `SentenceParser`): only the sentences with an amount or a trigger
+    word are read, all in one call. `tree(docs)` adds the dependencies to some of them in
+    place, those that have a verb whose subject a rule may look for; without it, `parse`
+    must give them. `is_place(name)` says whether a LOC name is
     a known place (then it locates a site but is never a company); `year` is the
     article's year, for telling past rounds from current ones.
     """
@@ -805,19 +837,33 @@ def find_deals(
     ctx.main_named = sum(1 for m in mentions if m.name == ctx.main_company) or sum(
         1 for p in parties if p.name == ctx.main_company
     )
+    sentences = []
     for (start, end), found, parsed in zip(bounds, amounts, parse(doc, bounds), strict=True):
         text = full[start:end]
         o_start, o_end = norm.to_original(start, end)
-        sent = Sentence(
-            doc=parsed,
-            text=text.lower(),
-            cased=text,
-            start=start,
-            parties=[p for p in parties if start <= p.start and p.end <= end],
-            places=[p for p in places if start <= p.start and p.end <= end],
-            amounts=found,
-            original=" ".join(norm.original[o_start:o_end].split()),
+        sentences.append(
+            Sentence(
+                doc=parsed,
+                text=text.lower(),
+                cased=text,
+                start=start,
+                parties=[p for p in parties if start <= p.start and p.end <= end],
+                places=[p for p in places if start <= p.start and p.end <= end],
+                amounts=found,
+                original=" ".join(norm.original[o_start:o_end].split()),
+                parse=None if tree is None else lambda one: tree([one]),
+            )
         )
+    if tree is not None:
+        # The parser is the costliest step: it runs, in one batch, on the sentences with a
+        # verb whose subject or role a rule may ask (`_subject`, passives, participles);
+        # any other sentence a rule asks it of is parsed then (`Sentence.tree`).
+        verbs = (rules.investor_verbs, rules.acquisition_verbs, rules.job_verbs, rules.site_verbs)
+        needed = [s for s in sentences if any(s.forms(v) for v in verbs)]
+        tree([s.doc for s in needed])
+        for sent in needed:
+            sent.parse = None
+    for sent in sentences:
         for rule in RULES:
             for deal in rule(sent, ctx):
                 _merge(ctx.deals, deal)
@@ -932,31 +978,53 @@ def parser(model: str = DEFAULT_MODEL) -> Language:
 
 
 class SentenceParser:
-    """Dependencies and lemmas for the few sentences of an analysed doc that may hold a deal.
+    """Lemmas, then dependencies on demand, for the sentences of an analysed doc that may
+    hold a deal.
 
     veille's analyser leaves the parser and lemmatizer out for speed. The sentences are
     cut from the analyser's doc with its tokens, tags and tok2vec output (`doc.tensor`),
-    so only the parser, attribute ruler and lemmatizer run on them: the model's parser
-    listens to the same tok2vec and reads `doc.tensor` at prediction time. A doc without
-    a tensor (a pipeline without tok2vec) has its sentences parsed from their text.
+    so only the attribute ruler and lemmatizer run on them; the parser runs later, on the
+    sentences a rule asks dependencies of (`tree`): the model's parser listens to the same
+    tok2vec and reads `doc.tensor` at prediction time. A doc without a tensor (a pipeline
+    without tok2vec) has its sentences parsed from their text at once.
     """
 
-    STEPS = ("parser", "attribute_ruler", "lemmatizer")
+    STEPS = ("attribute_ruler", "lemmatizer")
 
     def __init__(self, model: str = DEFAULT_MODEL):
         self.nlp = parser(model)
         self.steps = [self.nlp.get_pipe(name) for name in self.STEPS if name in self.nlp.pipe_names]
+        self.parser = self.nlp.get_pipe("parser") if "parser" in self.nlp.pipe_names else None
+        ruler = "attribute_ruler"
+        self.ruler = self.nlp.get_pipe(ruler) if ruler in self.nlp.pipe_names else None
 
     def __call__(self, doc: Doc, bounds: list[tuple[int, int]]) -> list[Doc]:
-        """Each sentence [start, end) of `doc` (token-aligned) as a parsed doc of its own."""
+        """Each sentence [start, end) of `doc` (token-aligned) as a tagged, lemmatised doc
+        of its own (also parsed when `doc` has no tensor)."""
         spans = [doc.char_span(start, end) for start, end in bounds]
         if doc.tensor is None or doc.tensor.shape[0] != len(doc) or not doc.tensor.size:
             text = doc.text
             return list(self.nlp.pipe(text[start:end] for start, end in bounds))
-        docs = [span.as_doc() for span in spans]
+        # The doc's attributes as one array, sliced for each sentence: `as_doc` alone
+        # would convert the whole doc again for each of them. Sentences do not overlap, so
+        # the fix-ups `as_doc` makes on its slice touch no other sentence's rows.
+        head = doc._get_array_attrs()
+        array = doc.to_array(head)
+        docs = [span.as_doc(array_head=head, array=array) for span in spans]
         for step in self.steps:
             docs = list(step.pipe(docs))
         return docs
+
+    def tree(self, docs: list[Doc]) -> None:
+        """Add the dependencies to sentence docs of `__call__`, in place (once)."""
+        docs = [doc for doc in docs if not doc.has_annotation("DEP")]
+        if self.parser is None or not docs:
+            return
+        for doc in self.parser.pipe(docs):
+            if self.ruler is not None and any(token.is_space for token in doc):
+                # The model runs its attribute ruler after the parser; its one rule on
+                # dependencies (a space token's) is applied again now that there are some.
+                self.ruler(doc)
 
 
 class DealReader:
@@ -978,7 +1046,14 @@ class DealReader:
     def __call__(self, number: int, doc: Doc, norm: Normalized, analysis) -> None:
         year = self.years[number] if self.years is not None else None
         deals = find_deals(
-            doc, norm, analysis.mentions, self.parse, self.is_place, year=year, rules=self.rules
+            doc,
+            norm,
+            analysis.mentions,
+            self.parse,
+            self.is_place,
+            year=year,
+            rules=self.rules,
+            tree=self.parse.tree,
         )
         self.found.setdefault(number, []).extend(deals)
 
@@ -1002,6 +1077,33 @@ def analyse_with_deals(
     reader = DealReader(analyzer, years, rules, model)
     for number, analysis in enumerate(analyzer.analyse(texts, on_doc=reader)):
         yield analysis, reader.pop(number)
+
+
+def analyse_then_deals(
+    texts: Sequence[str],
+    analyzer,
+    years: Sequence[int | None] | None = None,
+    rules: DealRules | None = None,
+    model: str = DEFAULT_MODEL,
+) -> tuple[list, Callable[[], list[list[Deal]]]]:
+    """The analyses of `texts` now, and a function that reads their deals later.
+
+    Same results as `analyse_with_deals`; the analyser's docs are kept until the function
+    is called, so `veille process` can read the deals of one batch in a second thread
+    while the analyser goes on with the next (the parser and the model's matrix products
+    release the GIL, so on two cores neither waits for the other).
+    """
+    kept: list[tuple[int, Doc, Normalized, object]] = []
+    analyses = list(analyzer.analyse(texts, on_doc=lambda *piece: kept.append(piece)))
+
+    def deals() -> list[list[Deal]]:
+        reader = DealReader(analyzer, years, rules, model)
+        for piece in kept:
+            reader(*piece)
+        kept.clear()  # the docs are no longer needed
+        return [reader.pop(number) for number in range(len(analyses))]
+
+    return analyses, deals
 
 
 def extract_deals(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import sqlite3
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from multiprocessing import get_context
@@ -29,13 +29,16 @@ from db.deal_store import DealRow
 from db.schema import explain_error, open_db
 from nlp.analyse import REGION, Analysis, get_analyzer
 from nlp.classify import found_in, get_classifier
-from nlp.deals import Deal, analyse_with_deals, parser, rules_for
+from nlp.deals import Deal, analyse_then_deals, analyse_with_deals, parser, rules_for
 from nlp.entities import EntitiesError
 from nlp.keys import entity_key
 from nlp.model import DEFAULT_MODEL, nlp_version
 from nlp.resources import LABELS, data_path, load_places, load_watchlist, resolve_data_dir
 
 BATCH_ARTICLES = 64
+# Batches whose deals may still be being read while later ones are analysed: each keeps
+# its docs in memory until then.
+DEALS_IN_FLIGHT = 2
 MAX_MERGE_CHAIN = 8
 
 
@@ -254,33 +257,48 @@ def _analysed(
     model: str,
     workers: int,
     data_dir: str,
-) -> Iterator[tuple[list[int], list[tuple[Analysis, list[Deal]]]]]:
-    """(article ids, [(analysis, deals)]) batch by batch, in id order.
+) -> Iterator[tuple[list[int], list[Analysis], Callable[[], list[list[Deal]]]]]:
+    """(article ids, analyses, deals) batch by batch, in id order; `deals()` waits for the
+    batch's deals (a list per article).
 
-    Deals are read from the analyser's docs in the same pass (nlp/deals.py), so each text
-    goes through the model once.
+    Deals are read from the analyser's docs (nlp/deals.py), so each text goes through the
+    model once.
     """
     batches = [list(ids[i : i + BATCH_ARTICLES]) for i in range(0, len(ids), BATCH_ARTICLES)]
     if workers <= 1:
         analyzer = get_analyzer(model, data_dir)
         rules = rules_for(data_dir)
 
-        def analyse(texts: list[str], years: list[int | None]) -> list:
-            return list(analyse_with_deals(texts, analyzer, years, rules, model))
+        def analyse(texts: list[str], years: list[int | None]) -> tuple:
+            return analyse_then_deals(texts, analyzer, years, rules, model)
 
-        # One batch is analysed in a thread while the caller writes the previous one: the
-        # model's matrix products and SQLite both release the GIL, so a second core is not
-        # left idle. The model is only ever used by that one thread.
-        with ThreadPoolExecutor(1, thread_name_prefix="veille-nlp") as pool:
+        # Three stages overlap: a thread analyses a batch, a second reads the deals of the
+        # one before (the parser's loop and the model's matrix products release the GIL),
+        # while the caller writes the one before that (SQLite releases it too). The
+        # analyser is only ever used by the first thread, the deals' parser by the second.
+        with (
+            ThreadPoolExecutor(1, thread_name_prefix="veille-nlp") as pool,
+            ThreadPoolExecutor(1, thread_name_prefix="veille-deals") as deal_pool,
+        ):
             pending: tuple[list[int], Future] | None = None
+            reading: list[Future] = []
+
+            def handed(batch_ids: list[int], future: Future) -> tuple:
+                analyses, deals = future.result()
+                # Bounded: each batch waiting for its deals keeps its docs in memory.
+                while len(reading) >= DEALS_IN_FLIGHT:
+                    reading.pop(0).result()
+                reading.append(deal_pool.submit(deals))
+                return batch_ids, analyses, reading[-1].result
+
             for batch in batches:
                 rows = deal_store.articles_for_deals(db, batch)
                 future = pool.submit(analyse, [t for _, t, _ in rows], [_year(p) for *_, p in rows])
                 if pending is not None:
-                    yield pending[0], pending[1].result()
+                    yield handed(*pending)
                 pending = ([i for i, *_ in rows], future)
             if pending is not None:
-                yield pending[0], pending[1].result()
+                yield handed(*pending)
         return
     # fork, after loading the models here: spawned workers each imported spaCy's French
     # language and loaded the model again (6-8 s each, twice the memory), so two workers
@@ -303,10 +321,17 @@ def _analysed(
             pending.append(([i for i, *_ in rows], pool.submit(_analyse_in_worker, texts, years)))
             # Keep a bounded number of batches in flight so memory stays flat on big runs.
             if len(pending) >= 2 * workers:
-                done_ids, future = pending.pop(0)
-                yield done_ids, future.result()
+                yield _split(*pending.pop(0))
         for done_ids, future in pending:
-            yield done_ids, future.result()
+            yield _split(done_ids, future)
+
+
+def _split(
+    batch_ids: list[int], future: Future
+) -> tuple[list[int], list[Analysis], Callable[[], list[list[Deal]]]]:
+    analysed = future.result()
+    deals = [deals for _, deals in analysed]
+    return batch_ids, [analysis for analysis, _ in analysed], lambda: deals
 
 
 class _Progress:
@@ -376,12 +401,10 @@ def process_articles(
             resolver = Resolver(db, data)
             bar = _Progress(len(ids), progress)
             found: dict[int, list[Deal]] = {}
+            waiting: list[tuple[list[int], Callable[[], list[list[Deal]]]]] = []
             try:
-                for batch_ids, analysed in _analysed(db, ids, model, workers, data):
-                    analyses = [analysis for analysis, _ in analysed]
-                    found.update(
-                        (i, deals) for i, (_, deals) in zip(batch_ids, analysed, strict=True)
-                    )
+                for batch_ids, analyses, deals in _analysed(db, ids, model, workers, data):
+                    waiting.append((batch_ids, deals))
                     stamp = now_iso()
                     regions = entity_store.article_regions(db, batch_ids)
                     with db.atomic():
@@ -396,6 +419,12 @@ def process_articles(
                     summary.mentions += sum(len(r.mentions) for r in results)
                     summary.quotes += sum(len(r.quotes) for r in results)
                     bar.advance(len(batch_ids))
+                    # The deals of earlier batches, as they come (they are stored at the end).
+                    while len(waiting) > DEALS_IN_FLIGHT:
+                        done_ids, deals = waiting.pop(0)
+                        found.update(zip(done_ids, deals(), strict=True))
+                for done_ids, deals in waiting:
+                    found.update(zip(done_ids, deals(), strict=True))
             finally:
                 bar.close()
             summary.new_entities = resolver.new_entities

@@ -419,3 +419,40 @@ def test_euros():
         "1,2 Md€",
         "montant non communiqué",
     ]
+
+
+def test_only_sentences_with_a_subject_to_find_are_parsed(analyzer):
+    """The parser (the costly step) runs on the sentences whose verb a rule asks the subject
+    of; the deals are those of a full parse of every candidate sentence."""
+    from nlp.deals import SentenceParser, find_deals
+
+    text = (
+        "Brivane lève 4,5 M€ pour ses batteries de vélos. "
+        "L'imprimerie Crauset est reprise par le groupe Helvar."
+    )
+    pieces = []
+    list(analyzer.analyse([text], on_doc=lambda *piece: pieces.append(piece)))
+    [(_, doc, norm, analysis)] = pieces
+    sentence_parser = SentenceParser()
+    is_place = lambda name: analyzer.places.lookup(name) is not None  # noqa: E731
+    read: list = []
+
+    def lemmatised(doc, bounds):
+        read.extend(sentence_parser(doc, bounds))
+        return read[-len(bounds) :]
+
+    def parsed(doc, bounds):
+        docs = sentence_parser(doc, bounds)
+        sentence_parser.tree(docs)
+        return docs
+
+    lazy = find_deals(doc, norm, analysis.mentions, lemmatised, is_place, tree=sentence_parser.tree)
+    full = find_deals(doc, norm, analysis.mentions, parsed, is_place)
+    assert [d.as_dict() for d in lazy] == [d.as_dict() for d in full]
+    assert [(d.type, d.company) for d in lazy] == [
+        ("funding", "Brivane"),
+        ("acquisition", "Helvar"),
+    ]
+    funding, acquisition = read
+    assert not funding.has_annotation("DEP")
+    assert acquisition.has_annotation("DEP")

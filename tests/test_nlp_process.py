@@ -160,6 +160,27 @@ def test_workers_give_the_same_rows(db_path, tmp_path):
     assert ("site", "Numelec", None, None, None, "Clermont-Ferrand", 1) in expected[2]
 
 
+def test_batches_read_deals_while_the_next_is_analysed_and_give_the_same_rows(
+    db_path, tmp_path, monkeypatch
+):
+    # One article per batch: the deals of each batch are read in the second thread while
+    # later batches are analysed and written, more batches than DEALS_IN_FLIGHT.
+    import nlp.process
+
+    process(db_path)
+    expected = snapshot(db_path)
+    other = tmp_path / "batched.db"
+    db = open_db(other)
+    store_articles(db, ARTICLES)
+    db.conn.close()
+    monkeypatch.setattr(nlp.process, "BATCH_ARTICLES", 1)
+    monkeypatch.setattr(nlp.process, "DEALS_IN_FLIGHT", 1)
+    summary = process(other)
+    assert summary.articles == len(ARTICLES) > nlp.process.DEALS_IN_FLIGHT + 1
+    assert snapshot(other) == expected
+    assert ("site", "Numelec", None, None, None, "Clermont-Ferrand", 1) in expected[2]
+
+
 def test_kill_during_process_leaves_whole_articles(tmp_path):
     """kill -9 in the middle of a run, then run again: every article whole, none twice."""
     path = tmp_path / "big.db"
