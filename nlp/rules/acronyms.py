@@ -60,9 +60,10 @@ def acronyms(doc: Doc, spans: list[Named]) -> list[Named]:
         if token.text in expansions and token.i not in covered:
             label, name = expansions[token.text]
             out.append((doc[token.i : token.i + 1], label, name))
+    text = doc.text if any(" " in a for a in expansions) else ""
     for acronym in (a for a in expansions if " " in a):
         # Every "ARI Lorraine" is the agency, whatever the model made of its words.
-        at = doc.text.find(acronym)
+        at = text.find(acronym)
         while at >= 0:
             span = doc.char_span(at, at + len(acronym))
             if span is not None and not any(
@@ -75,7 +76,7 @@ def acronyms(doc: Doc, spans: list[Named]) -> list[Named]:
                     if not (item[0].start < span.end and item[0].end > span.start)
                 ]
                 out.append((span, *expansions[acronym]))
-            at = doc.text.find(acronym, at + len(acronym))
+            at = text.find(acronym, at + len(acronym))
     out.sort(key=lambda item: item[0].start)
     return out
 

@@ -14,6 +14,8 @@ Tests: tests/test_rules_capitals.py.
 
 from __future__ import annotations
 
+import numpy as np
+from spacy.attrs import IS_UPPER
 from spacy.tokens import Doc, Span
 
 from nlp.rules.base import TWO_LETTERS, is_trusted
@@ -37,8 +39,9 @@ def datelines(doc: Doc, ents: list[Span], common_nouns: frozenset[str]) -> list[
     """`ents` with each dateline a place (over whatever the model saw there)."""
     n = len(doc)
     found: list[Span] = []
-    for i, token in enumerate(doc):
-        if not (token.is_upper and _line_start(doc, i)):
+    # Only the words in capitals are looked at: a loop over every token costs more.
+    for i in np.flatnonzero(doc.to_array([IS_UPPER])).tolist():
+        if not _line_start(doc, i):
             continue
         end = i
         while end < n and end - i < 4 and doc[end].is_upper and TWO_LETTERS.search(doc[end].text):

@@ -48,10 +48,11 @@ def enumerations(doc: Doc, spans: list[Named], nouns: frozenset[str]) -> list[Na
         return spans
     spans = sorted(spans, key=lambda item: item[0].start)
     taken = {i for span, _, _ in spans for i in range(span.start, span.end)}
+    text = doc.text  # doc.text rebuilds the text token by token: once, not per gap
     groups: list[list[int]] = [[0]]
     for k in range(1, len(spans)):
         prev, cur = spans[k - 1][0], spans[k][0]
-        gap = doc.text[prev.end_char : cur.start_char]
+        gap = text[prev.end_char : cur.start_char]
         if (
             _ENUM_GAP.match(gap)
             and "\n" not in gap
@@ -78,7 +79,7 @@ def enumerations(doc: Doc, spans: list[Named], nouns: frozenset[str]) -> list[Na
         )
         if len(members) > 1 and not by_noun:
             end_char = members[-1][0].end_char
-            after = _ENUM_AFTER.match(doc.text[end_char : end_char + 80])
+            after = _ENUM_AFTER.match(text[end_char : end_char + 80])
             by_noun = after is not None and any(
                 _word_in(noun, f" {after.group(1).lower()} ") for noun in nouns
             )

@@ -50,7 +50,8 @@ def lone_names(doc: Doc, spans: list[Named], data: RuleData) -> list[Named]:
     a name in a paragraph that names an organisation as one ("la start-up X", a
     watchlist member).
     """
-    business = bool(BUSINESS.search(doc.text))
+    text = doc.text  # rebuilt token by token on each call: read once
+    business = bool(BUSINESS.search(text))
     orgs = [
         span for span, label, _ in spans if label == "ORG" and span.id_.startswith(TRUSTED_PREFIXES)
     ]
@@ -75,7 +76,7 @@ def lone_names(doc: Doc, spans: list[Named], data: RuleData) -> list[Named]:
             # A word the model's vocabulary knows ("Berlin", "Mozart") is left alone:
             # invented company names are out of its vocabulary.
             continue
-        if not business and not any(_same_paragraph(doc, s, o) for s in found for o in orgs):
+        if not business and not any(_same_paragraph(text, s, o) for s in found for o in orgs):
             continue
         if any(_subject_of_verb(doc, s.end) for s in found):
             relabel.add((label, key))
@@ -87,9 +88,9 @@ def lone_names(doc: Doc, spans: list[Named], data: RuleData) -> list[Named]:
     ]
 
 
-def _same_paragraph(doc: Doc, a: Span, b: Span) -> bool:
-    """Whether no line break separates spans `a` and `b`."""
-    return "\n" not in doc.text[min(a.end_char, b.end_char) : max(a.start_char, b.start_char)]
+def _same_paragraph(text: str, a: Span, b: Span) -> bool:
+    """Whether no line break separates spans `a` and `b` in the doc's `text`."""
+    return "\n" not in text[min(a.end_char, b.end_char) : max(a.start_char, b.start_char)]
 
 
 def _subject_of_verb(doc: Doc, i: int) -> bool:
