@@ -98,3 +98,13 @@ def test_an_office_is_not_a_name_but_its_holder_and_place_are():
         "ministre de l'Économie",
         "République",
     }
+
+
+@pytest.mark.model
+def test_an_unknown_name_the_tagger_took_for_a_number_stays_a_name():
+    names = model_names(
+        "Le data center Datacomté, exploité par l'opérateur Fibroc, ouvrira à Besançon. "
+        "Trois cents domaines ont été vendus."
+    )
+    assert {("Datacomté", "ORG"), ("Fibroc", "ORG")} <= names
+    assert not {name for name, _ in names} & {"Trois", "Trois cents"}

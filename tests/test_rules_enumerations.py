@@ -159,3 +159,26 @@ def test_lists_take_the_kind_said_before_or_after_them(text, expected, absent):
     names = model_names(text)
     assert expected <= names
     assert not names & absent
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "expected", "absent"),
+    [
+        # A plural business noun naming its members right after it.
+        (
+            "Les éditeurs Mnémo et Kerys ainsi que l'intégrateur Altivo participent au projet.",
+            {("Mnémo", "ORG"), ("Kerys", "ORG"), ("Altivo", "ORG")},
+            {("Mnémo", "LOC"), ("Kerys", "LOC")},
+        ),
+        (
+            "Les dirigeants de Vitagreen et de Bio Loop ont rencontré le préfet du Jura.",
+            {("Vitagreen", "ORG"), ("Bio Loop", "ORG"), ("Jura", "LOC")},
+            {("Vitagreen", "PER"), ("Bio Loop", "LOC")},
+        ),
+    ],
+)
+def test_a_plural_business_noun_names_its_members(text, expected, absent):
+    names = model_names(text)
+    assert expected <= names
+    assert not names & absent

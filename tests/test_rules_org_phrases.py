@@ -219,3 +219,10 @@ def test_one_word_after_a_speech_verb_is_a_person(text, expected, absent):
     names = model_names(text)
     assert expected <= names
     assert not names & absent
+
+
+@pytest.mark.model
+def test_a_group_named_after_its_nationality_is_a_firm():
+    names = model_names("Mécalor a été rachetée par le groupe allemand Hessler.")
+    assert ("Hessler", "ORG") in names
+    assert ("Hessler", "PER") not in names

@@ -82,8 +82,9 @@ def _strippable_left(token: Token, span_start: int) -> bool:
     # essor"); before a capital it belongs to the name ("La Poste", "à La Rochelle").
     if (token.pos_ == "DET" or lower in DETERMINERS) and nxt is not None and nxt.is_lower:
         return True
-    # A number spelled out ("Trois cents domaines ...") is not part of a name.
-    return token.pos_ == "NUM" and token.is_alpha
+    # A number spelled out ("Trois cents domaines ...") is not part of a name; an unknown
+    # capitalised word the tagger took for a number ("le data center Datacomté") may be.
+    return token.pos_ == "NUM" and token.is_alpha and (token.like_num or token.is_lower)
 
 
 def _strippable_right(token: Token) -> bool:

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+from spacy.attrs import LOWER
 from spacy.tokens import Doc, Span
 
 from nlp.rules.base import DOMAIN as _DOMAIN
@@ -192,22 +194,46 @@ def _list_members(doc: Doc, start: int) -> list[tuple[int, int]]:
     return members
 
 
+_LEADS = {":", "dont", "notamment", "comme", "parmi"}
+# Before a plural business noun that names its members right after it: "les éditeurs X et
+# Y", "ses clients X, Y et Z", "deux PME, X et Y".
+_PLURAL_DETERMINERS = {"les", "des", "ses", "leurs", "nos", "vos", "ces", "plusieurs"}
+
+
+def _named_after_noun(doc: Doc, i: int) -> int | None:
+    """Where the list starts when the plural business noun at i names its members right
+    after it ("les éditeurs Mnémo et Kerys"), else None."""
+    if i == 0 or i + 1 >= len(doc):
+        return None
+    before = doc[i - 1]
+    if not (before.lower_ in _PLURAL_DETERMINERS or before.like_num):
+        return None
+    start = i + 2 if doc[i + 1].text == "," else i + 1
+    if start >= len(doc) or not (doc[start].is_title or doc[start].is_upper):
+        return None
+    return start
+
+
 def _announced_lists(doc: Doc, spans: list[Named], nouns: frozenset[str]) -> list[Named]:
     """Names listed after a plural business noun are organisations, found or not.
 
     "Cinq jeunes entreprises, dont Kalixo et Brevan": both are ORG even where the model
     saw nothing or a person; a person named in full stays a person.
     """
-    leads = [
-        i for i, t in enumerate(doc) if t.lower_ in {":", "dont", "notamment", "comme", "parmi"}
-    ]
-    if not leads or not nouns:
+    if not nouns:
+        return spans
+    # Only the lead words are looked at: a loop over every token costs more.
+    words = _LEADS | {noun for noun in nouns if " " not in noun}
+    ids = np.array([doc.vocab.strings[w] for w in words], dtype="uint64")
+    leads = np.flatnonzero(np.isin(doc.to_array([LOWER]), ids)).tolist()
+    if not leads:
         return spans
     by_range = {(span.start, span.end): k for k, (span, _, _) in enumerate(spans)}
     out = list(spans)
     taken = {i for span, _, _ in spans for i in range(span.start, span.end)}
     for i in leads:
-        start = _announces(doc, i, nouns)
+        lead = doc[i].lower_ in _LEADS
+        start = _announces(doc, i, nouns) if lead else _named_after_noun(doc, i)
         if start is None:
             continue
         for a, b in _list_members(doc, start):
