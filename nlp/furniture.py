@@ -35,6 +35,9 @@ class Furniture:
     """Words of buttons and banners (lowercase, as whole lines or parts of a line)."""
 
     phrases: frozenset[str] = frozenset()
+    # Leads of a link to another article: "Lire aussi : X ouvre un site" is that article's
+    # title, not this one's prose.
+    link_leads: tuple[str, ...] = ()
 
 
 def load_furniture(path: str | Path) -> Furniture:
@@ -46,10 +49,14 @@ def load_furniture(path: str | Path) -> Furniture:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ResourceError(f"{path}: not valid TOML ({exc})") from None
-    phrases = data.get("phrases", [])
-    if not isinstance(phrases, list) or not all(isinstance(p, str) and p.strip() for p in phrases):
-        raise ResourceError(f"{path}: `phrases` must be a list of non-empty strings")
-    return Furniture(frozenset(_fold(p) for p in phrases))
+    lists = {key: data.get(key, []) for key in ("phrases", "link_leads")}
+    for key, words in lists.items():
+        if not isinstance(words, list) or not all(isinstance(p, str) and p.strip() for p in words):
+            raise ResourceError(f"{path}: `{key}` must be a list of non-empty strings")
+    return Furniture(
+        frozenset(_fold(p) for p in lists["phrases"]),
+        tuple(_fold(p) for p in lists["link_leads"]),
+    )
 
 
 def _fold(text: str) -> str:
@@ -68,6 +75,15 @@ def is_furniture(line: str, furniture: Furniture = Furniture()) -> bool:
     folded = _fold(text).rstrip(" .")
     if folded in furniture.phrases:
         return True
+    for lead in furniture.link_leads:
+        if folded.startswith(lead) and folded[len(lead) :].lstrip()[:1] in {
+            ":",
+            "»",
+            "-",
+            "–",
+            ">",
+        }:
+            return True
     if _SLUG.match(text):
         return True
     if _SENTENCE_END.search(text):

@@ -26,6 +26,8 @@ SHIPPED = load_furniture(DATA_DIR / "furniture.toml")
         "Paramétrer les cookies | Tout accepter",
         "En bref",
         "À lire aussi",
+        "Lire aussi : Brevan ouvre une agence à Lons",
+        "À LIRE AUSSI - La jeune pousse Tapestri lève deux millions d'euros.",
     ],
 )
 def test_furniture_lines_are_recognised(line):
@@ -41,6 +43,8 @@ def test_furniture_lines_are_recognised(line):
         "Kalistène – la jeune pousse de Dole – double ses effectifs",
         "SNCF",
         "",
+        "Lire aussi le rapport de la Région, qui recommande trois mesures.",
+        "En bref : Brevan ouvre une agence à Lons.",
     ],
 )
 def test_prose_and_titles_are_not_furniture(line):

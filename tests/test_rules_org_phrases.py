@@ -226,3 +226,12 @@ def test_a_group_named_after_its_nationality_is_a_firm():
     names = model_names("Mécalor a été rachetée par le groupe allemand Hessler.")
     assert ("Hessler", "ORG") in names
     assert ("Hessler", "PER") not in names
+
+
+@pytest.mark.model
+def test_a_publisher_and_a_bookshop_are_firms():
+    names = model_names(
+        "La plateforme Ecolivre, lancée par la maison d'édition Sorbiers, ouvre la librairie "
+        "Pagelune à Dole."
+    )
+    assert {("Ecolivre", "ORG"), ("Sorbiers", "ORG"), ("Pagelune", "ORG")} <= names
