@@ -1,8 +1,10 @@
 """Repeated names: every other occurrence of a name the article names once is a mention.
 
 Decides: the same words (case as written, more than two letters) elsewhere in the article
-are the same name with the same label, unless they stand inside another mention or a
-name that is none of ours (`doc.spans[NOT_NAMES]`). Data: none.
+are the same name with the same label, and so is the surname alone of a person named in
+full ("Vasseur" after "Aurélie Vasseur"; not a word of the language opening a sentence),
+unless they stand inside another mention or a name that is none of ours
+(`doc.spans[NOT_NAMES]`). Data: none.
 Tests: tests/test_rules_repeated.py.
 """
 
@@ -11,6 +13,9 @@ from __future__ import annotations
 from spacy.tokens import Doc
 
 from nlp.rules.base import NOT_NAMES, Context, Named
+
+# Particles of a surname: "Gaëtan Le Bihan" is "Le Bihan" alone.
+PARTICLES = {"Le", "La", "De", "Du", "Des", "Van", "Von", "Di", "Da", "Del", "Ben", "El", "Mac"}
 
 
 def apply(ctx: Context, spans: list[Named]) -> list[Named]:
@@ -34,10 +39,23 @@ def repeated(doc: Doc, norm_text: str, spans: list[Named]) -> list[Named]:
         surface = norm_text[span.start_char : span.end_char]
         if len(surface) > 2 and not surface.islower():
             known.setdefault(surface, (label, name))
+    # A person named in full is then named by the surname alone ("Aurélie Vasseur" ...
+    # "Vasseur compte embaucher"), where the model often sees nothing.
+    surnames: set[str] = set()
+    for _, label, name in spans:
+        words = name.split()
+        if label != "PER" or len(words) < 2:
+            continue
+        cut = -2 if len(words) > 2 and words[-2] in PARTICLES else -1
+        surname = " ".join(words[cut:])
+        if len(surname) > 2 and surname[0].isupper() and surname not in known:
+            known[surname] = (label, name)
+            surnames.add(surname)
     if not known:
         return spans
     # The normalised text the doc was made from: doc.text rebuilds it token by token.
     text = norm_text
+    vectors = doc.vocab.vectors
     added = []
     for surface in sorted(known, key=len, reverse=True):
         at = text.find(surface)
@@ -47,6 +65,14 @@ def repeated(doc: Doc, norm_text: str, spans: list[Named]) -> list[Named]:
                 end == len(text) or not text[end].isalnum()
             )
             span = doc.char_span(at, end) if bounded else None
+            if (
+                span is not None
+                and surface in surnames
+                and span[0].is_sent_start
+                and doc.vocab.strings[surface.lower()] in vectors
+            ):
+                # A word of the language opening a sentence ("Petit à petit") is no surname.
+                span = None
             if span is not None and not any(i in taken for i in range(span.start, span.end)):
                 label, name = known[surface]
                 added.append((span, label, name))
