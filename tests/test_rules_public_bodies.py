@@ -5,7 +5,7 @@ classes 4 and 5); on spacy.blank("fr")."""
 from __future__ import annotations
 
 import pytest
-from helpers_rules import blank_pipeline, ents, preset, run_components
+from helpers_rules import blank_pipeline, ents, model_names, preset, run_components
 
 
 @pytest.fixture(scope="module")
@@ -78,3 +78,35 @@ def test_head_phrase_absorbs_the_place(blank):
     start = text.index("Franche")
     doc = run_components(blank, text, [(start, start + len("Franche-Comté"), "LOC")])
     assert ents(doc) == [("Université de Franche-Comté", "ORG")]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        (
+            "L'Agence régionale pour le développement de l'Occitanie accompagne la start-up.",
+            "Agence régionale pour le développement de l'Occitanie",
+        ),
+        (
+            "La Fondation pour la recherche médicale soutient le projet.",
+            "Fondation pour la recherche médicale",
+        ),
+        ("L'Agence de développement pour la Bretagne finance Kerzen.", None),
+    ],
+)
+def test_a_body_named_by_its_purpose_is_one_name(text, name):
+    names = {n for n, label in model_names(text) if label == "ORG"}
+    assert (name or "Agence de développement pour la Bretagne") in names
+
+
+@pytest.mark.model
+def test_a_purpose_is_not_read_after_a_place_body_or_a_name():
+    names = {
+        n
+        for n, _ in model_names(
+            "La Région pour l'instant hésite. Le contrat signé avec le Grand Port Maritime de "
+            "Brest pour l'accueil des câbles court."
+        )
+    }
+    assert not any("pour" in n for n in names)

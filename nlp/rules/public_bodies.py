@@ -19,6 +19,22 @@ from nlp.rules.base import PhraseCandidate, name_like, proper_run
 TIME_NOUNS = {"an", "année", "mois", "semaine", "jour", "fin", "début", "été", "hiver"}
 
 
+# Nouns after "pour la/le" that are the sentence's time or occasion, not a purpose.
+PASSING_NOUNS = TIME_NOUNS | {
+    "période", "durée", "occasion", "suite", "rentrée", "saison", "moment", "instant",
+    "heure", "avenir", "ensemble", "essentiel", "première", "dernière",
+}  # fmt: skip
+# Heads of bodies named by their purpose ("Agence pour l'emploi", "Fondation pour la
+# recherche"); a place's body ("la Région pour l'instant") is named by its place.
+PURPOSE_HEADS = {
+    "Agence", "Institut", "Fondation", "Association", "Fonds", "Centre", "Comité", "Conseil",
+    "Observatoire", "Office", "Mission", "Fédération", "Union", "Syndicat", "Alliance",
+    "Collectif", "Réseau", "Société", "Compagnie", "Groupement", "Pôle", "Maison",
+    "Établissement", "Commission", "Délégation", "Direction", "Haut", "Haute",
+    "Conservatoire", "Académie", "Caisse", "Ligue", "Mouvement", "Organisation", "Cité",
+}  # fmt: skip
+
+
 class PublicBodies:
     """The head rules of `OrgPhrasesComponent`, which sets `connectors`, `legal_forms`,
     `_head_starts` and `_match`."""
@@ -63,7 +79,13 @@ class PublicBodies:
         while j < min(n, i + size + 3) and doc[j].is_lower and doc[j].pos_ == "ADJ":
             j += 1
         connected = self._connector(doc, j)
-        end = proper_run(doc, connected, self.legal_forms)
+        # "Agence régionale pour le développement de l'Occitanie": "pour" before a
+        # common-noun complement (never before a name: "Port de Brest pour l'atterrage").
+        if connected == j and token.text in PURPOSE_HEADS and _purpose(doc, j):
+            connected = j + 1
+            end = connected
+        else:
+            end = proper_run(doc, connected, self.legal_forms)
         if end == connected and connected > j and token.is_title:
             # "Agence régionale de l'innovation", "Banque des territoires": a capitalised
             # head with a common-noun complement.
@@ -116,10 +138,14 @@ class PublicBodies:
         for step in range(3):
             k = end
             if step:
-                # A second noun only after "et" or "de": "de développement et d'innovation".
+                # A second noun only after "et", "de" or "pour": "de développement et
+                # d'innovation", "de recherche pour l'agriculture".
                 if k < n and doc[k].lower_ == "et":
                     k += 1
-                k = self._connector(doc, k)
+                if _purpose(doc, k):
+                    k += 1
+                else:
+                    k = self._connector(doc, k)
                 if k == end:
                     break
             if k < n and doc[k].lower_ in {"la", "l'", "les", "le"}:
@@ -170,3 +196,12 @@ class PublicBodies:
                 break
             end = run
         return end
+
+
+def _purpose(doc: Doc, k: int) -> bool:
+    """Whether "pour" at k opens a body's purpose ("pour l'emploi", "pour la recherche"),
+    not the sentence's ("pour la période", "pour les étudiants")."""
+    if not (k + 2 < len(doc) and doc[k].lower_ == "pour"):
+        return False
+    article, noun = doc[k + 1], doc[k + 2]
+    return article.lower_ in {"la", "l'", "le"} and noun.lower_ not in PASSING_NOUNS
