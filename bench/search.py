@@ -482,11 +482,13 @@ EXTRA_PAGES = [
     ("co_mentions", "recherche « Silicon Comté »", {"_search": "Silicon Comté"}),
     ("entities", "recherche « Besançon »", {"_search": "Besançon"}),
 ]
-# Filters on a looked-up name, for information: not on the front page's lists.
+# Filters on a typed name (Datasette's filter form), through db/search.py's twin filter on
+# the id: in the target since that filter (they read every row before).
 BY_NAME_PAGES = [
-    ("mention_rows", "nom (hors cible)", {"entity": "Silicon Comté"}),
-    ("co_mentions", "nom (hors cible)", {"entity_b": "Silicon Comté"}),
-    ("mentions_by_month", "nom (hors cible)", {"entity": "Silicon Comté"}),
+    ("mention_rows", "nom tapé", {"entity": "Silicon Comté"}),
+    ("co_mentions", "nom tapé", {"entity_b": "Silicon Comté"}),
+    ("mentions_by_month", "nom tapé", {"entity": "Silicon Comté"}),
+    ("co_mentions", "nom tapé, fréquent", {"entity_a": "Besançon"}),
 ]
 
 

@@ -4,11 +4,15 @@ plain, unbounded SQL returns; their speed is measured by bench/search.py --pages
 from __future__ import annotations
 
 import re
+import sqlite3
+from urllib.parse import urlencode
 
 import pytest
+from datasette.utils.asgi import Request
+from helpers_search import datasette_client, fill_small_db
 
 from db.schema import open_db
-from db.search import ROW_LIMIT, query_sql
+from db.search import ROW_LIMIT, filters_from_request, query_sql
 
 WORDS = ("fibre", "réseau", "usine", "salon", "numérique", "emploi")
 
@@ -107,3 +111,71 @@ def test_articles_search_ranks_the_latest_matches_only(db):
     where = f"AND f.rowid IN ({', '.join(map(str, latest))})"
     assert rows == [r[0] for r in db.execute(RANKED.format(where=where), {"words": '"fibre"'})]
     assert len(rows) == 30
+
+
+# --- views filtered on a looked-up name ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    """The hand-made database, plus a second "Dijon" (an organisation) named with Besançon."""
+    path = fill_small_db(tmp_path_factory.mktemp("names") / "small.db")
+    db = open_db(path)
+    with db.atomic():
+        db["entities"].insert({"id": 9, "name": "Dijon", "label": "ORG", "key": "dijonorg"})
+        db["mentions"].insert_all(
+            {
+                "entity_id": e,
+                "article_id": 1,
+                "text": t,
+                "sentence": f"{t} signe.",
+                "start": 0,
+                "end": 5,
+            }
+            for e, t in ((9, "Dijon"), (1, "Besançon"))
+        )
+    db.conn.close()
+    return path
+
+
+@pytest.mark.parametrize(
+    ("view", "column", "name"),
+    [
+        ("mention_rows", "entity", "Dijon"),
+        ("mention_rows", "entity__exact", "Besançon"),
+        ("mentions_by_month", "entity", "Dijon"),
+        ("co_mentions", "entity_a", "Besançon"),
+        ("co_mentions", "entity_b", "Dijon"),
+        ("co_mentions", "entity_b__exact", "Silicon Comté"),
+        ("co_mentions", "entity_b", "Personne Inconnue"),
+    ],
+)
+def test_views_filtered_on_a_name_return_the_rows_of_that_name(small, view, column, name):
+    with datasette_client(small) as get:
+        data = get(f"/veille/{view}.json?" + urlencode({column: name, "_size": "max"})).json()
+    conn = sqlite3.connect(f"file:{small}?mode=ro", uri=True)
+    order = "mention_id" if view == "mention_rows" else "1, 2, 3, 4, 5"
+    expected = conn.execute(
+        f"SELECT * FROM {view} WHERE {column.split('__')[0]} = ? ORDER BY {order}", [name]
+    ).fetchall()
+    conn.close()
+    shown = sorted(map(tuple, data["rows"]), key=lambda r: r[0] if view == "mention_rows" else r)
+    assert shown == sorted(expected, key=lambda r: r[0] if view == "mention_rows" else r)
+    assert data["filtered_table_rows_count"] == len(expected)
+    assert bool(expected) == (name != "Personne Inconnue")
+
+
+def test_a_name_filter_gets_its_twin_on_the_ids_index():
+    request = Request.fake("/veille/co_mentions?entity_b=Dijon&entity_a__exact=B&label_a=ORG")
+    twin = filters_from_request(request, "veille", "co_mentions", None)
+    assert twin.where_clauses == [
+        "[entity_b_id] IN (SELECT id FROM entities WHERE name = :veille_name_0)",
+        "[entity_a_id] IN (SELECT id FROM entities WHERE name = :veille_name_1)",
+    ]
+    assert twin.params == {"veille_name_0": "Dijon", "veille_name_1": "B"}
+    # Other operators, columns and tables are Datasette's alone.
+    for url, table in [
+        ("/veille/co_mentions?entity_b__contains=Dij", "co_mentions"),
+        ("/veille/entities?name=Dijon", "entities"),
+    ]:
+        assert filters_from_request(Request.fake(url), "veille", table, None) is None
