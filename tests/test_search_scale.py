@@ -179,3 +179,20 @@ def test_a_name_filter_gets_its_twin_on_the_ids_index():
         ("/veille/entities?name=Dijon", "entities"),
     ]:
         assert filters_from_request(Request.fake(url), "veille", table, None) is None
+
+
+def test_mention_rows_search_finds_names_newest_first(small):
+    with datasette_client(small) as get:
+        data = get("/veille/mention_rows.json?_search=besancon&_size=max").json()
+    conn = sqlite3.connect(f"file:{small}?mode=ro", uri=True)
+    expected = conn.execute(
+        "SELECT m.id FROM mentions m JOIN entities e ON e.id = m.entity_id "
+        "WHERE e.name IN ('Besançon', 'Grand Besançon Métropole') ORDER BY m.id DESC"
+    ).fetchall()
+    conn.close()
+    ids = [row[data["columns"].index("mention_id")] for row in data["rows"]]
+    assert ids == [r[0] for r in expected] and data["filtered_table_rows_count"] == len(ids)
+    assert {row[data["columns"].index("entity")] for row in data["rows"]} == {
+        "Besançon",
+        "Grand Besançon Métropole",
+    }
