@@ -16,6 +16,7 @@ from contextlib import closing
 from functools import cache
 from pathlib import Path
 from typing import Any, TextIO
+from urllib.parse import parse_qsl
 
 import yaml
 from datasette import hookimpl
@@ -51,6 +52,12 @@ NAME_COLUMNS = {
     "mentions_by_month": {"entity": "entity_id"},
     "co_mentions": {"entity_a": "entity_a_id", "entity_b": "entity_b_id"},
 }
+# Tables whose full-text search pages show the newest matches without counting them all or
+# faceting them (`asgi_wrapper`): Datasette counts and facets a search by reading every
+# matching row, and a common word is in most articles (at 1,000,000 articles: the count
+# about 1 s, each default facet past its 0.5 s limit; bench/search.py --pages-only --scale 1m).
+# The ranked search with a bounded cost is the `articles_search` query.
+UNCOUNTED_SEARCHES = {"articles"}
 
 
 # The `mentions` query written the plain way, one plan for every case: the tests check that
@@ -109,8 +116,39 @@ def filters_from_request(request, database, table, datasette) -> FilterArguments
     return FilterArguments(clauses, params) if clauses else None
 
 
+@hookimpl
+def asgi_wrapper(datasette):
+    """A full-text search of a table in UNCOUNTED_SEARCHES gets `_nocount=1` (and
+    `_nofacet=1` unless facets are asked for): Datasette's own switches for its table pages."""
+
+    def wrap(app):
+        async def uncounted(scope, receive, send):
+            if scope["type"] == "http":
+                scope = _uncounted_search(scope)
+            await app(scope, receive, send)
+
+        return uncounted
+
+    return wrap
+
+
+def _uncounted_search(scope: dict) -> dict:
+    """`scope` with the switches added when it is a search of an UNCOUNTED_SEARCHES table."""
+    table = scope.get("path", "").removeprefix(f"/{DATABASE_NAME}/").removesuffix(".json")
+    if table not in UNCOUNTED_SEARCHES:
+        return scope
+    query = scope.get("query_string", b"")
+    keys = {k for k, _ in parse_qsl(query.decode("latin-1"), keep_blank_values=True)}
+    if not any(k.startswith("_search") for k in keys):
+        return scope
+    extra = [b"_nocount=1"] if "_nocount" not in keys else []
+    if not any(k.startswith(("_facet", "_nofacet")) for k in keys):
+        extra.append(b"_nofacet=1")
+    return dict(scope, query_string=b"&".join([query, *extra]) if query else b"&".join(extra))
+
+
 def register() -> None:
-    """Register this module's Datasette hook (once per process)."""
+    """Register this module's Datasette hooks (once per process)."""
     if pm.get_plugin("veille-search") is None:
         pm.register(sys.modules[__name__], name="veille-search")
 

@@ -196,3 +196,30 @@ def test_mention_rows_search_finds_names_newest_first(small):
         "Besançon",
         "Grand Besançon Métropole",
     }
+
+
+# --- article search pages, not counted -----------------------------------------------------
+
+
+def test_article_search_pages_list_the_newest_matches_without_count_or_facets(small):
+    with datasette_client(small) as get:
+        plain = get("/veille/articles.json").json()
+        searched = get("/veille/articles.json?_search=Besan%C3%A7on&_size=max").json()
+        faceted = get("/veille/articles.json?_search=Besan%C3%A7on&_facet=source").json()
+        html = get("/veille/articles?_search=Besan%C3%A7on")
+        entities = get("/veille/entities.json?_search=Besan%C3%A7on").json()
+    # The plain page keeps its count and default facets; other tables' searches are counted.
+    assert plain["filtered_table_rows_count"] == 5 and set(plain["facet_results"]) == {
+        "source",
+        "relevant",
+    }
+    assert entities["filtered_table_rows_count"] == 2
+    conn = sqlite3.connect(f"file:{small}?mode=ro", uri=True)
+    expected = conn.execute(
+        "SELECT rowid FROM articles_fts WHERE articles_fts MATCH 'Besançon' ORDER BY rowid DESC"
+    ).fetchall()
+    conn.close()
+    assert [row[0] for row in searched["rows"]] == [r[0] for r in expected] and expected
+    assert searched["filtered_table_rows_count"] is None and searched["facet_results"] == {}
+    assert "source" in faceted["facet_results"]  # a facet asked for is computed
+    assert html.status_code == 200 and "Silicon Comté fédère" in html.text
