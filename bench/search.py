@@ -16,8 +16,8 @@ table, view and canned query (with typical parameters), plus the filtered and se
 pages people open from them, and prints p50/p95 per page and any Datasette time limit hit.
 Targets (issue 16): p95 < 300 ms at --scale 100k, < 1 s at --scale 1m.
 
-    .venv/bin/python bench/search.py [--scale 100k|1m] [--pages-only] [--dashboard-only]
-        [--runs N] [--rebuild] [--out DIR] [--articles N] [--mentions N] [--entities N]
+    .venv/bin/python bench/search.py [--scale 100k|1m] [--pages-only [--only NAMES]]
+        [--dashboard-only] [--runs N] [--rebuild] [--out DIR] [--articles N] [--mentions N] [--entities N]
 
 Generating --scale 100k takes about 2 minutes; --scale 1m about 40 (keep it out of
 `make test`).
@@ -519,8 +519,9 @@ def limits_hit(data: dict, uncounted: bool = False) -> str:
     return "; ".join(hit)
 
 
-def bench_pages(path: Path, runs: int, target_ms: float) -> None:
-    """Time every front-page page as HTML and as JSON, facets and counts included."""
+def bench_pages(path: Path, runs: int, target_ms: float, only: set[str] | None = None) -> None:
+    """Time every front-page page as HTML and as JSON, facets and counts included
+    (`only`: the pages of these tables, views and queries alone)."""
     ds = datasette_app(path)
     loop = asyncio.new_event_loop()
     loop.run_until_complete(ds.invoke_startup())
@@ -529,6 +530,8 @@ def bench_pages(path: Path, runs: int, target_ms: float) -> None:
     )
     worst: list[tuple[float, str]] = []
     for name, case, params in front_page(loop, ds):
+        if only and name not in only:
+            continue
         for fmt in ("", ".json"):
             url = f"/{DATABASE_NAME}/{name}{fmt}" + (f"?{urlencode(params)}" if params else "")
             # Quietly: Datasette prints the traceback of a query stopped by its time limit.
@@ -687,6 +690,9 @@ def main() -> None:
     parser.add_argument(
         "--pages-only", action="store_true", help="Time the front page's pages as a browser."
     )
+    parser.add_argument(
+        "--only", help="With --pages-only: these pages alone (names, comma-separated)."
+    )
     parser.add_argument("--out", type=Path, default=OUT, help="Folder of generated databases.")
     parser.add_argument("--runs", type=int, default=None, help="Timed runs per case.")
     parser.add_argument("--baseline-runs", type=int, default=5, help="Runs of the plain query.")
@@ -720,7 +726,8 @@ def main() -> None:
     print(", ".join(f"{v:,} {k}" for k, v in counts.items()), f"— {size:.0f} MB")
     print(f"load average before: {os.getloadavg()[0]:.2f} ({os.cpu_count()} CPUs)")
     if args.pages_only:
-        bench_pages(path, args.runs, PAGE_TARGET_MS.get(args.scale, 300))
+        only = set(args.only.split(",")) if args.only else None
+        bench_pages(path, args.runs, PAGE_TARGET_MS.get(args.scale, 300), only)
         print(f"load average after: {os.getloadavg()[0]:.2f}")
         return
     print(
