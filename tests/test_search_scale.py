@@ -223,12 +223,3 @@ def test_article_search_pages_list_the_newest_matches_without_count_or_facets(sm
     assert searched["filtered_table_rows_count"] is None and searched["facet_results"] == {}
     assert "source" in faceted["facet_results"]  # a facet asked for is computed
     assert html.status_code == 200 and "Silicon Comté fédère" in html.text
-
-
-def test_views_over_kept_counts_facet_on_request_only(small):
-    with datasette_client(small) as get:
-        plain = get("/veille/mentions_by_month.json").json()
-        asked = get("/veille/mentions_by_month.json?_facet=month").json()
-    assert plain["facet_results"] == {} and plain["filtered_table_rows_count"] > 0
-    months = {v["value"] for v in asked["facet_results"]["month"]["results"]}
-    assert months and all(len(m) == 7 for m in months)
