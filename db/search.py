@@ -45,8 +45,8 @@ COUNT_LIMIT = 10_000
 FTS_TABLES = ("articles_fts", "mentions_fts", "entities_fts", "entity_aliases_fts", "quotes_fts")
 # Views whose name columns are looked up per row, each with the kept id column beside it.
 # Datasette's filter on a name ("entity_b = Silicon Comté") reads every row of the view (past
-# the 3 s limit at 2,000,000 mentions); `filters_from_request` adds the same filter on the id,
-# which walks the id's index.
+# the 3 s limit at 2,000,000 mentions, 3 to 4.8 s at 20,000,000); `filters_from_request` adds
+# the same filter on the id, which walks the id's index (0.01 to 0.13 s).
 NAME_COLUMNS = {
     "mention_rows": {"entity": "entity_id"},
     "mentions_by_month": {"entity": "entity_id"},
@@ -54,8 +54,8 @@ NAME_COLUMNS = {
 }
 # Tables whose full-text search pages show the newest matches without counting them all or
 # faceting them (`asgi_wrapper`): Datasette counts and facets a search by reading every
-# matching row, and a common word is in most articles (at 1,000,000 articles: the count
-# about 1 s, each default facet past its 0.5 s limit; bench/search.py --pages-only --scale 1m).
+# matching row, and a common word is in most articles (840,000 of 1,000,000: 1.6 s a page,
+# 0.16 s without the count and facets; bench/search.py --pages-only --scale 1m).
 # The ranked search with a bounded cost is the `articles_search` query.
 UNCOUNTED_SEARCHES = {"articles"}
 
