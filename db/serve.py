@@ -19,7 +19,7 @@ import click
 from datasette.app import Datasette
 from datasette.database import Database as DatasetteDatabase
 
-from db import dashboard, display, entity_page, guard
+from db import dashboard, display, entity_page, guard, search
 from db.schema import DatabaseError, missing_database, open_db
 from db.search import DATABASE_NAME, ROW_LIMIT, load_metadata
 from db.users import auth_plugin_config, load_users, users_path
@@ -65,6 +65,7 @@ def datasette_app(
     display.register()  # French dates, numbers, drop-downs (hooks, not forked templates)
     dashboard.register()
     entity_page.register()
+    search.register()  # name filters of the views through the ids' indexes
     metadata = copy.deepcopy(load_metadata())
     if team is not None:
         if not team:
