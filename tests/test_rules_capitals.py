@@ -4,7 +4,7 @@ trained model, with sentences of our own."""
 from __future__ import annotations
 
 import pytest
-from helpers_rules import model_names
+from helpers_rules import assert_names, model_names
 
 
 @pytest.mark.model
@@ -31,9 +31,7 @@ from helpers_rules import model_names
     ],
 )
 def test_a_dateline_in_capitals_is_a_place(text, expected, absent):
-    names = model_names(text)
-    assert expected <= names
-    assert not names & absent
+    assert_names(text, expected, absent)
 
 
 @pytest.mark.model

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import spacy
-from helpers_rules import as_triples, model_names
+from helpers_rules import as_triples, assert_names
 
 from nlp.resources import DATA_DIR, load_org_phrases
 from nlp.rules.base import ENUM_ID
@@ -156,9 +156,7 @@ def test_a_list_of_places_without_business_evidence_stays_places():
     ],
 )
 def test_lists_take_the_kind_said_before_or_after_them(text, expected, absent):
-    names = model_names(text)
-    assert expected <= names
-    assert not names & absent
+    assert_names(text, expected, absent)
 
 
 @pytest.mark.model
@@ -179,6 +177,4 @@ def test_lists_take_the_kind_said_before_or_after_them(text, expected, absent):
     ],
 )
 def test_a_plural_business_noun_names_its_members(text, expected, absent):
-    names = model_names(text)
-    assert expected <= names
-    assert not names & absent
+    assert_names(text, expected, absent)

@@ -5,7 +5,7 @@ classes 2 and 7); on spacy.blank("fr"). Public bodies: tests/test_rules_public_b
 from __future__ import annotations
 
 import pytest
-from helpers_rules import blank_pipeline, ents, model_names, preset, run_components
+from helpers_rules import assert_names, blank_pipeline, ents, model_names, preset, run_components
 
 from nlp.rules.base import PHRASE_ID
 
@@ -152,9 +152,7 @@ def test_weak_trigger_keeps_a_person(blank):
     ],
 )
 def test_a_name_apposed_to_a_trade_noun_is_an_organisation(text, expected, absent):
-    names = model_names(text)
-    assert expected <= names
-    assert not names & absent
+    assert_names(text, expected, absent)
 
 
 @pytest.mark.model
@@ -180,9 +178,7 @@ def test_a_name_apposed_to_a_trade_noun_is_an_organisation(text, expected, absen
     ],
 )
 def test_a_name_given_an_age_is_a_person(text, expected, absent):
-    names = model_names(text)
-    assert expected <= names
-    assert not names & absent
+    assert_names(text, expected, absent)
 
 
 @pytest.mark.model
@@ -216,9 +212,7 @@ def test_a_head_the_model_took_with_its_article_still_names_the_whole_body():
     ],
 )
 def test_one_word_after_a_speech_verb_is_a_person(text, expected, absent):
-    names = model_names(text)
-    assert expected <= names
-    assert not names & absent
+    assert_names(text, expected, absent)
 
 
 @pytest.mark.model
