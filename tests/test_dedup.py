@@ -89,6 +89,26 @@ def crawled(tmp_path_factory):
     return out
 
 
+def test_a_copy_stored_in_the_second_the_next_run_starts_keeps_its_earlier_credit(tmp_path):
+    # Times are stored to the second: a copy fetched by one run in the second the next run
+    # starts looks fetched by the next run. Its fetched_at set ahead of every run makes
+    # that certain; the next run never credited the copy's outlet, so it owes it nothing.
+    db_path = tmp_path / "veille.db"
+    with SiteServer({n: SITES / n for n in NAMES}) as server:
+        bases = {n: server.base_url(n) for n in NAMES}
+        config = load_config(
+            render_sources(SITES / "dedup_sources.toml", bases, tmp_path / "s.toml")
+        )
+        run_crawl(config.select([AGREGAT]), db_path, progress=False)
+        conn = sqlite3.connect(db_path)
+        with conn:
+            conn.execute("UPDATE articles SET fetched_at = '2999-01-01T00:00:00+00:00'")
+        conn.close()
+        second = run_crawl(config, db_path, progress=False)
+    credit = {name: s.new_articles for name, s in second.per_source.items()}
+    assert credit == {AGREGAT: 0, VOIX: 1, COMTOIS: 1}
+
+
 def test_copy_first_is_the_story_until_its_original_arrives(crawled):
     first = crawled["copy_first"]
     assert [(source, url) for _, source, url in first["articles"]] == [
