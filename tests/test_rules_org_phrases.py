@@ -229,3 +229,13 @@ def test_a_publisher_and_a_bookshop_are_firms():
         "Pagelune à Dole."
     )
     assert {("Ecolivre", "ORG"), ("Sorbiers", "ORG"), ("Pagelune", "ORG")} <= names
+
+
+@pytest.mark.model
+def test_a_consortium_or_a_grouping_is_never_a_person():
+    assert_names(
+        "Le groupement Vosges Numérique et le consortium Breizh Cyber ont répondu. Le "
+        "projet est porté par le consortium Hydrogène Grand Est.",
+        {("Vosges Numérique", "ORG"), ("Breizh Cyber", "ORG"), ("Hydrogène Grand Est", "ORG")},
+        {("Breizh Cyber", "PER"), ("Grand Est", "LOC")},
+    )
