@@ -133,6 +133,17 @@ def strip_article(name: str) -> str:
     return name[match.end() :] if match and name[match.end() :].strip() else name
 
 
+def breaks_line(token: Token) -> bool:
+    """Whether the token is whitespace holding a line break."""
+    return token.is_space and ("\n" in token.text)
+
+
+def common_noun(lower: str, common_nouns: frozenset[str]) -> bool:
+    """Whether the model's lexicon knows the lowercase word as a common noun, in the
+    singular or the plural."""
+    return lower in common_nouns or (lower[-1:] in {"s", "x"} and lower[:-1] in common_nouns)
+
+
 def is_trusted(span: Span) -> bool:
     """Whether the span came from staff data or an organisation phrase."""
     return span.id_.startswith(TRUSTED_PREFIXES)

@@ -18,7 +18,7 @@ import numpy as np
 from spacy.attrs import IS_UPPER
 from spacy.tokens import Doc, Span
 
-from nlp.rules.base import TWO_LETTERS, is_trusted
+from nlp.rules.base import TWO_LETTERS, breaks_line, common_noun, is_trusted
 
 DATELINE_ID = "pattern:dateline"
 # Kickers in capitals that are not nouns of the lexicon: "BREF. ...", "EXCLUSIF. ...".
@@ -28,11 +28,7 @@ PLACE_ACRONYMS = {"USA", "URSS", "RDC", "RDA", "RFA", "PACA", "EAU", "DOM", "TOM
 
 
 def _line_start(doc: Doc, i: int) -> bool:
-    return i == 0 or doc[i].is_sent_start or (doc[i - 1].is_space and "\n" in doc[i - 1].text)
-
-
-def _common_noun(lower: str, common_nouns: frozenset[str]) -> bool:
-    return lower in common_nouns or (lower[-1:] in {"s", "x"} and lower[:-1] in common_nouns)
+    return i == 0 or doc[i].is_sent_start or breaks_line(doc[i - 1])
 
 
 def datelines(doc: Doc, ents: list[Span], common_nouns: frozenset[str]) -> list[Span]:
@@ -54,7 +50,7 @@ def datelines(doc: Doc, ents: list[Span], common_nouns: frozenset[str]) -> list[
         if len(words) > 1 and words[0] not in {"le", "la", "les"}:
             continue
         if len(words) == 1 and (
-            words[0] in KICKERS or len(words[0]) < 3 or _common_noun(words[0], common_nouns)
+            words[0] in KICKERS or len(words[0]) < 3 or common_noun(words[0], common_nouns)
         ):
             continue
         found.append(Span(doc, i, end, label="LOC", span_id=DATELINE_ID))

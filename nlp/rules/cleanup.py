@@ -28,6 +28,8 @@ from nlp.rules.base import (
     DIRECTIONS,
     ELISIONS,
     TWO_LETTERS,
+    breaks_line,
+    common_noun,
     is_trusted,
     name_like,
 )
@@ -60,13 +62,9 @@ ROLE_NOUNS = {
 }  # fmt: skip
 
 
-def _breaks_line(token: Token) -> bool:
-    return token.is_space and ("\n" in token.text)
-
-
 def _line_edge(token: Token) -> bool:
     """A line break or a separator: what stands between two items of a menu line."""
-    return _breaks_line(token) or token.text in SEPARATORS
+    return breaks_line(token) or token.text in SEPARATORS
 
 
 def _strippable_left(token: Token, span_start: int) -> bool:
@@ -186,7 +184,9 @@ def _keep(
             token.pos_ != "PROPN"
             and (token.is_sent_start or line_start)
             and not (
-                token.pos_ == "NOUN" and common_nouns and not _common_noun(token, common_nouns)
+                token.pos_ == "NOUN"
+                and common_nouns
+                and not common_noun(token.lower_, common_nouns)
             )
         ):
             return False
@@ -217,12 +217,6 @@ def _keep(
             and not _capitalised_elsewhere(doc, token)
         )
     return any(t.pos_ in NAME_POS for t in tokens)
-
-
-def _common_noun(token: Token, common_nouns: frozenset[str]) -> bool:
-    """Whether the lexicon knows the word as a common noun, in the singular or the plural."""
-    lower = token.lower_
-    return lower in common_nouns or (lower[-1:] in {"s", "x"} and lower[:-1] in common_nouns)
 
 
 def _unknown_capitalised(token: Token) -> bool:
@@ -331,7 +325,7 @@ class CleanupComponent:
                     and not doc[end - 1].whitespace_
                     and doc[end].is_alpha
                     and doc[end].is_lower
-                    and not _breaks_line(doc[end])
+                    and not breaks_line(doc[end])
                 ):
                     end += 1
                 if not trusted and doc[start].is_lower and doc[start].text in ROLE_NOUNS:
