@@ -231,6 +231,8 @@ class OrgPhrases:
     others: tuple[str, ...] = ()
     # Lowercase words before a person's first name and surname: "fondée par X Y".
     people: tuple[str, ...] = ()
+    # Verbs of speech before a speaker: "explique X Y", and one word "explique Nardo.".
+    speakers: tuple[str, ...] = ()
 
 
 def demonym_forms(word: str) -> set[str]:
@@ -316,6 +318,7 @@ def load_org_phrases(path: str | Path) -> OrgPhrases:
         bodies=words("bodies"),
         others=words("not_entity_triggers"),
         people=words("person_triggers"),
+        speakers=words("speech_verbs"),
     )
 
 

@@ -11,8 +11,8 @@ model from building the longer name around it (a place preset in "Université de
 Bourgogne" leaves the model with "Université de" alone).
 
 Data: org_phrases.toml (`heads`, `connectors`, `triggers`, `strong_triggers`,
-`descriptors`, `legal_forms`, `tails`, `person_triggers`, `not_entity_triggers`),
-demonyms.txt. Tests: tests/test_rules_org_phrases.py. The public bodies' rules are in
+`descriptors`, `legal_forms`, `tails`, `person_triggers`, `speech_verbs`,
+`not_entity_triggers`), demonyms.txt. Tests: tests/test_rules_org_phrases.py. The public bodies' rules are in
 `nlp/rules/public_bodies.py` (tests/test_rules_public_bodies.py).
 
 Each phrase family is one finder (`FINDERS`), tried in order at every token that can
@@ -139,8 +139,11 @@ class OrgPhrasesComponent(PublicBodies):
             self._other_starts.setdefault(other[0], []).append(other)
         # "fondée par Maialen Etxeberria": a first name and a surname after these are a person.
         self._person_starts: dict[str, list[tuple[str, ...]]] = {}
-        for words in sorted({split(p.lower()) for p in phrases.people}, key=len, reverse=True):
+        people = {split(p.lower()) for p in phrases.people + phrases.speakers}
+        for words in sorted(people, key=len, reverse=True):
             self._person_starts.setdefault(words[0], []).append(words)
+        # "explique Nardo.": after these, one word is a person too.
+        self._speech = frozenset(split(p.lower()) for p in phrases.speakers)
         # The model's lexicon of adverbs (see `nlp.model.lexicon`), set after the factory.
         self.adverbs: frozenset[str] = frozenset()
         self._trigger_starts: dict[str, list[tuple[str, ...]]] = {}
@@ -272,14 +275,13 @@ class OrgPhrasesComponent(PublicBodies):
                     if 2 <= end - j <= 3 and all(doc[m].is_title for m in range(j, end)):
                         out.append(_Candidate(j, end, "person"))
                     elif (
-                        words[-1] != "par"
+                        words in self._speech
                         and end - j == 1
                         and doc[j].is_title
                         and _closes(doc, end)
                     ):
                         # After a speech verb, one word then the sentence's punctuation:
-                        # "explique Nardo." — a person unless a firm was seen there ("dirigé
-                        # par Brevan," may be a firm's work).
+                        # "explique Nardo." — a person unless a firm was seen there.
                         out.append(_Candidate(j, end, "person_word"))
                     break
 
