@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from spacy.tokens import Doc, Span, Token
+from spacy.vocab import Vocab
 
 from nlp.keys import entity_key
 from nlp.resources import (
@@ -142,6 +143,12 @@ def common_noun(lower: str, common_nouns: frozenset[str]) -> bool:
     """Whether the model's lexicon knows the lowercase word as a common noun, in the
     singular or the plural."""
     return lower in common_nouns or (lower[-1:] in {"s", "x"} and lower[:-1] in common_nouns)
+
+
+def known_word(vocab: Vocab, text: str) -> bool:
+    """Whether the model's word vectors know `text` in lowercase: a word of the language
+    ("petit", "allemagne"), not an invented name or an acronym ("Kalixo", "INRAE")."""
+    return vocab.strings[text.lower()] in vocab.vectors
 
 
 def is_trusted(span: Span) -> bool:

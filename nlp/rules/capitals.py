@@ -18,7 +18,7 @@ import numpy as np
 from spacy.attrs import IS_UPPER
 from spacy.tokens import Doc, Span
 
-from nlp.rules.base import TWO_LETTERS, breaks_line, common_noun, is_trusted
+from nlp.rules.base import TWO_LETTERS, breaks_line, common_noun, is_trusted, known_word
 
 DATELINE_ID = "pattern:dateline"
 # Kickers in capitals that are not nouns of the lexicon: "BREF. ...", "EXCLUSIF. ...".
@@ -63,7 +63,6 @@ def datelines(doc: Doc, ents: list[Span], common_nouns: frozenset[str]) -> list[
 def acronym_bodies(doc: Doc, ents: list[Span]) -> list[Span]:
     """`ents` with each unknown acronym the model called a place an organisation."""
     out = []
-    vectors = doc.vocab.vectors
     for ent in ents:
         if (
             ent.label_ == "LOC"
@@ -72,7 +71,7 @@ def acronym_bodies(doc: Doc, ents: list[Span]) -> list[Span]:
             and not ent.text.startswith("-")
             and sum(c.isalpha() for c in ent.text) >= 3
             and ent.text not in PLACE_ACRONYMS
-            and doc.vocab.strings[ent.text.lower()] not in vectors
+            and not known_word(doc.vocab, ent.text)
             and not (ent.start > 0 and doc[ent.start - 1].lower_ in {"à", "en", "dans", "vers"})
         ):
             ent = Span(doc, ent.start, ent.end, label="ORG", span_id=ent.id)

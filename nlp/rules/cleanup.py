@@ -31,6 +31,7 @@ from nlp.rules.base import (
     breaks_line,
     common_noun,
     is_trusted,
+    known_word,
     name_like,
 )
 
@@ -197,11 +198,9 @@ def _keep(
         # a noun phrase ("Leader du marché, ...", "Verdict : ..."), not a name.
         if (token.is_sent_start or line_start) and token.i + 1 < len(doc):
             nxt = doc[token.i + 1].lower_
-            vectors = doc.vocab.vectors
             if (
                 nxt in {"de", "du", "des", "d'", ":"}
-                and vectors.size
-                and doc.vocab.strings[token.lower_] in vectors
+                and known_word(doc.vocab, token.lower_)
                 and token.lower_ not in known
             ):
                 return False

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from spacy.tokens import Doc
 
-from nlp.rules.base import NOT_NAMES, Context, Named
+from nlp.rules.base import NOT_NAMES, Context, Named, known_word
 
 # Particles of a surname: "Gaëtan Le Bihan" is "Le Bihan" alone.
 PARTICLES = {"Le", "La", "De", "Du", "Des", "Van", "Von", "Di", "Da", "Del", "Ben", "El", "Mac"}
@@ -55,7 +55,6 @@ def repeated(doc: Doc, norm_text: str, spans: list[Named]) -> list[Named]:
         return spans
     # The normalised text the doc was made from: doc.text rebuilds it token by token.
     text = norm_text
-    vectors = doc.vocab.vectors
     added = []
     for surface in sorted(known, key=len, reverse=True):
         at = text.find(surface)
@@ -69,7 +68,7 @@ def repeated(doc: Doc, norm_text: str, spans: list[Named]) -> list[Named]:
                 span is not None
                 and surface in surnames
                 and span[0].is_sent_start
-                and doc.vocab.strings[surface.lower()] in vectors
+                and known_word(doc.vocab, surface)
             ):
                 # A word of the language opening a sentence ("Petit à petit") is no surname.
                 span = None
