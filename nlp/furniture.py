@@ -21,6 +21,8 @@ from nlp.resources import ResourceError
 # Separators of breadcrumbs and section lines.
 _SEPARATORS = re.compile(r"\s+(?:>|»|›|/|·|•)\s+|\s*\|\s*")
 _SLUG = re.compile(r"^(?:https?://\S+|[a-z0-9]+(?:-[a-z0-9]+){2,}(?:\.html?)?/?)$")
+# What follows a link's lead: "Lire aussi : ...", "À LIRE AUSSI - ...".
+_LINK_MARKS = {":", "»", "-", "–", ">"}
 _SENTENCE_END = re.compile(r"[.!?…:;»\"]$")
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 # A menu: at least this many lines of at most MENU_WORDS words in a row (a byline and a
@@ -76,13 +78,7 @@ def is_furniture(line: str, furniture: Furniture = Furniture()) -> bool:
     if folded in furniture.phrases:
         return True
     for lead in furniture.link_leads:
-        if folded.startswith(lead) and folded[len(lead) :].lstrip()[:1] in {
-            ":",
-            "»",
-            "-",
-            "–",
-            ">",
-        }:
+        if folded.startswith(lead) and folded[len(lead) :].lstrip()[:1] in _LINK_MARKS:
             return True
     if _SLUG.match(text):
         return True
