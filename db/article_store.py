@@ -382,20 +382,15 @@ def _move_credit(db: Database, run_id: int, former: tuple, source: str) -> None:
     """
     former_source, former_fetched = former
     (started,) = db.execute("SELECT started_at FROM crawl_runs WHERE id = ?", [run_id]).fetchone()
-    # Times are to the second: a copy stored by the run before, in the second this run
-    # started, looks fetched by this run. Only a credit this run gave can move.
-    credited = db.execute(
-        "SELECT new_articles FROM crawl_run_sources WHERE run_id = ? AND source = ?",
-        [run_id, former_source],
-    ).fetchone()
-    if (
-        former_fetched
-        and started
-        and _instant(former_fetched) >= _instant(started)
-        and credited
-        and credited[0] > 0
-    ):
-        _bump(db, run_id, former_source, new_articles=-1)
+    if former_fetched and started and _instant(former_fetched) >= _instant(started):
+        # Times are to the second: a copy stored by the run before, in the second this run
+        # started, looks fetched by this run. Only a credit this run gave can move.
+        credited = db.execute(
+            "SELECT new_articles FROM crawl_run_sources WHERE run_id = ? AND source = ?",
+            [run_id, former_source],
+        ).fetchone()
+        if credited and credited[0] > 0:
+            _bump(db, run_id, former_source, new_articles=-1)
     _bump(db, run_id, source, new_articles=1)
 
 
