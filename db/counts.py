@@ -135,6 +135,17 @@ CREATE TRIGGER entity_articles_counts_delete AFTER DELETE ON entity_articles BEG
 END;
 """
 
+
+def weeks_from(pairs: str) -> str:
+    """SQL: entity_weeks' rows from a table of (entity, article) pairs and their mentions,
+    the dated, on-topic ones."""
+    return (
+        f"SELECT {week_of('a.published')} AS week, x.entity_id, sum(x.mentions) AS mentions, "
+        f"count(*) AS articles FROM {pairs} x JOIN articles a ON a.id = x.article_id "
+        "WHERE a.relevant IS NOT 0 AND a.published IS NOT NULL GROUP BY 1, 2"
+    )
+
+
 # The week an (entity, article) pair counts in: none when the article is off-topic or undated.
 _WEEK = (
     f"(SELECT {week_of('published')} FROM articles "
@@ -256,16 +267,12 @@ CREATE TEMP TABLE expected_entity_months AS
   FROM mentions m LEFT JOIN articles a ON a.id = m.article_id
   GROUP BY 1, 2;
 DROP TABLE IF EXISTS temp.expected_entity_weeks;
-CREATE TEMP TABLE expected_entity_weeks AS
-  SELECT {week} AS week, x.entity_id, sum(x.mentions) AS mentions, count(*) AS articles
-  FROM expected_entity_articles x JOIN articles a ON a.id = x.article_id
-  WHERE a.relevant IS NOT 0 AND a.published IS NOT NULL
-  GROUP BY 1, 2;
+CREATE TEMP TABLE expected_entity_weeks AS {weeks};
 DROP TABLE IF EXISTS temp.expected_articles;
 CREATE TEMP TABLE expected_articles AS
   SELECT a.id, (SELECT count(*) FROM article_copies c WHERE c.article_id = a.id) AS copy_count
   FROM articles a;
-""".replace("{week}", week_of("a.published"))
+""".replace("{weeks}", weeks_from("expected_entity_articles"))
 
 # (table, kept rows, expected rows): what `check` compares, row for row.
 COMPARED = (
@@ -343,11 +350,7 @@ def install(db: Database) -> None:
 
 # entity_weeks from entity_articles (itself kept by triggers): the dated, on-topic pairs.
 _FILL_WEEKS = f"""
-INSERT INTO entity_weeks (week, entity_id, mentions, articles)
-  SELECT {week_of("a.published")}, x.entity_id, sum(x.mentions), count(*)
-  FROM entity_articles x JOIN articles a ON a.id = x.article_id
-  WHERE a.relevant IS NOT 0 AND a.published IS NOT NULL
-  GROUP BY 1, 2;
+INSERT INTO entity_weeks (week, entity_id, mentions, articles) {weeks_from("entity_articles")};
 """
 
 
