@@ -28,6 +28,7 @@ import sys
 import time
 import unicodedata
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -150,6 +151,31 @@ def name_key(text: str) -> str:
     return " ".join(text.split())
 
 
+@dataclass
+class JudgedNames:
+    """One article scored as sets of (label, name key): see `SetScores`."""
+
+    gold: set[tuple[str, str]]
+    found: set[tuple[str, str]]  # gold names some predicted entity has
+    # (label, name key) of each predicted entity -> (its mentions' texts, right or not)
+    entities: dict[tuple[str, str], tuple[set[str], bool]]
+
+
+def judge_names(text: str, gold: list[Span], pred: list[Span], names: list[str]) -> JudgedNames:
+    """Which predicted entities are right and which gold names are found, in one article."""
+    gold_names = {(label, name_key(text[a:b])) for a, b, label in gold}
+    texts_of: dict[tuple[str, str], set[str]] = {}
+    for (a, b, label), name in zip(pred, names, strict=True):
+        texts_of.setdefault((label, name_key(name)), set()).add(text[a:b])
+    found: set[tuple[str, str]] = set()
+    entities = {}
+    for (label, name), texts in texts_of.items():
+        keys = ({(label, name)} | {(label, name_key(t)) for t in texts}) & gold_names
+        found |= keys
+        entities[(label, name)] = (texts, bool(keys))
+    return JudgedNames(gold_names, found, entities)
+
+
 class SetScores:
     """Per-article scoring as sets of (label, name), as issue 10 scores veille.
 
@@ -168,20 +194,13 @@ class SetScores:
         self.junk = 0
 
     def add(self, text: str, gold: list[Span], pred: list[Span], names: list[str]) -> None:
-        gold_names = {(label, name_key(text[a:b])) for a, b, label in gold}
-        # (label, name key) -> the texts as written of its mentions
-        entities: dict[tuple[str, str], set[str]] = {}
-        for (a, b, label), name in zip(pred, names, strict=True):
-            entities.setdefault((label, name_key(name)), set()).add(text[a:b])
-        seen: set[tuple[str, str]] = set()
-        for (label, name), texts in entities.items():
-            keys = {(label, name)} | {(label, name_key(t)) for t in texts}
+        judged = judge_names(text, gold, pred, names)
+        for (label, _), (texts, right) in judged.entities.items():
             self.pred[label] += 1
-            self.right[label] += bool(keys & gold_names)
-            seen |= keys & gold_names
+            self.right[label] += right
             self.junk += any(_junk(t) for t in texts)
-        self.gold.update(label for label, _ in gold_names)
-        self.found.update(label for label, _ in seen)
+        self.gold.update(label for label, _ in judged.gold)
+        self.found.update(label for label, _ in judged.found)
 
     def row(self, label: str | None) -> tuple[float, float, float]:
         """(precision, recall, F1) for a label, or micro over all labels when None."""
@@ -240,6 +259,20 @@ def print_errors(records: list[dict], veille: list) -> None:
             for a, b, label in sorted(spans):
                 context = text[max(0, a - 40) : b + 20].replace("\n", " ")
                 print(f"{record['id']:12} {kind:5} {label} {text[a:b]!r:40} …{context}…")
+
+
+def print_name_errors(records: list[dict], veille: list, veille_names: list) -> None:
+    """veille's errors as the per-article score counts them: gold names no entity has, and
+    entities whose name and texts are no gold name of their label."""
+    for record, found, names in zip(records, veille, veille_names, strict=True):
+        text = record["text"]
+        judged = judge_names(text, gold_spans(record), found, names)
+        for label, name in sorted(judged.gold - judged.found):
+            print(f"{record['id']:12} miss  {label} {name!r}")
+        for (label, name), (texts, right) in sorted(judged.entities.items()):
+            if not right:
+                others = sorted(t for t in texts if name_key(t) != name)
+                print(f"{record['id']:12} wrong {label} {name!r} {others if others else ''}")
 
 
 def report_sets(records: list[dict], raw: list, veille: list, veille_names: list) -> None:
@@ -355,6 +388,8 @@ def main() -> None:
             # the test half's errors would make it a tuning set.
             if args.errors and development and unit != ", paragraphs":
                 print_errors(items, veille)
+                print(f"\n### {name}{unit}: errors by name (what the per-article score counts)")
+                print_name_errors(items, veille, names)
     print(f"\n({time.perf_counter() - started:.0f} s)")
 
 
