@@ -20,6 +20,9 @@ def named(text: str, label: str) -> str:
         ("vallée du Grésival", "Grésival"),
         ("mer Ormée", "Ormée"),
         ("département de la Vendelle", "Vendelle"),
+        # The elided article goes with the common noun.
+        ("vallée de l'Arvelle", "Arvelle"),
+        ("plateau d’Orsenne", "Orsenne"),
         # A street is named with its common noun; a capitalised article stays.
         ("rue de la République", "rue de la République"),
         ("La Rochelle", "La Rochelle"),
@@ -51,3 +54,22 @@ def test_the_pass_names_the_entities_of_our_labels_only():
     )
     out = surface.apply(context(doc), [])
     assert [(s.text, label, name) for s, label, name in out] == [("Numelec SAS", "ORG", "Numelec")]
+
+
+def test_a_title_is_left_out_of_a_persons_span():
+    doc = with_ents(
+        "« Nous avons signé », a dit M. Valorin. Monsieur Delestrac n'a rien dit.",
+        [("M. Valorin", "PER"), ("Monsieur Delestrac", "PER")],
+    )
+    out = surface.apply(context(doc), [])
+    assert [(s.text, label, name) for s, label, name in out] == [
+        ("Valorin", "PER", "Valorin"),
+        ("Delestrac", "PER", "Delestrac"),
+    ]
+
+
+def test_a_title_alone_stays_a_span():
+    # Nothing after the title: the span is left as the model made it.
+    doc = with_ents("Le Docteur reçoit.", [("Docteur", "PER")])
+    out = surface.apply(context(doc), [])
+    assert [(s.text, label) for s, label, _ in out] == [("Docteur", "PER")]

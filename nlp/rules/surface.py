@@ -1,16 +1,23 @@
 """Surface names: the pipeline's entities, each named from its text as written.
 
 Decides: the first named spans of an article, one per PER/ORG/LOC entity of the doc, and
-each one's name: a person's without its title ("M.", "Dr"), a place's without its common
-noun ("département du Finistère" → "Finistère", not a street's), an organisation's
-without its legal form ("Numelec SAS") or web domain ("Ondula.fr" → "Ondula").
+each one's name: a person's without its title ("M.", "Dr", also left out of the span), a
+place's without its common noun ("département du Finistère", "la vallée de l'Arve" →
+"Finistère", "Arve"; not a street's), an organisation's without its legal form ("Numelec
+SAS") or web domain ("Ondula.fr" → "Ondula").
 Data: org_phrases.toml `legal_forms`, demonyms.txt. Tests: tests/test_rules_surface.py.
 """
 
 from __future__ import annotations
 
+import re
+
+from spacy.tokens import Span
+
 from nlp.resources import LABELS
 from nlp.rules.base import DOMAIN, TITLES, Context, Named
+
+_ELIDED = re.compile(r"^[ldLD]['\u2019](?=[A-ZÀ-Ý])")
 
 # Street words: "rue de la République" is the street's name, not "République".
 STREETS = {
@@ -25,6 +32,8 @@ def apply(ctx: Context, spans: list[Named]) -> list[Named]:
     spans = list(spans)
     for ent in ctx.doc.ents:
         if ent.label_ in LABELS:
+            if ent.label_ == "PER":
+                ent = _untitled(ent)
             surface = text[ent.start_char : ent.end_char]
             spans.append(
                 (
@@ -34,6 +43,17 @@ def apply(ctx: Context, spans: list[Named]) -> list[Named]:
                 )
             )
     return spans
+
+
+def _untitled(span: Span) -> Span:
+    """A person's span without the title in front ("M. Caldwell" → "Caldwell"): the name
+    is what a reader looks for, and the same person is later named without it."""
+    start = span.start
+    while start < span.end - 1 and span.doc[start].lower_ in TITLES:
+        start += 1
+    if start == span.start:
+        return span
+    return Span(span.doc, start, span.end, label=span.label, span_id=span.id)
 
 
 def surface_name(
@@ -51,6 +71,9 @@ def surface_name(
         while k < len(words) - 1 and words[k] == words[k].lower():
             k += 1
         rest = words[k:]
+        if rest and _ELIDED.match(rest[0]):
+            # "la vallée de l'Arve": the elided article goes with the common noun.
+            rest = [_ELIDED.sub("", rest[0]), *rest[1:]]
         # "océan Indien" keeps its noun: an adjective alone names nothing.
         if k > 0 and rest[0][:1].isupper() and " ".join(rest).lower() not in demonyms:
             words = rest
