@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from helpers_rules import context, triples, with_ents
+import pytest
+from helpers_rules import assert_names, context, triples, with_ents
 
 from nlp.rules import brackets
 
@@ -22,3 +23,21 @@ def test_a_place_in_brackets_after_a_person_stays_a_place():
         ("Odile Marchetti", "PER", "Odile Marchetti"),
         ("Dijon", "LOC", "Dijon"),
     ]
+
+
+def test_a_known_place_in_brackets_after_an_organisation_stays_a_place():
+    doc = with_ents(
+        "Le cabinet Marval (Dijon) recrute.", [("Marval", "ORG"), ("Dijon", "LOC")]
+    )
+    out = brackets.apply(context(doc), [(e, e.label_, e.text) for e in doc.ents])
+    assert triples(out) == [("Marval", "ORG", "Marval"), ("Dijon", "LOC", "Dijon")]
+
+
+@pytest.mark.model
+def test_a_country_in_brackets_after_an_organisation_stays_a_place():
+    # "Espagne" is no gazetteer place, but the model's vocabulary knows the word.
+    assert_names(
+        "Les chercheurs de l'université Ouverte de Catalogne (Espagne) ont publié l'étude.",
+        {("Espagne", "LOC")},
+        {("Espagne", "ORG")},
+    )
