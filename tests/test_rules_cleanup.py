@@ -29,6 +29,9 @@ def blank():
         ("Une entreprise innovante.", "entreprise innovante", []),
         ("Autour de l'Institut. Cet essor doit beaucoup.", "Cet essor", []),
         ("Avec La Poste.", "La Poste", [("La Poste", "ORG")]),
+        # A spaced dash stands between two names; a dash inside a word is the name's.
+        ("Perrin - Gadou, Maréchal.", "Perrin - Gadou", [("Perrin", "ORG"), ("Gadou", "ORG")]),
+        ("Le Saint-Malo Agglo a voté.", "Saint-Malo Agglo", [("Saint-Malo Agglo", "ORG")]),
     ],
 )
 def test_cleanup_strips_edges_cuts_lines_and_drops_non_names(blank, text, span, expected):

@@ -2,10 +2,11 @@
 
 Decides: strips elisions, determiners, quotes and punctuation from span edges, and a
 weekday, a score or a date's number after a name ("l'agence Vestrel lundi"), cuts spans
-at line breaks and separators ("Lorient | Économie"), drops a span opened by a role noun
-("le président de la République" is an office), drops an article capitalised only by
-its place ("La France est..."), ends a place that runs on into the sentence, joins a direction to the place after it ("Nord
-Franche-Comté") and drops what is not a name, judging by the model's own part-of-speech
+at line breaks, separators and spaced dashes ("Lorient | Économie", "Perrin - Gadou"),
+drops a span opened by a role noun ("le président de la République" is an office), drops
+an article capitalised only by its place ("La France est..."), ends a place that runs on
+into the sentence, joins a direction to the place after it ("Nord Franche-Comté") and
+drops what is not a name, judging by the model's own part-of-speech
 tags and lexicon of common nouns rather than by a list of words of ours. Words in
 capitals last (`nlp.rules.capitals`).
 
@@ -105,11 +106,23 @@ def _strippable_right(token: Token) -> bool:
     )
 
 
+def _spaced_dash(token: Token) -> bool:
+    """A dash with a space on each side: it stands between two names ("Perrin - Gadou" in a
+    team sheet, "Nike Tech - désormais"), never inside one ("Saint-Malo", "Jean-Pierre")."""
+    doc = token.doc
+    return (
+        token.text in {"-", "–", "—"}
+        and token.i > 0
+        and doc[token.i - 1].whitespace_ != ""
+        and token.whitespace_ != ""
+    )
+
+
 def _pieces(span: Span) -> list[tuple[int, int]]:
-    """Token ranges of `span` between line breaks and separators."""
+    """Token ranges of `span` between line breaks, separators and spaced dashes."""
     out, start = [], span.start
     for token in span:
-        if _line_edge(token):
+        if _line_edge(token) or _spaced_dash(token):
             if token.i > start:
                 out.append((start, token.i))
             start = token.i + 1
