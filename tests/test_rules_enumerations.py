@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 import spacy
-from helpers_rules import as_triples, assert_names
+from helpers_rules import as_triples, assert_names, context, with_ents
 
 from nlp.resources import DATA_DIR, load_org_phrases
+from nlp.rules import enumerations as enumerations_pass
 from nlp.rules.base import ENUM_ID
 from nlp.rules.enumerations import enumerations
 
@@ -178,3 +179,42 @@ def test_lists_take_the_kind_said_before_or_after_them(text, expected, absent):
 )
 def test_a_plural_business_noun_names_its_members(text, expected, absent):
     assert_names(text, expected, absent)
+
+
+def _listed(text: str, spans: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    doc = with_ents(text, spans)
+    out = enumerations_pass.apply(context(doc), [(e, e.label_, e.text) for e in doc.ents])
+    return [(span.text, label) for span, label, _ in out]
+
+
+@pytest.mark.parametrize(
+    ("text", "spans", "expected"),
+    [
+        # All people but one: the odd one is a person too (a team sheet, scorers).
+        (
+            "Buteurs : Diallo (12e), Camara (56e) et Roux (80e).",
+            [("Diallo", "PER"), ("Camara", "LOC"), ("Roux", "PER")],
+            [("Diallo", "PER"), ("Camara", "PER"), ("Roux", "PER")],
+        ),
+        # All places but one.
+        (
+            "Les élus de Vannes, Lorient, Pontivy et Camaret se sont réunis.",
+            [("Vannes", "LOC"), ("Lorient", "LOC"), ("Pontivy", "LOC"), ("Camaret", "PER")],
+            [("Vannes", "LOC"), ("Lorient", "LOC"), ("Pontivy", "LOC"), ("Camaret", "LOC")],
+        ),
+        # Two names are no majority.
+        (
+            "Buteurs : Diallo et Camara.",
+            [("Diallo", "PER"), ("Camara", "LOC")],
+            [("Diallo", "PER"), ("Camara", "LOC")],
+        ),
+        # The list ends after "et": the name after the comma is the sentence's subject.
+        (
+            "Fondée par Maëlys Quéré et Tanguy Le Goff, Talvenn conçoit des sondes.",
+            [("Maëlys Quéré", "PER"), ("Tanguy Le Goff", "PER"), ("Talvenn", "LOC")],
+            [("Maëlys Quéré", "PER"), ("Tanguy Le Goff", "PER"), ("Talvenn", "LOC")],
+        ),
+    ],
+)
+def test_a_list_of_people_or_places_but_one_is_of_one_kind(text, spans, expected):
+    assert _listed(text, spans) == expected

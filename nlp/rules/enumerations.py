@@ -4,13 +4,17 @@ Decides: names listed after a plural business noun ("des entreprises : X, Y et Z
 "cinq PME, dont X", "Parmi elles, X") or alongside an organisation known from staff data
 or a phrase are ORG, members the model missed included ("Z.fr" names "Z"), and so are
 names whose list is followed by its kind ("de X et de Y, deux PME voisines"); a person
-named in full in apposition stays a person. Data: org_phrases.toml `enumeration_nouns`.
+named in full in apposition stays a person. In a list of three names or more that are all
+people but one, or all places but one, the odd one is of their kind. Data: org_phrases.toml `enumeration_nouns`.
 Tests: tests/test_rules_enumerations.py.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Callable
+from itertools import pairwise
 
 import numpy as np
 from spacy.attrs import LOWER
@@ -51,19 +55,8 @@ def enumerations(doc: Doc, spans: list[Named], nouns: frozenset[str]) -> list[Na
     spans = sorted(spans, key=lambda item: item[0].start)
     taken = {i for span, _, _ in spans for i in range(span.start, span.end)}
     text = doc.text  # doc.text rebuilds the text token by token: once, not per gap
-    groups: list[list[int]] = [[0]]
-    for k in range(1, len(spans)):
-        prev, cur = spans[k - 1][0], spans[k][0]
-        gap = text[prev.end_char : cur.start_char]
-        if (
-            _ENUM_GAP.match(gap)
-            and "\n" not in gap
-            and _listable(spans[k - 1])
-            and _listable(spans[k])
-        ):
-            groups[-1].append(k)
-        else:
-            groups.append([k])
+    spans = _one_kind(spans, _groups(spans, text, lambda item: True), text)
+    groups = _groups(spans, text, _listable)
     out = list(spans)
     added: list[Named] = []
     for group in groups:
@@ -125,6 +118,60 @@ def enumerations(doc: Doc, spans: list[Named], nouns: frozenset[str]) -> list[Na
     if not added:
         return out
     return sorted(out + added, key=lambda item: item[0].start)
+
+
+def _groups(spans: list[Named], text: str, member: Callable[[Named], bool]) -> list[list[int]]:
+    """Indexes of `spans` (in text order) grouped by list: names one after another with
+    only a list's gap between them (`_ENUM_GAP`), each accepted by `member`."""
+    groups: list[list[int]] = [[0]]
+    for k in range(1, len(spans)):
+        prev, cur = spans[k - 1][0], spans[k][0]
+        gap = text[prev.end_char : cur.start_char]
+        if _ENUM_GAP.match(gap) and "\n" not in gap and member(spans[k - 1]) and member(spans[k]):
+            groups[-1].append(k)
+        else:
+            groups.append([k])
+    return groups
+
+
+def _one_kind(spans: list[Named], groups: list[list[int]], text: str) -> list[Named]:
+    """In a list of three names or more where all but one are people, or all but one
+    places, the odd one is of their kind: "Diallo (12e), Camara (56e) et Roux" lists
+    scorers, "Vannes, Lorient, Pontivy et Ploërmel" towns. Names from staff data or a
+    phrase keep their label; organisations have their own rules above."""
+    out = list(spans)
+    for group in (part for whole in groups for part in _ended(spans, whole, text)):
+        if len(group) < 3:
+            continue
+        labels = Counter(spans[k][1] for k in group)
+        kind, count = labels.most_common(1)[0]
+        if kind not in {"PER", "LOC"} or count < len(group) - 1 or count == len(group):
+            continue
+        for k in group:
+            span, label, name = spans[k]
+            if label != kind and not span.id_.startswith(TRUSTED_PREFIXES):
+                # Marked, so that the article's other mentions of the name follow it.
+                out[k] = (
+                    Span(span.doc, span.start, span.end, label=kind, span_id=ENUM_ID),
+                    kind,
+                    name,
+                )
+    return out
+
+
+def _ended(spans: list[Named], group: list[int], text: str) -> list[list[int]]:
+    """A group cut after "et"/"ou": the conjunction comes before a list's last name, so in
+    "Fondée par A et B, Talvenn conçoit..." the list is "A et B", and Talvenn stands apart."""
+    parts, closed = [[group[0]]], False
+    for prev, k in pairwise(group):
+        if closed:
+            parts.append([k])
+            closed = False
+            continue
+        parts[-1].append(k)
+        gap = text[spans[prev][0].end_char : spans[k][0].start_char]
+        closed = re.search(r"\b(?:et|ou)\b", gap) is not None
+    return parts
 
 
 def _announces(doc: Doc, i: int, nouns: frozenset[str]) -> int | None:
