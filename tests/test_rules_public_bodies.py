@@ -110,3 +110,30 @@ def test_a_purpose_is_not_read_after_a_place_body_or_a_name():
         )
     }
     assert not any("pour" in n for n in names)
+
+
+@pytest.mark.model
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # Courts and prisons named by their seat are one body, lowercase head included.
+        (
+            "Il a été condamné par le tribunal correctionnel de Vannes à six mois.",
+            "tribunal correctionnel de Vannes",
+        ),
+        ("Le parquet de Lorient a ouvert une enquête.", "parquet de Lorient"),
+        ("Il est détenu au centre pénitentiaire de Ploemeur.", "centre pénitentiaire de Ploemeur"),
+        # A university named in its own language, with its own connector.
+        (
+            "La start-up s'appuie sur les chercheurs de l'Università di Corsica, à Corte.",
+            "Università di Corsica",
+        ),
+    ],
+)
+def test_courts_prisons_and_foreign_universities_are_one_body(text, name):
+    assert (name, "ORG") in model_names(text)
+
+
+@pytest.mark.model
+def test_a_lowercase_head_alone_names_nothing():
+    assert model_names("Elle a posé un parquet de chêne dans le salon.") == set()
