@@ -233,6 +233,8 @@ class OrgPhrases:
     people: tuple[str, ...] = ()
     # Verbs of speech before a speaker: "explique X Y", and one word "explique Nardo.".
     speakers: tuple[str, ...] = ()
+    # Words that open a photo credit ("Photo :", "Crédits photos :"): see nlp/rules/credits.py.
+    credit_leads: tuple[str, ...] = ()
 
 
 def demonym_forms(word: str) -> set[str]:
@@ -319,6 +321,7 @@ def load_org_phrases(path: str | Path) -> OrgPhrases:
         others=words("not_entity_triggers"),
         people=words("person_triggers"),
         speakers=words("speech_verbs"),
+        credit_leads=words("credit_leads"),
     )
 
 

@@ -20,6 +20,7 @@ from nlp.rules import (
     acronyms,
     brackets,
     cleanup,  # noqa: F401
+    credits,
     demonyms,
     enumerations,
     head_words,
@@ -53,6 +54,7 @@ PASSES: tuple[tuple[str, Pass], ...] = (
     ("repeated", repeated.apply),  # other occurrences of a found name
     ("acronyms", acronyms.apply),  # an acronym takes its expansion
     ("brackets", brackets.apply),  # "Faurecia (Forvia)"
+    ("credits", credits.apply),  # "Photo : Radio Armor / Jean Kervella"
     ("surnames", surnames.apply),  # "Brenas" → "Jean-Pierre Brenas"
     ("head_words", head_words.apply),  # "la Région" → "Région Bretagne"
     ("lone_names", lone_names.apply),  # "Talvenn lève..." is a company

@@ -80,6 +80,7 @@ class RuleData:
     enumeration_nouns: frozenset[str]  # org_phrases.toml `enumeration_nouns`
     demonyms: frozenset[str]  # demonyms.txt, every form
     not_names: frozenset[str]  # not_names.txt, as written
+    credit_leads: tuple[str, ...] = ()  # org_phrases.toml `credit_leads`
 
 
 def load_rule_data(data_dir: str | Path | None = None) -> RuleData:
@@ -98,6 +99,7 @@ def load_rule_data(data_dir: str | Path | None = None) -> RuleData:
         enumeration_nouns=frozenset(phrases.enumeration_nouns),
         demonyms=frozenset(phrases.demonyms),
         not_names=frozenset(load_not_names(data_path("not_names.txt", data_dir))),
+        credit_leads=phrases.credit_leads,
     )
 
 
