@@ -68,8 +68,15 @@ def test_a_title_is_left_out_of_a_persons_span():
     ]
 
 
-def test_a_title_alone_stays_a_span():
-    # Nothing after the title: the span is left as the model made it.
-    doc = with_ents("Le Docteur reçoit.", [("Docteur", "PER")])
+@pytest.mark.parametrize(
+    ("text", "span"),
+    [
+        # Nothing after the title, or no name: the span is left as the model made it.
+        ("Le Docteur reçoit.", "Docteur"),
+        ("Monsieur l'abbé a béni la cloche.", "Monsieur l'abbé"),
+    ],
+)
+def test_a_title_without_a_name_after_it_stays(text, span):
+    doc = with_ents(text, [(span, "PER")])
     out = surface.apply(context(doc), [])
-    assert [(s.text, label) for s, label, _ in out] == [("Docteur", "PER")]
+    assert [(s.text, label) for s, label, _ in out] == [(span, "PER")]

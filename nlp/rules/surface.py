@@ -51,7 +51,8 @@ def _untitled(span: Span) -> Span:
     start = span.start
     while start < span.end - 1 and span.doc[start].lower_ in TITLES:
         start += 1
-    if start == span.start:
+    # "M. l'abbé", "Madame veuve": what follows the title is no name, leave the span.
+    if start == span.start or not span.doc[start].text[:1].isupper():
         return span
     return Span(span.doc, start, span.end, label=span.label, span_id=span.id)
 
