@@ -286,8 +286,8 @@ def _analyse_in_worker(
 
 def _send_analysed(texts: list[str], folder: str) -> str:
     # Through a file, not the executor's pipe: the parent reads a result from the pipe in
-    # a thread of its own that waits for the GIL at every 64 KB while the main thread reads
-    # deals, and the analysis process, its pipe full, waited as long (a third of its time).
+    # a thread of its own that needs the GIL at every 64 KB while the main thread reads
+    # deals, and the analysis process cannot go on while its result fills the pipe.
     found = analyse_to_send(texts, _WORKER["analyzer"])
     fd, path = tempfile.mkstemp(suffix=".pickle", dir=folder)
     with os.fdopen(fd, "wb") as file:
