@@ -60,7 +60,7 @@ DEALS_IN_FLIGHT = 2
 # has finished (the last part's deals and the last batch's write) is short.
 PART_ARTICLES = 16
 # Parts sent to the analysis process ahead of the one being read: enough that it never
-# waits while this process writes a batch; each keeps its docs' bytes in memory.
+# waits while this process writes a batch; each keeps its docs' arrays in memory.
 PARTS_AHEAD = 4
 MAX_MERGE_CHAIN = 8
 
@@ -376,8 +376,12 @@ def _analysed_beside(
     A process rather than threads: the analyser (the rules, canonical names, quotes), the
     deals' rules and the writes are mostly Python, so threads took turns holding the GIL
     and ran on one core at a time. Here the analysis process and this one, reading the
-    deals and writing, each have a core. The docs come back as bytes (`Doc.to_bytes`,
+    deals and writing, each have a core. The docs come back as arrays (`Doc.to_dict`,
     tensor included), which costs far less than analysing them again.
+
+    On a shared virtual machine two busy processes may not get two cores' worth (this
+    one's vCPUs gave each of two processes half to two thirds of one): the work saved
+    anywhere still counts, the overlap only helps as far as the host allows.
     """
     analyzer = get_analyzer(model, data_dir)
     rules = rules_for(data_dir)
