@@ -12,6 +12,7 @@ does the rest without duplicates.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import sqlite3
@@ -558,7 +559,6 @@ def process_articles(
             waiting: list[tuple[list[int], Callable[[], list[list[Deal]]]]] = []
             try:
                 for batch_ids, analyses, deals in _analysed(db, ids, model, workers, data):
-                    waiting.append((batch_ids, deals))
                     stamp = now_iso()
                     regions = entity_store.article_regions(db, batch_ids)
                     with db.atomic():
@@ -569,6 +569,7 @@ def process_articles(
                         results = [resolver.remap(r) for r in results]
                         entity_store.save_results(db, results, version, stamp)
                         classify_stored(db, batch_ids, analyses, regions, data)
+                    waiting.append((batch_ids, deals))
                     summary.articles += len(results)
                     summary.mentions += sum(len(r.mentions) for r in results)
                     summary.quotes += sum(len(r.quotes) for r in results)
@@ -579,6 +580,10 @@ def process_articles(
                         found.update(zip(done_ids, deals(), strict=True))
                 for done_ids, deals in waiting:
                     found.update(zip(done_ids, deals(), strict=True))
+            except Exception as exc:
+                if not isinstance(exc, sqlite3.Error):
+                    _save_found(db, found, waiting)
+                raise
             finally:
                 bar.close()
             summary.new_entities = resolver.new_entities
@@ -594,6 +599,25 @@ def process_articles(
         db.conn.close()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _save_found(
+    db: Database,
+    found: dict[int, list[Deal]],
+    waiting: list[tuple[list[int], Callable[[], list[list[Deal]]]]],
+) -> None:
+    """Store the deals of the batches written before a failure (a bug met on a text).
+
+    Their articles are marked processed, so the next run skips them: their deals are
+    stored now or never. The failure itself is what the caller reports.
+    """
+    for done_ids, deals in waiting:
+        try:
+            found.update(zip(done_ids, deals(), strict=True))
+        except Exception:
+            break  # this batch's deals failed too; the ones before are kept
+    with contextlib.suppress(sqlite3.Error):
+        save_deals(db, found)
 
 
 # --- staff corrections, applied by later runs --------------------------------------------

@@ -276,7 +276,7 @@ def test_a_failing_analysis_process_names_the_article_and_keeps_what_is_stored(
 
     path = tmp_path / "boom.db"
     db = open_db(path)
-    store_articles(db, [*ARTICLES[:2], "Un texte qui fait BOOM à Dijon.", ARTICLES[2]])
+    store_articles(db, [ARTICLES[0], ARTICLES[2], "Un texte qui fait BOOM à Dijon.", ARTICLES[1]])
     db.conn.close()
     failing_analysis(monkeypatch, how)
     expected = (AnalysisError, "stopped") if how == "die" else (ValueError, "broke on a text")
@@ -294,8 +294,13 @@ def test_a_failing_analysis_process_names_the_article_and_keeps_what_is_stored(
     ]
     mentioned = {row[0] for row in db.execute("SELECT DISTINCT article_id FROM mentions")}
     db.conn.close()
-    # The batches before the bad text are whole; the next run does the rest.
+    # The batches before the bad text are whole, deals included (the next run skips
+    # them); the next run does the rest.
     assert processed == [1, 2] and mentioned == {1, 2}
+    db = open_db(path)
+    with_deals = {row[0] for row in db.execute("SELECT DISTINCT article_id FROM deal_sources")}
+    db.conn.close()
+    assert with_deals == {2}
     monkeypatch.undo()
     assert process(path).articles == 2
 
