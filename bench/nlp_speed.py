@@ -26,6 +26,8 @@ Usage: python bench/nlp_speed.py [-n 400] [--rounds 3] [--from-db veille.db] [--
 
 With --workers N it times `veille process --workers N` against one worker instead (issue 16:
 two workers must give >= 1.5x on 1,200 articles on an idle 2-core machine, or the option goes).
+One worker already analyses in a process of its own beside the deals and writes on two CPUs,
+so that ratio now compares N workers with a one-worker run that uses two cores too.
 """
 
 from __future__ import annotations
