@@ -129,56 +129,75 @@ def _match(db: Database, deal: DealRow, published: str | None) -> int | None:
     return row[0] if row else None
 
 
+# Columns a deal found again fills when the stored deal has none.
+_FILLED = ("round", "jobs", "horizon", "place", "kind", "new_name", "amount_eur")
+
+
 def save_article_deals(
     db: Database, article_id: int, published: str | None, deals: Sequence[DealRow]
 ) -> int:
     """Replace what one article says of deals; return how many deals it gives.
 
-    The caller holds the transaction (see `replace_deals`).
+    The caller holds the transaction (see `replace_deals`). Plain SQL rather than
+    sqlite-utils' `insert`/`get`/`update`, which look up the table's columns at each call:
+    `veille process` saves the deals of every article it reads.
     """
+    touched = {
+        row[0]
+        for row in db.execute("SELECT deal_id FROM deal_sources WHERE article_id = ?", [article_id])
+    }
     db.execute("DELETE FROM deal_sources WHERE article_id = ?", [article_id])
     for deal in deals:
         deal_id = _match(db, deal, published)
         names = [(deal.company, deal.company_key)] + [(n, k) for n, k in deal.investors]
         if deal_id is None:
-            deal_id = (
-                db["deals"]
-                .insert(
-                    {
-                        "type": deal.type,
-                        "company": deal.company,
-                        "company_key": deal.company_key,
-                        "counterpart": deal.counterpart,
-                        "counterpart_key": deal.counterpart_key,
-                        "amount_eur": deal.amount_eur,
-                        "round": deal.round,
-                        "investors": json.dumps([n for n, _ in deal.investors], ensure_ascii=False),
-                        "jobs": deal.jobs,
-                        "horizon": deal.horizon,
-                        "place": deal.place,
-                        "region": _region(db, article_id, deal.place_key),
-                        "kind": deal.kind,
-                        "new_name": deal.new_name,
-                        "past": int(deal.past),
-                        "published": published or "",
-                        "sentence": deal.sentence,
-                        "source_count": 0,
-                    }
-                )
-                .last_pk
-            )
+            deal_id = db.execute(
+                """
+                INSERT INTO deals (type, company, company_key, counterpart, counterpart_key,
+                    amount_eur, round, investors, jobs, horizon, place, region, kind, new_name,
+                    past, published, sentence, source_count)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)
+                """,
+                [
+                    deal.type,
+                    deal.company,
+                    deal.company_key,
+                    deal.counterpart,
+                    deal.counterpart_key,
+                    deal.amount_eur,
+                    deal.round,
+                    json.dumps([n for n, _ in deal.investors], ensure_ascii=False),
+                    deal.jobs,
+                    deal.horizon,
+                    deal.place,
+                    _region(db, article_id, deal.place_key),
+                    deal.kind,
+                    deal.new_name,
+                    int(deal.past),
+                    published or "",
+                    deal.sentence,
+                ],
+            ).lastrowid
         else:
-            stored = db["deals"].get(deal_id)
+            row = db.execute(
+                f"SELECT investors, published, {', '.join(_FILLED)} FROM deals WHERE id = ?",
+                [deal_id],
+            ).fetchone()
+            stored = dict(zip(("investors", "published", *_FILLED), row, strict=True))
             investors = json.loads(stored["investors"] or "[]")
             seen = {n.lower() for n in investors}
             investors += [n for n, _ in deal.investors if n.lower() not in seen]
             updates = {"investors": json.dumps(investors, ensure_ascii=False)}
-            for column in ("round", "jobs", "horizon", "place", "kind", "new_name", "amount_eur"):
+            for column in _FILLED:
                 if stored[column] in (None, "") and getattr(deal, column) not in (None, ""):
                     updates[column] = getattr(deal, column)
             if published and (not stored["published"] or published < stored["published"]):
                 updates["published"] = published
-            db["deals"].update(deal_id, updates)
+            db.execute(
+                f"UPDATE deals SET {', '.join(f'[{c}] = ?' for c in updates)} WHERE id = ?",
+                [*updates.values(), deal_id],
+            )
+        touched.add(deal_id)
         db.execute(
             "INSERT OR IGNORE INTO deal_sources (deal_id, article_id, sentence) VALUES (?, ?, ?)",
             [deal_id, article_id, deal.sentence],
@@ -197,20 +216,31 @@ def save_article_deals(
                     " VALUES (?, ?, ?)",
                     [deal_id, entity_id, role],
                 )
-    _tidy(db)
+    _tidy(db, touched)
     return len(deals)
 
 
-def _tidy(db: Database) -> None:
-    """Drop deals no article speaks of any more; recount the others' sources."""
-    db.execute(
-        "DELETE FROM deals WHERE NOT EXISTS"
-        " (SELECT 1 FROM deal_sources s WHERE s.deal_id = deals.id)"
-    )
-    db.execute(
-        "UPDATE deals SET source_count ="
-        " (SELECT count(*) FROM deal_sources s WHERE s.deal_id = deals.id)"
-    )
+def _tidy(db: Database, deal_ids: set[int]) -> None:
+    """Drop these deals if no article speaks of them any more; recount the others' sources.
+
+    Only the deals this article left or joined change: recounting every deal after each
+    article grew with the store (all its deals, for each article processed).
+    """
+    ids = sorted(deal_ids)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ",".join("?" * len(chunk))
+        db.execute(
+            f"DELETE FROM deals WHERE id IN ({marks}) AND NOT EXISTS"
+            " (SELECT 1 FROM deal_sources s WHERE s.deal_id = deals.id)",
+            chunk,
+        )
+        db.execute(
+            "UPDATE deals SET source_count ="
+            " (SELECT count(*) FROM deal_sources s WHERE s.deal_id = deals.id)"
+            f" WHERE id IN ({marks})",
+            chunk,
+        )
 
 
 def replace_deals(db: Database, found: Sequence[tuple[int, str | None, Sequence[DealRow]]]) -> int:

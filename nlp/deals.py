@@ -1097,13 +1097,54 @@ def analyse_then_deals(
     analyses = list(analyzer.analyse(texts, on_doc=lambda *piece: kept.append(piece)))
 
     def deals() -> list[list[Deal]]:
-        reader = DealReader(analyzer, years, rules, model)
-        for piece in kept:
-            reader(*piece)
+        found = read_deals(kept, len(analyses), analyzer, years, rules, model)
         kept.clear()  # the docs are no longer needed
-        return [reader.pop(number) for number in range(len(analyses))]
+        return found
 
     return analyses, deals
+
+
+# One analysed piece of a text as another process receives it: (text number, the doc as
+# `Doc.to_dict` gives it, its Normalized, its analysis).
+SentPiece = tuple[int, dict, Normalized, object]
+
+
+def analyse_to_send(texts: Sequence[str], analyzer) -> tuple[list, list[SentPiece]]:
+    """The analyses of `texts` and their docs as dicts of arrays, for reading deals in
+    another process (the whole is pickled).
+
+    `Doc.to_dict` keeps the tokens, tags, sentences and `doc.tensor` the deals' parser
+    reads, so `read_deals` on the docs made again gives the deals `analyse_with_deals` does.
+    It is what `Doc.to_bytes` packs with msgpack, which here took twice as long both ways
+    (srsly looks its msgpack extensions up in the installed packages at each call). The
+    pieces' analyses are the very objects the texts' analyses are made of: pickled
+    together, they stay shared.
+    """
+    sent: list[SentPiece] = []
+
+    def keep(number: int, doc: Doc, norm: Normalized, analysis) -> None:
+        sent.append((number, doc.to_dict(exclude=["user_data"]), norm, analysis))
+
+    analyses = list(analyzer.analyse(texts, on_doc=keep))
+    return analyses, sent
+
+
+def read_deals(
+    pieces: Iterable[tuple[int, Doc | dict, Normalized, object]],
+    count: int,
+    analyzer,
+    years: Sequence[int | None] | None = None,
+    rules: DealRules | None = None,
+    model: str = DEFAULT_MODEL,
+) -> list[list[Deal]]:
+    """The deals of `count` texts from their analysed pieces (docs, or their dicts as
+    `analyse_to_send` gives them, made again in the analyser's vocabulary)."""
+    reader = DealReader(analyzer, years, rules, model)
+    for number, doc, norm, analysis in pieces:
+        if isinstance(doc, dict):
+            doc = Doc(analyzer.nlp.vocab).from_dict(doc)
+        reader(number, doc, norm, analysis)
+    return [reader.pop(number) for number in range(count)]
 
 
 def extract_deals(

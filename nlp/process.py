@@ -3,20 +3,27 @@
 The one module of nlp/ that reads and writes the database (through db/entity_store.py),
 staff corrections included; the rest of nlp/ is pure text in, entities out.
 
-Texts are read from the database, analysed in batches (with `workers` > 1, in
-processes forked once the model is loaded), and every batch is written back by this
-process in one transaction: each article's mentions and quotes are replaced together with
+Texts are read from the database, analysed in batches (in a process forked once the
+model is loaded, or in several with `workers` > 1), and every batch is written back by
+this process in one transaction: each article's mentions and quotes are replaced together with
 its processed_at and nlp_version. A run killed half-way leaves whole articles; the next run
 does the rest without duplicates.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import pickle
 import sqlite3
 import sys
+import tempfile
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from multiprocessing import get_context
 from pathlib import Path
@@ -24,12 +31,22 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from common.clock import now_iso
+from common.errors import VeilleError
 from db import deal_store, entity_store, topic_store
 from db.deal_store import DealRow
 from db.schema import explain_error, open_db
 from nlp.analyse import REGION, Analysis, get_analyzer
 from nlp.classify import found_in, get_classifier
-from nlp.deals import Deal, analyse_then_deals, analyse_with_deals, parser, rules_for
+from nlp.deals import (
+    Deal,
+    SentPiece,
+    analyse_then_deals,
+    analyse_to_send,
+    analyse_with_deals,
+    parser,
+    read_deals,
+    rules_for,
+)
 from nlp.entities import EntitiesError
 from nlp.keys import entity_key
 from nlp.model import DEFAULT_MODEL, nlp_version
@@ -39,7 +56,18 @@ BATCH_ARTICLES = 64
 # Batches whose deals may still be being read while later ones are analysed: each keeps
 # its docs in memory until then.
 DEALS_IN_FLIGHT = 2
+# With one worker, the analysis process sends a batch back in parts of this many articles:
+# this process reads their deals as they come, so what is left to do once the analysis
+# has finished (the last part's deals and the last batch's write) is short.
+PART_ARTICLES = 16
+# Parts sent to the analysis process ahead of the one being read: enough that it never
+# waits while this process writes a batch; each keeps its docs' arrays in memory.
+PARTS_AHEAD = 4
 MAX_MERGE_CHAIN = 8
+
+
+class AnalysisError(VeilleError, RuntimeError):
+    """The analysis process stopped before sending back its articles."""
 
 
 @dataclass
@@ -231,12 +259,22 @@ class Resolver:
 _WORKER: dict = {}
 
 
-def _init_worker(model: str, data_dir: str) -> None:
-    # Forked once the parent has loaded the analyser and the deals' parser: their caches
-    # already hold them, so a worker starts at once and shares the models' memory.
+def _init_worker(model: str, data_dir: str, parent: int) -> None:
+    # Forked once the parent has loaded the analyser (and, for several workers, the deals'
+    # parser): their caches already hold them, so a worker starts at once and shares the
+    # models' memory.
     _WORKER["analyzer"] = get_analyzer(model, data_dir)
     _WORKER["model"] = model
     _WORKER["rules"] = rules_for(data_dir)
+    # A worker waits on its queue for ever once its parent is killed (kill -9 gives the
+    # executor no chance to stop it): it goes too, rather than keep the model's memory.
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(1)
 
 
 def _analyse_in_worker(
@@ -247,8 +285,66 @@ def _analyse_in_worker(
     )
 
 
+def _send_analysed(texts: list[str], folder: str) -> str:
+    # Through a file, not the executor's pipe: the parent reads a result from the pipe in
+    # a thread of its own that needs the GIL at every 64 KB while the main thread reads
+    # deals, and the analysis process cannot go on while its result fills the pipe.
+    found = analyse_to_send(texts, _WORKER["analyzer"])
+    fd, path = tempfile.mkstemp(suffix=".pickle", dir=folder)
+    with os.fdopen(fd, "wb") as file:
+        pickle.dump(found, file, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def _received(path: str) -> tuple[list[Analysis], list[SentPiece]]:
+    with open(path, "rb") as file:
+        data = file.read()
+    os.unlink(path)
+    return pickle.loads(data)
+
+
 def _year(published: str | None) -> int | None:
     return int(published[:4]) if published and published[:4].isdigit() else None
+
+
+def _cpus() -> int:
+    """The CPUs this process may run on (a container's or taskset's share where known)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+def _worker_pool(workers: int, model: str, data_dir: str) -> ProcessPoolExecutor:
+    # fork, after loading the models here: spawned workers each imported spaCy's French
+    # language and loaded the model again (6-8 s each, twice the memory), so two workers
+    # were slower than one on two cores (issue 16). Forking is safe because the workers
+    # only run the analyser: they never use the parent's SQLite connection, and the
+    # progress bar's thread, if any, holds nothing they need.
+    return ProcessPoolExecutor(
+        workers,
+        mp_context=get_context("fork"),
+        initializer=_init_worker,
+        initargs=(model, data_dir, os.getpid()),
+    )
+
+
+def _result(future: Future, ids: Sequence[int]):
+    """The future's result; the articles it was analysing named when it fails."""
+    try:
+        return future.result()
+    except Exception as exc:
+        where = f"article {ids[0]}" if len(ids) == 1 else f"articles {ids[0]} to {ids[-1]}"
+        if not isinstance(exc, BrokenProcessPool):
+            # A bug met on a text: the process's traceback follows as the cause.
+            exc.add_note(f"(while analysing {where} in an analysis process)")
+            raise
+        raise AnalysisError(
+            f"the analysis process stopped (killed, or out of memory?) on {where}; "
+            "the articles before them are stored: run `veille process` again"
+        ) from None
+
+
+Analysed = tuple[list[int], list[Analysis], Callable[[], list[list[Deal]]]]
 
 
 def _analysed(
@@ -257,7 +353,7 @@ def _analysed(
     model: str,
     workers: int,
     data_dir: str,
-) -> Iterator[tuple[list[int], list[Analysis], Callable[[], list[list[Deal]]]]]:
+) -> Iterator[Analysed]:
     """(article ids, analyses, deals) batch by batch, in id order; `deals()` waits for the
     batch's deals (a list per article).
 
@@ -265,57 +361,118 @@ def _analysed(
     model once.
     """
     batches = [list(ids[i : i + BATCH_ARTICLES]) for i in range(0, len(ids), BATCH_ARTICLES)]
-    if workers <= 1:
-        analyzer = get_analyzer(model, data_dir)
-        rules = rules_for(data_dir)
+    if workers <= 1 and _cpus() >= 2:
+        yield from _analysed_beside(db, batches, model, data_dir)
+    elif workers <= 1:
+        yield from _analysed_in_threads(db, batches, model, data_dir)
+    else:
+        yield from _analysed_in_workers(db, batches, model, workers, data_dir)
 
-        def analyse(texts: list[str], years: list[int | None]) -> tuple:
-            return analyse_then_deals(texts, analyzer, years, rules, model)
 
-        # Three stages overlap: a thread analyses a batch, a second reads the deals of the
-        # one before (the parser's loop and the model's matrix products release the GIL),
-        # while the caller writes the one before that (SQLite releases it too). The
-        # analyser is only ever used by the first thread, the deals' parser by the second.
-        with (
-            ThreadPoolExecutor(1, thread_name_prefix="veille-nlp") as pool,
-            ThreadPoolExecutor(1, thread_name_prefix="veille-deals") as deal_pool,
-        ):
-            pending: tuple[list[int], Future] | None = None
-            reading: list[Future] = []
+def _analysed_beside(
+    db: Database, batches: list[list[int]], model: str, data_dir: str
+) -> Iterator[Analysed]:
+    """One worker on two CPUs or more: the analyser in a forked process, the deals here.
 
-            def handed(batch_ids: list[int], future: Future) -> tuple:
-                analyses, deals = future.result()
-                # Bounded: each batch waiting for its deals keeps its docs in memory.
-                while len(reading) >= DEALS_IN_FLIGHT:
-                    reading.pop(0).result()
-                reading.append(deal_pool.submit(deals))
-                return batch_ids, analyses, reading[-1].result
+    A process rather than threads: the analyser (the rules, canonical names, quotes), the
+    deals' rules and the writes are mostly Python, so threads took turns holding the GIL
+    and ran on one core at a time. Here the analysis process and this one, reading the
+    deals and writing, each have a core. The docs come back as arrays (`Doc.to_dict`,
+    tensor included), which costs far less than analysing them again.
 
-            for batch in batches:
-                rows = deal_store.articles_for_deals(db, batch)
-                future = pool.submit(analyse, [t for _, t, _ in rows], [_year(p) for *_, p in rows])
-                if pending is not None:
-                    yield handed(*pending)
-                pending = ([i for i, *_ in rows], future)
+    On a shared virtual machine two busy processes may not get two cores' worth (this
+    one's vCPUs gave each of two processes half to two thirds of one): the work saved
+    anywhere still counts, the overlap only helps as far as the host allows.
+    """
+    analyzer = get_analyzer(model, data_dir)
+    rules = rules_for(data_dir)
+    parts = deque(
+        (batch_number, batch[i : i + PART_ARTICLES])
+        for batch_number, batch in enumerate(batches)
+        for i in range(0, len(batch), PART_ARTICLES)
+    )
+    pool = _worker_pool(1, model, data_dir)
+    folder = tempfile.TemporaryDirectory(prefix="veille-process-")
+    sent: deque[tuple[int, list[int], list[int | None], Future]] = deque()
+
+    def send() -> None:
+        if parts:
+            batch_number, part = parts.popleft()
+            rows = deal_store.articles_for_deals(db, part)
+            future = pool.submit(_send_analysed, [t for _, t, _ in rows], folder.name)
+            sent.append((batch_number, [i for i, *_ in rows], [_year(p) for *_, p in rows], future))
+
+    try:
+        for _ in range(PARTS_AHEAD):
+            send()
+        batch: tuple[list[int], list[Analysis], list[list[Deal]]] = ([], [], [])
+        while sent:
+            batch_number, part_ids, years, future = sent.popleft()
+            analyses, pieces = _received(_result(future, part_ids))
+            send()
+            # The deals' parser is loaded on the first call, while the first parts are
+            # being analysed.
+            deals = read_deals(pieces, len(analyses), analyzer, years, rules, model)
+            batch[0].extend(part_ids)
+            batch[1].extend(analyses)
+            batch[2].extend(deals)
+            if not sent or sent[0][0] != batch_number:
+                yield batch[0], batch[1], (lambda found=batch[2]: found)
+                batch = ([], [], [])
+    finally:
+        # Stopped early (an error here or in the caller): no point analysing what was sent.
+        pool.shutdown(wait=True, cancel_futures=True)
+        folder.cleanup()
+
+
+def _analysed_in_threads(
+    db: Database, batches: list[list[int]], model: str, data_dir: str
+) -> Iterator[Analysed]:
+    """One worker on one CPU: the analyser and the deals in two threads of this process."""
+    analyzer = get_analyzer(model, data_dir)
+    rules = rules_for(data_dir)
+
+    def analyse(texts: list[str], years: list[int | None]) -> tuple:
+        return analyse_then_deals(texts, analyzer, years, rules, model)
+
+    # Three stages overlap: a thread analyses a batch, a second reads the deals of the
+    # one before (the parser's loop and the model's matrix products release the GIL),
+    # while the caller writes the one before that (SQLite releases it too). The
+    # analyser is only ever used by the first thread, the deals' parser by the second.
+    with (
+        ThreadPoolExecutor(1, thread_name_prefix="veille-nlp") as pool,
+        ThreadPoolExecutor(1, thread_name_prefix="veille-deals") as deal_pool,
+    ):
+        pending: tuple[list[int], Future] | None = None
+        reading: list[Future] = []
+
+        def handed(batch_ids: list[int], future: Future) -> tuple:
+            analyses, deals = future.result()
+            # Bounded: each batch waiting for its deals keeps its docs in memory.
+            while len(reading) >= DEALS_IN_FLIGHT:
+                reading.pop(0).result()
+            reading.append(deal_pool.submit(deals))
+            return batch_ids, analyses, reading[-1].result
+
+        for batch in batches:
+            rows = deal_store.articles_for_deals(db, batch)
+            future = pool.submit(analyse, [t for _, t, _ in rows], [_year(p) for *_, p in rows])
             if pending is not None:
                 yield handed(*pending)
-        return
-    # fork, after loading the models here: spawned workers each imported spaCy's French
-    # language and loaded the model again (6-8 s each, twice the memory), so two workers
-    # were slower than one on two cores (issue 16). Forking is safe because the workers
-    # only run the analyser: they never use the parent's SQLite connection, and the
-    # progress bar's thread, if any, holds nothing they need.
+            pending = ([i for i, *_ in rows], future)
+        if pending is not None:
+            yield handed(*pending)
+
+
+def _analysed_in_workers(
+    db: Database, batches: list[list[int]], model: str, workers: int, data_dir: str
+) -> Iterator[Analysed]:
+    """Several workers: each batch analysed, deals included, in one of the processes."""
     get_analyzer(model, data_dir)
     parser(model)
-    with ProcessPoolExecutor(
-        workers,
-        mp_context=get_context("fork"),
-        initializer=_init_worker,
-        initargs=(model, data_dir),
-    ) as pool:
+    with _worker_pool(workers, model, data_dir) as pool:
         pending: list[tuple[list[int], Future]] = []
-        queue = iter(batches)
-        for batch in queue:
+        for batch in batches:
             rows = deal_store.articles_for_deals(db, batch)
             texts, years = [t for _, t, _ in rows], [_year(p) for *_, p in rows]
             pending.append(([i for i, *_ in rows], pool.submit(_analyse_in_worker, texts, years)))
@@ -326,10 +483,8 @@ def _analysed(
             yield _split(done_ids, future)
 
 
-def _split(
-    batch_ids: list[int], future: Future
-) -> tuple[list[int], list[Analysis], Callable[[], list[list[Deal]]]]:
-    analysed = future.result()
+def _split(batch_ids: list[int], future: Future) -> Analysed:
+    analysed = _result(future, batch_ids)
     deals = [deals for _, deals in analysed]
     return batch_ids, [analysis for analysis, _ in analysed], lambda: deals
 
@@ -404,7 +559,6 @@ def process_articles(
             waiting: list[tuple[list[int], Callable[[], list[list[Deal]]]]] = []
             try:
                 for batch_ids, analyses, deals in _analysed(db, ids, model, workers, data):
-                    waiting.append((batch_ids, deals))
                     stamp = now_iso()
                     regions = entity_store.article_regions(db, batch_ids)
                     with db.atomic():
@@ -415,6 +569,7 @@ def process_articles(
                         results = [resolver.remap(r) for r in results]
                         entity_store.save_results(db, results, version, stamp)
                         classify_stored(db, batch_ids, analyses, regions, data)
+                    waiting.append((batch_ids, deals))
                     summary.articles += len(results)
                     summary.mentions += sum(len(r.mentions) for r in results)
                     summary.quotes += sum(len(r.quotes) for r in results)
@@ -425,6 +580,10 @@ def process_articles(
                         found.update(zip(done_ids, deals(), strict=True))
                 for done_ids, deals in waiting:
                     found.update(zip(done_ids, deals(), strict=True))
+            except Exception as exc:
+                if not isinstance(exc, sqlite3.Error):
+                    _save_found(db, found, waiting)
+                raise
             finally:
                 bar.close()
             summary.new_entities = resolver.new_entities
@@ -440,6 +599,25 @@ def process_articles(
         db.conn.close()
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def _save_found(
+    db: Database,
+    found: dict[int, list[Deal]],
+    waiting: list[tuple[list[int], Callable[[], list[list[Deal]]]]],
+) -> None:
+    """Store the deals of the batches written before a failure (a bug met on a text).
+
+    Their articles are marked processed, so the next run skips them: their deals are
+    stored now or never. The failure itself is what the caller reports.
+    """
+    for done_ids, deals in waiting:
+        try:
+            found.update(zip(done_ids, deals(), strict=True))
+        except Exception:
+            break  # this batch's deals failed too; the ones before are kept
+    with contextlib.suppress(sqlite3.Error):
+        save_deals(db, found)
 
 
 # --- staff corrections, applied by later runs --------------------------------------------

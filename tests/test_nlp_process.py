@@ -160,11 +160,44 @@ def test_workers_give_the_same_rows(db_path, tmp_path):
     assert ("site", "Numelec", None, None, None, "Clermont-Ferrand", 1) in expected[2]
 
 
+def one_cpu(monkeypatch):
+    """`veille process` as on a machine with one CPU: the analyser and deals in threads."""
+    import nlp.process
+
+    monkeypatch.setattr(nlp.process, "_cpus", lambda: 1)
+
+
+# The tables `veille process` writes, every column but the processing time.
+WRITTEN = {
+    "entities": "id, name, label, key, region, watchlist, first_seen, last_seen, article_count,"
+    " relevant_count",
+    "mentions": "id, entity_id, article_id, text, sentence, start, [end]",
+    "quotes": "id, article_id, speaker_id, text, start, [end]",
+    "deals": "*",
+    "deal_sources": "*",
+    "deal_entities": "*",
+    "articles": "id, nlp_version, relevant, relevance, themes, regions, departements",
+}
+
+
+def stored_rows(path):
+    db = open_db(path)
+    try:
+        return {
+            table: db.execute(f"SELECT {columns} FROM {table} ORDER BY 1, 2, 3").fetchall()
+            for table, columns in WRITTEN.items()
+        }
+    finally:
+        db.conn.close()
+
+
+@pytest.mark.parametrize("cpus", ["one CPU", "two CPUs"])
 def test_batches_read_deals_while_the_next_is_analysed_and_give_the_same_rows(
-    db_path, tmp_path, monkeypatch
+    db_path, tmp_path, monkeypatch, cpus
 ):
-    # One article per batch: the deals of each batch are read in the second thread while
-    # later batches are analysed and written, more batches than DEALS_IN_FLIGHT.
+    # One article per batch: the deals of each batch are read in the second thread (or
+    # in this process, the analyser in another) while later batches are analysed and
+    # written, more batches than DEALS_IN_FLIGHT.
     import nlp.process
 
     process(db_path)
@@ -175,10 +208,114 @@ def test_batches_read_deals_while_the_next_is_analysed_and_give_the_same_rows(
     db.conn.close()
     monkeypatch.setattr(nlp.process, "BATCH_ARTICLES", 1)
     monkeypatch.setattr(nlp.process, "DEALS_IN_FLIGHT", 1)
+    if cpus == "one CPU":
+        one_cpu(monkeypatch)
     summary = process(other)
     assert summary.articles == len(ARTICLES) > nlp.process.DEALS_IN_FLIGHT + 1
     assert snapshot(other) == expected
     assert ("site", "Numelec", None, None, None, "Clermont-Ferrand", 1) in expected[2]
+
+
+def bench_texts(count):
+    sys.path.insert(0, str(REPO / "bench"))
+    import nlp_speed
+
+    return [f"{t}\n\nRéf. {i}." for i, t in enumerate(nlp_speed.generated_texts(count))]
+
+
+def test_the_analysis_process_and_threads_store_the_same_rows(tmp_path, monkeypatch):
+    """Two CPUs: the analyser in a forked process, the deals read here from its docs sent
+    as bytes; one CPU: both in threads. Every row written is the same."""
+    import nlp.process
+
+    texts = ARTICLES + bench_texts(31 - len(ARTICLES))
+    paths = {}
+    for cpus in ("one", "two"):
+        paths[cpus] = tmp_path / f"{cpus}.db"
+        db = open_db(paths[cpus])
+        store_articles(db, texts)
+        db.conn.close()
+    # Batches of parts of the analysis process's size and not, the last one shorter.
+    monkeypatch.setattr(nlp.process, "BATCH_ARTICLES", 12)
+    monkeypatch.setattr(nlp.process, "PART_ARTICLES", 5)
+    with monkeypatch.context() as two_cpus:
+        two_cpus.setattr(nlp.process, "_cpus", lambda: 2)
+        assert process(paths["two"]).articles == len(texts)
+    with monkeypatch.context() as threads:
+        one_cpu(threads)
+        assert process(paths["one"]).articles == len(texts)
+    one, two = stored_rows(paths["one"]), stored_rows(paths["two"])
+    assert len(one["mentions"]) > 500 and len(one["quotes"]) > 100 and len(one["deals"]) > 20
+    assert two == one
+
+
+def failing_analysis(monkeypatch, how):
+    """The analysis process meets a bug (`how` = "raise") or dies ("die") on the text
+    with BOOM; forked after the patch, it runs the patched function."""
+    import nlp.process
+
+    monkeypatch.setattr(nlp.process, "_cpus", lambda: 2)
+    real = nlp.process.analyse_to_send
+
+    def analyse(texts, analyzer):
+        if any("BOOM" in text for text in texts):
+            if how == "die":
+                os.kill(os.getpid(), signal.SIGKILL)
+            raise ValueError("the analyser broke on a text")
+        return real(texts, analyzer)
+
+    monkeypatch.setattr(nlp.process, "analyse_to_send", analyse)
+    monkeypatch.setattr(nlp.process, "BATCH_ARTICLES", 1)
+
+
+@pytest.mark.parametrize("how", ["raise", "die"])
+def test_a_failing_analysis_process_names_the_article_and_keeps_what_is_stored(
+    tmp_path, monkeypatch, how
+):
+    from nlp.process import AnalysisError
+
+    path = tmp_path / "boom.db"
+    db = open_db(path)
+    store_articles(db, [ARTICLES[0], ARTICLES[2], "Un texte qui fait BOOM à Dijon.", ARTICLES[1]])
+    db.conn.close()
+    failing_analysis(monkeypatch, how)
+    expected = (AnalysisError, "stopped") if how == "die" else (ValueError, "broke on a text")
+    with pytest.raises(expected[0], match=expected[1]) as failed:
+        process(path)
+    if how == "die":
+        assert "article 3;" in str(failed.value) and "run `veille process` again" in str(
+            failed.value
+        )
+    else:
+        assert "(while analysing article 3 in an analysis process)" in failed.value.__notes__
+    db = open_db(path)
+    processed = [
+        row[0] for row in db.execute("SELECT id FROM articles WHERE processed_at IS NOT NULL")
+    ]
+    mentioned = {row[0] for row in db.execute("SELECT DISTINCT article_id FROM mentions")}
+    db.conn.close()
+    # The batches before the bad text are whole, deals included (the next run skips
+    # them); the next run does the rest.
+    assert processed == [1, 2] and mentioned == {1, 2}
+    db = open_db(path)
+    with_deals = {row[0] for row in db.execute("SELECT DISTINCT article_id FROM deal_sources")}
+    db.conn.close()
+    assert with_deals == {2}
+    monkeypatch.undo()
+    assert process(path).articles == 2
+
+
+def test_a_failing_analysis_process_is_one_line_at_the_cli(tmp_path, monkeypatch):
+    path = tmp_path / "boom.db"
+    db = open_db(path)
+    store_articles(db, [ARTICLES[0], "Un texte qui fait BOOM à Dijon."])
+    db.conn.close()
+    failing_analysis(monkeypatch, "die")
+    monkeypatch.setenv("VEILLE_NLP_DATA", str(session_data_dir()))
+    result = CliRunner().invoke(cli, ["process", "--db", str(path)])
+    assert result.exit_code == 2
+    assert "the analysis process stopped" in result.output and "article 2;" in result.output
+    assert "Traceback" not in result.output
 
 
 def test_kill_during_process_leaves_whole_articles(tmp_path):
