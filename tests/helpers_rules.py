@@ -101,3 +101,11 @@ def assert_names(text: str, expected: set, absent: set = frozenset()) -> None:
     names = model_names(text)
     assert expected <= names, names
     assert not names & absent, names
+
+
+def pass_labels(apply, text: str, spans) -> list[tuple[str, str]]:
+    """(text, label) of each span a pass returns for `text` with (surface, label) entities
+    set on a blank doc (see `with_ents`), each given its surface as name."""
+    doc = with_ents(text, spans)
+    out = apply(context(doc), [(e, e.label_, e.text) for e in doc.ents])
+    return [(span.text, label) for span, label, _ in out]

@@ -26,9 +26,7 @@ def test_a_place_in_brackets_after_a_person_stays_a_place():
 
 
 def test_a_known_place_in_brackets_after_an_organisation_stays_a_place():
-    doc = with_ents(
-        "Le cabinet Marval (Dijon) recrute.", [("Marval", "ORG"), ("Dijon", "LOC")]
-    )
+    doc = with_ents("Le cabinet Marval (Dijon) recrute.", [("Marval", "ORG"), ("Dijon", "LOC")])
     out = brackets.apply(context(doc), [(e, e.label_, e.text) for e in doc.ents])
     assert triples(out) == [("Marval", "ORG", "Marval"), ("Dijon", "LOC", "Dijon")]
 

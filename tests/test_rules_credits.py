@@ -3,15 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from helpers_rules import assert_names, context, with_ents
+from helpers_rules import assert_names, pass_labels
 
 from nlp.rules import credits
-
-
-def credited(text: str, spans: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    doc = with_ents(text, spans)
-    out = credits.apply(context(doc), [(e, e.label_, e.text) for e in doc.ents])
-    return [(span.text, label) for span, label, _ in out]
 
 
 @pytest.mark.parametrize(
@@ -42,7 +36,7 @@ def credited(text: str, spans: list[tuple[str, str]]) -> list[tuple[str, str]]:
     ],
 )
 def test_a_credit_names_agencies_and_photographers(text, spans, expected):
-    assert credited(text, spans) == expected
+    assert pass_labels(credits.apply, text, spans) == expected
 
 
 @pytest.mark.model

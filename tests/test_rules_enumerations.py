@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import spacy
-from helpers_rules import as_triples, assert_names, context, with_ents
+from helpers_rules import as_triples, assert_names, pass_labels
 
 from nlp.resources import DATA_DIR, load_org_phrases
 from nlp.rules import enumerations as enumerations_pass
@@ -181,12 +181,6 @@ def test_a_plural_business_noun_names_its_members(text, expected, absent):
     assert_names(text, expected, absent)
 
 
-def _listed(text: str, spans: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    doc = with_ents(text, spans)
-    out = enumerations_pass.apply(context(doc), [(e, e.label_, e.text) for e in doc.ents])
-    return [(span.text, label) for span, label, _ in out]
-
-
 @pytest.mark.parametrize(
     ("text", "spans", "expected"),
     [
@@ -217,4 +211,4 @@ def _listed(text: str, spans: list[tuple[str, str]]) -> list[tuple[str, str]]:
     ],
 )
 def test_a_list_of_people_or_places_but_one_is_of_one_kind(text, spans, expected):
-    assert _listed(text, spans) == expected
+    assert pass_labels(enumerations_pass.apply, text, spans) == expected
