@@ -307,6 +307,12 @@ def _year(published: str | None) -> int | None:
     return int(published[:4]) if published and published[:4].isdigit() else None
 
 
+def _texts(db: Database, ids: Sequence[int]) -> tuple[list[int], list[str], list[int | None]]:
+    """The stored articles among `ids`, their texts and their years (for deals), in order."""
+    rows = deal_store.articles_for_deals(db, ids)
+    return [i for i, _, _ in rows], [t for _, t, _ in rows], [_year(p) for _, _, p in rows]
+
+
 def _cpus() -> int:
     """The CPUs this process may run on (a container's or taskset's share where known)."""
     if hasattr(os, "sched_getaffinity"):
@@ -398,9 +404,9 @@ def _analysed_beside(
     def send() -> None:
         if parts:
             batch_number, part = parts.popleft()
-            rows = deal_store.articles_for_deals(db, part)
-            future = pool.submit(_send_analysed, [t for _, t, _ in rows], folder.name)
-            sent.append((batch_number, [i for i, *_ in rows], [_year(p) for *_, p in rows], future))
+            part_ids, texts, years = _texts(db, part)
+            future = pool.submit(_send_analysed, texts, folder.name)
+            sent.append((batch_number, part_ids, years, future))
 
     try:
         for _ in range(PARTS_AHEAD):
@@ -455,11 +461,11 @@ def _analysed_in_threads(
             return batch_ids, analyses, reading[-1].result
 
         for batch in batches:
-            rows = deal_store.articles_for_deals(db, batch)
-            future = pool.submit(analyse, [t for _, t, _ in rows], [_year(p) for *_, p in rows])
+            batch_ids, texts, years = _texts(db, batch)
+            future = pool.submit(analyse, texts, years)
             if pending is not None:
                 yield handed(*pending)
-            pending = ([i for i, *_ in rows], future)
+            pending = (batch_ids, future)
         if pending is not None:
             yield handed(*pending)
 
@@ -473,9 +479,8 @@ def _analysed_in_workers(
     with _worker_pool(workers, model, data_dir) as pool:
         pending: list[tuple[list[int], Future]] = []
         for batch in batches:
-            rows = deal_store.articles_for_deals(db, batch)
-            texts, years = [t for _, t, _ in rows], [_year(p) for *_, p in rows]
-            pending.append(([i for i, *_ in rows], pool.submit(_analyse_in_worker, texts, years)))
+            batch_ids, texts, years = _texts(db, batch)
+            pending.append((batch_ids, pool.submit(_analyse_in_worker, texts, years)))
             # Keep a bounded number of batches in flight so memory stays flat on big runs.
             if len(pending) >= 2 * workers:
                 yield _split(*pending.pop(0))
@@ -749,12 +754,11 @@ def update_deals(
     """
     analyzer = get_analyzer(model, data_dir)
     rules = rules_for(data_dir)
-    rows = deal_store.articles_for_deals(db, article_ids)
-    texts, years = [t for _, t, _ in rows], [_year(p) for *_, p in rows]
+    ids, texts, years = _texts(db, article_ids)
     found = {
         article_id: deals
-        for (article_id, _, _), (_, deals) in zip(
-            rows, analyse_with_deals(texts, analyzer, years, rules, model), strict=True
+        for article_id, (_, deals) in zip(
+            ids, analyse_with_deals(texts, analyzer, years, rules, model), strict=True
         )
     }
     return save_deals(db, found)
