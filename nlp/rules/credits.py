@@ -81,7 +81,7 @@ def _credit(doc: Doc, text: str, start: int, end: int, spans: list[Named]) -> li
             continue
         person = [k for k in inside if spans[k][1] == "PER" and len(spans[k][2].split()) > 1]
         last = number == len(pieces) - 1
-        if person and (last or len(pieces) == 1):
+        if person and last:
             continue  # "… / Jean Kervella": the photographer
         kept = [item for k, item in enumerate(spans) if k not in inside]
         named = Span(doc, span.start, span.end, label="ORG", span_id=PHRASE_ID)
