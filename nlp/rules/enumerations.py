@@ -5,8 +5,8 @@ Decides: names listed after a plural business noun ("des entreprises : X, Y et Z
 or a phrase are ORG, members the model missed included ("Z.fr" names "Z"), and so are
 names whose list is followed by its kind ("de X et de Y, deux PME voisines"); a person
 named in full in apposition stays a person. In a list of three names or more that are all
-people but one, or all places but one, the odd one is of their kind. Data: org_phrases.toml `enumeration_nouns`.
-Tests: tests/test_rules_enumerations.py.
+people but one, or all places but one, the odd one is of their kind.
+Data: org_phrases.toml `enumeration_nouns`. Tests: tests/test_rules_enumerations.py.
 """
 
 from __future__ import annotations
